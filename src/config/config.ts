@@ -1,0 +1,97 @@
+import { type Static, Type } from 'typebox';
+import { compileSchema, formatSchemaErrors } from '../core/schema.js';
+
+/**
+ * Every setting Trailkeep reads, described once. The environment is read here and nowhere else:
+ * `loadConfig(process.env)` at start-up returns a frozen, typed object that is passed down.
+ */
+export const ConfigSchema = Type.Object({
+  TRAILKEEP_HOST: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Interface to listen on.' }),
+  TRAILKEEP_PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535, description: 'TCP port.' }),
+  TRAILKEEP_DB: Type.String({
+    default: './data/trailkeep.db',
+    minLength: 1,
+    description: 'Database: a SQLite file path or sqlite: URL (postgres:// in production).',
+  }),
+  TRAILKEEP_ADMIN_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description: 'Operator credential. When unset on first start one is generated and printed once.',
+    }),
+  ),
+  TRAILKEEP_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description:
+        'Signs cursors, access tokens and download links. Generated and kept in the database when unset.',
+    }),
+  ),
+  TRAILKEEP_LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'Log level.' },
+  ),
+  TRAILKEEP_EXPORT_DIR: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'Where export files are written. Defaults to "exports" beside a SQLite database.',
+    }),
+  ),
+  TRAILKEEP_JOB_TTL: Type.Integer({
+    default: 86_400,
+    minimum: 60,
+    description: 'Seconds a finished query or export job and its results are kept.',
+  }),
+  TRAILKEEP_JOB_WORKERS: Type.Integer({
+    default: 2,
+    minimum: 0,
+    maximum: 64,
+    description: 'Jobs this node runs at once (0 = this node runs no jobs).',
+  }),
+  TRAILKEEP_JOB_LEASE: Type.Integer({
+    default: 30,
+    minimum: 2,
+    description: 'Seconds a job lease lasts without renewal; a dead worker’s job is taken over after it.',
+  }),
+  TRAILKEEP_TOKEN_TTL: Type.Integer({
+    default: 3600,
+    minimum: 60,
+    maximum: 86_400,
+    description: 'Lifetime of OAuth access tokens, in seconds.',
+  }),
+});
+
+export type Config = Readonly<Static<typeof ConfigSchema>>;
+
+const check = compileSchema(ConfigSchema, { coerceTypes: true, useDefaults: true });
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates the settings; throws a ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>, overrides: Partial<Config> = {}): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  Object.assign(raw, overrides);
+  if (!check(raw)) {
+    throw new ConfigError(
+      formatSchemaErrors(check.errors, '').map((e) => `${e.path.replace(/^\./, '')}: ${e.message}`),
+    );
+  }
+  return Object.freeze(raw as Config);
+}
+
+/** Human-readable list of settings, for `--help` and docs. */
+export function describeConfig(): string[] {
+  return Object.entries(ConfigSchema.properties).map(([key, s]) => {
+    const schema = s as { description?: string; default?: unknown };
+    const dflt = schema.default === undefined ? '' : ` (default ${JSON.stringify(schema.default)})`;
+    return `${key}: ${schema.description ?? ''}${dflt}`;
+  });
+}

@@ -1,0 +1,147 @@
+import { isIP } from 'node:net';
+import { v7 as uuidv7 } from 'uuid';
+import { TrailkeepError } from '../errors.js';
+import { compileSchema, formatSchemaErrors, type Problem } from '../schema.js';
+import { type EventInput, EventInputSchema, MAX_EVENT_BYTES } from './schema.js';
+import { canonicalJson, sha256Hex } from './seal.js';
+
+/** The indexed columns of an event: what the stores filter on. */
+export interface EventIndex {
+  action: string;
+  category: string;
+  outcome: string;
+  service: string | null;
+  actor_id: string | null;
+  actor_type: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  client_id: string | null;
+  session_id: string | null;
+  trace_id: string | null;
+  transaction_id: string | null;
+  ips: string[];
+  /** Free text for `q`: description, names and change values. */
+  text: string;
+}
+
+/** A validated, normalised event, ready for a store to seal and append. */
+export interface PreparedEvent {
+  id: string;
+  occurredAt: number;
+  /** SHA-256 of the normalised content: the same id with another digest is a conflict. */
+  digest: string;
+  event: Record<string, unknown>;
+  index: EventIndex;
+}
+
+const check = compileSchema<EventInput>(EventInputSchema);
+
+/** Problems no JSON schema expresses: NUL and lone surrogates in strings, IP syntax, size. */
+function deepProblems(value: unknown, path: string, out: Problem[]): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) out.push({ path, message: 'must not contain NUL characters' });
+    else if (!value.isWellFormed()) out.push({ path, message: 'must be well-formed Unicode' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      deepProblems(v, `${path}[${i}]`, out);
+    });
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000') || !k.isWellFormed()) out.push({ path, message: 'has a malformed key' });
+      deepProblems(v, /^[A-Za-z_]\w*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, out);
+    }
+  }
+}
+
+/** Validates one event; `root` names it in problems (`$`, `$.events[3]`, `$[41]` for NDJSON lines). */
+export function validateEvent(input: unknown, root: string): { event?: EventInput; problems: Problem[] } {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return { problems: [{ path: root, message: 'must be an event object' }] };
+  }
+  const problems: Problem[] = [];
+  if (!check(input)) problems.push(...formatSchemaErrors(check.errors, root));
+  // Only a schema-valid event is walked: the schema bounds its depth.
+  else deepProblems(input, root, problems);
+  const event = input as EventInput;
+  if (problems.length === 0) {
+    if (Number.isNaN(Date.parse(event.occurred_at))) {
+      problems.push({ path: `${root}.occurred_at`, message: 'must be a valid RFC 3339 date-time' });
+    }
+    event.source?.ip?.forEach((ip, i) => {
+      if (isIP(ip) === 0)
+        problems.push({ path: `${root}.source.ip[${i}]`, message: 'must be an IPv4 or IPv6 address' });
+    });
+    if (Buffer.byteLength(JSON.stringify(input)) > MAX_EVENT_BYTES) {
+      problems.push({ path: root, message: `must be at most ${MAX_EVENT_BYTES} bytes of JSON` });
+    }
+  }
+  return problems.length ? { problems } : { event, problems };
+}
+
+const nz = (v: string | undefined): string | null => (v === undefined || v === '' ? null : v);
+
+function searchText(e: EventInput): string {
+  const parts = [
+    e.description,
+    e.actor?.name,
+    e.actor?.email,
+    e.target?.name,
+    e.client?.name,
+    e.message?.text,
+  ];
+  for (const c of e.changes ?? []) parts.push(...(c.old ?? []), ...(c.new ?? []));
+  return parts.filter((p): p is string => typeof p === 'string' && p.length > 0).join('\n');
+}
+
+/** Normalises a valid event: defaults filled, time in UTC with milliseconds, an id assigned. */
+export function prepareEvent(e: EventInput): PreparedEvent {
+  const occurredAt = Date.parse(e.occurred_at);
+  const event: Record<string, unknown> = {
+    ...e,
+    id: e.id ?? uuidv7(),
+    occurred_at: new Date(occurredAt).toISOString(),
+    category: e.category ?? 'admin',
+    outcome: e.outcome ?? 'success',
+    level: e.level ?? 'user',
+    automatic: e.automatic ?? false,
+  };
+  const id = event.id as string;
+  return {
+    id,
+    occurredAt,
+    digest: sha256Hex(canonicalJson(event)),
+    event,
+    index: {
+      action: e.action,
+      category: event.category as string,
+      outcome: event.outcome as string,
+      service: nz(e.service),
+      actor_id: nz(e.actor?.id),
+      actor_type: nz(e.actor?.type),
+      target_type: nz(e.target?.type),
+      target_id: nz(e.target?.id),
+      client_id: nz(e.client?.id),
+      session_id: nz(e.source?.session_id),
+      trace_id: nz(e.source?.trace_id),
+      transaction_id: nz(e.transaction_id),
+      ips: [...new Set(e.source?.ip ?? [])],
+      text: searchText(e),
+    },
+  };
+}
+
+/**
+ * Validates and prepares a whole batch, all or nothing: any problem anywhere rejects the batch
+ * with every problem named. `rootOf(i)` names event i in problems.
+ */
+export function prepareBatch(inputs: unknown[], rootOf: (i: number) => string): PreparedEvent[] {
+  const problems: Problem[] = [];
+  const prepared: PreparedEvent[] = [];
+  inputs.forEach((input, i) => {
+    const r = validateEvent(input, rootOf(i));
+    if (r.event) prepared.push(prepareEvent(r.event));
+    else problems.push(...r.problems);
+  });
+  if (problems.length) throw new TrailkeepError('invalid_event', undefined, problems.slice(0, 1000));
+  return prepared;
+}

@@ -1,0 +1,56 @@
+import { type Static, type TSchema, Type } from 'typebox';
+import { TrailkeepError } from './errors.js';
+import { type EventFilter, FILTER_FIELDS, type FilterField } from './query.js';
+
+const Value = Type.String({ minLength: 1, maxLength: 512 });
+const Values = Type.Array(Value, { minItems: 1, maxItems: 100 });
+
+const fieldProps = <S extends TSchema>(schema: S) =>
+  Object.fromEntries(FILTER_FIELDS.map((f) => [f, Type.Optional(schema)])) as Record<
+    FilterField,
+    ReturnType<typeof Type.Optional<S>>
+  >;
+
+const common = {
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'Occurred at or after (RFC 3339).' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'Occurred before (RFC 3339).' })),
+  q: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 500, description: 'Full-text terms, all required.' }),
+  ),
+};
+
+/** Filters as query parameters: a repeated parameter ORs its values. */
+export const FilterQuerySchema = Type.Object({ ...common, ...fieldProps(Values) });
+
+/** Filters in a JSON body (async queries, exports): each a value or an array of values. */
+export const FilterBodySchema = Type.Object(
+  { ...common, ...fieldProps(Type.Union([Value, Values])) },
+  {
+    additionalProperties: false,
+  },
+);
+
+export type FilterParams = Static<typeof FilterBodySchema>;
+
+function parseTime(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new TrailkeepError('invalid_request', `${name} must be an RFC 3339 date-time.`);
+  return ms;
+}
+
+/** Normalises validated filter parameters into the engine-neutral filter. */
+export function toEventFilter(params: FilterParams): EventFilter {
+  const fields: EventFilter['fields'] = {};
+  for (const f of FILTER_FIELDS) {
+    const v = params[f];
+    if (v !== undefined) fields[f] = Array.isArray(v) ? v : [v];
+  }
+  const filter: EventFilter = { fields };
+  const from = parseTime(params.from, 'from');
+  const to = parseTime(params.to, 'to');
+  if (from !== undefined) filter.from = from;
+  if (to !== undefined) filter.to = to;
+  if (params.q !== undefined) filter.q = params.q;
+  return filter;
+}

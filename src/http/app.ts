@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Options as AjvOptions } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Services } from '../services/index.js';
+import { nativeErrorHandler, nativeNotFound } from './native/envelope.js';
+import { nativeApi } from './native/index.js';
+import { opsRoutes } from './ops.js';
+
+// ajv-formats ships CommonJS; under NodeNext its default export arrives untyped for Fastify.
+const addFormats = addFormatsModule as never;
+const ajvOptions: AjvOptions = {
+  allErrors: true,
+  coerceTypes: 'array',
+  removeAdditional: false,
+  useDefaults: true,
+};
+
+export interface AppOptions {
+  /** A pino logger, or false for none (the CLI passes its configured logger). */
+  logger?: FastifyBaseLogger | false;
+}
+
+export const JSON_BODY_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * Builds the HTTP application over composed services, without listening: the CLI listens,
+ * tests inject or listen on an ephemeral port. Each API dialect is an encapsulated plugin with
+ * its own prefix, authentication and error envelope.
+ */
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    genReqId: () => randomUUID(),
+    requestIdLogLabel: 'request_id',
+    bodyLimit: JSON_BODY_LIMIT,
+    // Slow or stuck clients cannot hold connections open forever.
+    requestTimeout: 120_000,
+    connectionTimeout: 120_000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    ajv: { customOptions: ajvOptions, plugins: [addFormats] },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('principal', null);
+  app.setErrorHandler(nativeErrorHandler);
+  app.setNotFoundHandler(nativeNotFound);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    services.metrics.requests
+      .labels(req.method, req.routeOptions.url ?? 'unmatched', String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Trailkeep',
+        version: '0.1.0',
+        description: 'Audit-trail server: ingest canonical audit events and read them back.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(opsRoutes, { services });
+  await app.register(nativeApi, { services });
+  return app;
+}

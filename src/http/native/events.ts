@@ -1,0 +1,196 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { TrailkeepError } from '../../core/errors.js';
+import { EventInputSchema } from '../../core/event/schema.js';
+import { FilterQuerySchema, toEventFilter } from '../../core/filters.js';
+import { pageJson } from '../../services/events.js';
+import type { Services } from '../../services/index.js';
+import { tenantFor } from '../auth.js';
+import { sendJsonText } from '../raw.js';
+import { ErrorResponses } from './schemas.js';
+
+export const MAX_BATCH_EVENTS = 1000;
+export const NDJSON_BODY_LIMIT = 16 * 1024 * 1024;
+
+const StoredEventSchema = Type.Intersect([
+  EventInputSchema,
+  Type.Object({
+    id: Type.String(),
+    tenant: Type.String(),
+    seq: Type.Integer(),
+    received_at: Type.String({ format: 'date-time' }),
+    hash: Type.String({ description: 'SHA-256 of the RFC 8785 canonical JSON of this object without hash.' }),
+  }),
+]);
+
+const PageSchema = Type.Object({
+  data: Type.Array(StoredEventSchema),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+const ListQuery = Type.Object(
+  {
+    ...FilterQuerySchema.properties,
+    order: Type.Optional(Type.Union([Type.Literal('desc'), Type.Literal('asc')], { default: 'desc' })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+
+const IngestReply = Type.Object({
+  accepted: Type.Integer({ description: 'Events acknowledged: all of them are committed.' }),
+  duplicates: Type.Integer({
+    description: 'Of those, repeats of events stored before (same id and content).',
+  }),
+  events: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      seq: Type.Integer(),
+      hash: Type.String(),
+      duplicate: Type.Optional(Type.Boolean()),
+    }),
+  ),
+});
+
+/** The events of a POST body, with how to name event i in problems. */
+function eventsOf(req: FastifyRequest): { inputs: unknown[]; rootOf: (i: number) => string } {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-ndjson') {
+    const inputs: unknown[] = [];
+    (req.body as string).split('\n').forEach((line, i) => {
+      if (line.trim() === '') return;
+      try {
+        inputs.push(JSON.parse(line));
+      } catch {
+        throw new TrailkeepError('invalid_json', `Line ${i + 1} is not valid JSON.`, { line: i + 1 });
+      }
+    });
+    return { inputs, rootOf: (i) => `$[${i}]` };
+  }
+  if (type !== 'application/json') {
+    throw new TrailkeepError('unsupported_media_type', 'Send application/json or application/x-ndjson.');
+  }
+  const body = req.body as Record<string, unknown> | unknown[] | null;
+  if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'events' in body) {
+    if (!Array.isArray(body.events)) throw new TrailkeepError('invalid_event', '$.events must be an array.');
+    if (body.events.length > MAX_BATCH_EVENTS) {
+      throw new TrailkeepError('payload_too_large', `A JSON batch holds at most ${MAX_BATCH_EVENTS} events.`);
+    }
+    return { inputs: body.events, rootOf: (i) => `$.events[${i}]` };
+  }
+  return { inputs: [body], rootOf: () => '$' };
+}
+
+export const eventRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  const { events, metrics } = services;
+
+  app.addContentTypeParser(
+    'application/x-ndjson',
+    { parseAs: 'string', bodyLimit: NDJSON_BODY_LIMIT },
+    (_req, body, done) => done(null, body),
+  );
+
+  app.post(
+    '/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Ingest one event, a batch {"events":[…]} (≤ 1,000) or NDJSON; a batch is atomic.',
+        consumes: ['application/json', 'application/x-ndjson'],
+        body: Type.Union([
+          EventInputSchema,
+          Type.Object({ events: Type.Array(EventInputSchema, { maxItems: 1000 }) }),
+        ]),
+        response: { 200: IngestReply, 201: IngestReply, ...ErrorResponses },
+      },
+      // The core validates events (the CLI's local ingest shares it) and names every problem's
+      // JSON path across the batch; the body schema above documents the API.
+      validatorCompiler: () => () => true,
+    },
+    async (req, reply) => {
+      const tenant = tenantFor(req, 'events:write');
+      const started = performance.now();
+      try {
+        const { inputs, rootOf } = eventsOf(req);
+        const results = await events.ingest(tenant, inputs, rootOf);
+        const duplicates = results.filter((r) => r.duplicate).length;
+        metrics.ingested.inc(results.length - duplicates);
+        metrics.ingestRequests.labels('ok').inc();
+        return reply.code(duplicates === results.length ? 200 : 201).send({
+          accepted: results.length,
+          duplicates,
+          events: results.map(({ id, seq, hash, duplicate }) =>
+            duplicate ? { id, seq, hash, duplicate } : { id, seq, hash },
+          ),
+        });
+      } catch (err) {
+        metrics.ingestRequests.labels('rejected').inc();
+        throw err;
+      } finally {
+        metrics.ingestLatency.observe((performance.now() - started) / 1000);
+      }
+    },
+  );
+
+  app.get(
+    '/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'List events, newest first by default; repeat a filter parameter to OR its values.',
+        querystring: ListQuery,
+        response: { 200: PageSchema, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const tenant = tenantFor(req, 'events:read');
+      const end = metrics.queryLatency.labels('list').startTimer();
+      const { order, limit, cursor, ...filters } = req.query;
+      const page = await events.page(tenant, toEventFilter(filters), {
+        limit,
+        ...(order && req.query.cursor === undefined ? { order } : {}),
+        ...(cursor !== undefined ? { cursor } : {}),
+      });
+      end();
+      return sendJsonText(reply, pageJson(page));
+    },
+  );
+
+  app.get(
+    '/events/count',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Count the events that match the same filters as the list.',
+        querystring: Type.Object(FilterQuerySchema.properties, { additionalProperties: false }),
+        response: { 200: Type.Object({ count: Type.Integer() }), ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      const tenant = tenantFor(req, 'events:read');
+      const end = metrics.queryLatency.labels('count').startTimer();
+      const count = await events.count(tenant, toEventFilter(req.query));
+      end();
+      return { count };
+    },
+  );
+
+  app.get(
+    '/events/:id',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'One stored event by its id, or by its seq.',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }),
+        response: { 200: StoredEventSchema, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const tenant = tenantFor(req, 'events:read');
+      const json = await events.get(tenant, req.params.id);
+      return sendJsonText(reply, json);
+    },
+  );
+};

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import type { Config } from './config/config.js';
+import { buildApp } from './http/app.js';
+import { createServices, type Services } from './services/index.js';
+import { openStore } from './store/open.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  services: Services;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish, then closes the store. */
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config) {
+  return pino({
+    level: config.TRAILKEEP_LOG_LEVEL,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.client_secret'],
+      remove: true,
+    },
+  });
+}
+
+/** Opens the store, composes the services and listens: what `trailkeep serve` runs. */
+export async function startServer(config: Config, log = createLogger(config)): Promise<RunningServer> {
+  const store = await openStore(config.TRAILKEEP_DB);
+  const services = await createServices(config, store);
+  if (services.secrets.generatedAdminToken) {
+    // Printed once, to the terminal, never to the log: only its hash is kept.
+    process.stdout.write(
+      `\nTrailkeep generated an admin token. It is shown only this once; keep it safe:\n\n  ${services.secrets.generatedAdminToken}\n\n`,
+    );
+  }
+  const app = await buildApp(services, { logger: log });
+  const url = await app.listen({ host: config.TRAILKEEP_HOST, port: config.TRAILKEEP_PORT });
+  log.info({ url, engine: store.engine }, 'trailkeep listening');
+  return {
+    app,
+    services,
+    url,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { Config } from '../config/config.js';
+import { CursorSigner } from '../core/cursor.js';
+import type { Store } from '../store/types.js';
+import { AuthService } from './auth/auth.js';
+import { deriveKey } from './auth/secrets.js';
+import { loadSecrets, type Secrets } from './bootstrap.js';
+import { EventService } from './events.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { TenantService } from './tenants.js';
+
+export interface Services {
+  config: Config;
+  store: Store;
+  secrets: Secrets;
+  auth: AuthService;
+  tenants: TenantService;
+  events: EventService;
+  cursors: CursorSigner;
+  metrics: Metrics;
+  clock: () => number;
+}
+
+/** Composes the core services over an opened store. Nothing here listens or starts timers. */
+export async function createServices(
+  config: Config,
+  store: Store,
+  clock: () => number = Date.now,
+): Promise<Services> {
+  const secrets = await loadSecrets(config, store);
+  const cursors = new CursorSigner(deriveKey(secrets.serverSecret, 'cursor'));
+  return {
+    config,
+    store,
+    secrets,
+    auth: new AuthService(
+      store,
+      secrets.adminTokenHash,
+      deriveKey(secrets.serverSecret, 'jwt'),
+      config.TRAILKEEP_TOKEN_TTL,
+      clock,
+    ),
+    tenants: new TenantService(store, clock),
+    events: new EventService(store, cursors, clock),
+    cursors,
+    metrics: createMetrics(),
+    clock,
+  };
+}

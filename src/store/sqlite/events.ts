@@ -1,0 +1,180 @@
+import { TrailkeepError } from '../../core/errors.js';
+import type { PreparedEvent } from '../../core/event/prepare.js';
+import { sealEvent, withHash } from '../../core/event/seal.js';
+import { type EventFilter, type EventRow, searchTerms } from '../../core/query.js';
+import type { AppendResult, EventStore } from '../types.js';
+import { type Db, StatementCache } from './db.js';
+
+const COLUMNS = [
+  'tenant',
+  'seq',
+  'id',
+  'occurred_at',
+  'received_at',
+  'action',
+  'category',
+  'outcome',
+  'service',
+  'actor_id',
+  'actor_type',
+  'target_type',
+  'target_id',
+  'client_id',
+  'session_id',
+  'trace_id',
+  'transaction_id',
+  'digest',
+  'hash',
+  'body',
+] as const;
+
+/** Builds the WHERE clause of a filter; values are always bound, never interpolated. */
+function where(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
+  const clauses = ['tenant = ?'];
+  const params: unknown[] = [tenant];
+  for (const [field, values] of Object.entries(f.fields ?? {})) {
+    if (!values || values.length === 0) continue;
+    const marks = values.map(() => '?').join(', ');
+    if (field === 'ip') {
+      clauses.push(`seq IN (SELECT seq FROM event_ips WHERE tenant = ? AND ip IN (${marks}))`);
+      params.push(tenant);
+    } else {
+      clauses.push(values.length === 1 ? `${field} = ?` : `${field} IN (${marks})`);
+    }
+    params.push(...values);
+  }
+  const bounds: [string, number | undefined][] = [
+    ['occurred_at >= ?', f.from],
+    ['occurred_at < ?', f.to],
+    ['seq <= ?', f.maxSeq],
+  ];
+  for (const [clause, value] of bounds) {
+    if (value === undefined) continue;
+    clauses.push(clause);
+    params.push(value);
+  }
+  const terms = f.q === undefined ? [] : searchTerms(f.q);
+  if (f.q !== undefined) {
+    // No searchable term at all matches nothing, rather than everything.
+    clauses.push(terms.length ? 'rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)' : '0');
+    if (terms.length) params.push(terms.map((t) => `"${t}"`).join(' '));
+  }
+  return { sql: clauses.join(' AND '), params };
+}
+
+export function sqliteEvents(db: Db): EventStore {
+  const statements = new StatementCache(db);
+  const byId = db.prepare<[string, string], { seq: number; hash: string; digest: string }>(
+    'SELECT seq, hash, digest FROM events WHERE tenant = ? AND id = ?',
+  );
+  const bump = db.prepare<[number, string], { last_seq: number }>(
+    'UPDATE tenants SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq',
+  );
+  const lastSeq = db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM tenants WHERE id = ?');
+  const insert = db.prepare(
+    `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+  );
+  const insertIp = db.prepare('INSERT OR IGNORE INTO event_ips (tenant, ip, seq) VALUES (?, ?, ?)');
+  const insertText = db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)');
+  const getById = db.prepare<[string, string], { body: string }>(
+    'SELECT body FROM events WHERE tenant = ? AND id = ?',
+  );
+  const getBySeq = db.prepare<[string, number], { body: string }>(
+    'SELECT body FROM events WHERE tenant = ? AND seq = ?',
+  );
+
+  const append = db.transaction(
+    (tenant: string, events: PreparedEvent[], receivedAt: number): AppendResult[] => {
+      if (!lastSeq.get(tenant)) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
+      const results: AppendResult[] = new Array(events.length);
+      const fresh: number[] = [];
+      const inBatch = new Map<string, number>();
+      events.forEach((e, i) => {
+        const earlier = inBatch.get(e.id);
+        const prior = earlier === undefined ? byId.get(tenant, e.id) : undefined;
+        const digest = earlier === undefined ? prior?.digest : events[earlier]?.digest;
+        if (digest !== undefined && digest !== e.digest) {
+          throw new TrailkeepError('conflict', `Event id ${e.id} exists with different content.`, {
+            id: e.id,
+          });
+        }
+        if (prior) results[i] = { id: e.id, seq: prior.seq, hash: prior.hash, duplicate: true };
+        else if (earlier === undefined) {
+          inBatch.set(e.id, i);
+          fresh.push(i);
+        }
+      });
+      if (fresh.length) {
+        let seq = (bump.get(fresh.length, tenant) as { last_seq: number }).last_seq - fresh.length;
+        const receivedIso = new Date(receivedAt).toISOString();
+        for (const i of fresh) {
+          const e = events[i] as PreparedEvent;
+          seq += 1;
+          const { body, hash } = sealEvent(e.event, tenant, seq, receivedIso);
+          const x = e.index;
+          const { lastInsertRowid } = insert.run(
+            tenant,
+            seq,
+            e.id,
+            e.occurredAt,
+            receivedAt,
+            x.action,
+            x.category,
+            x.outcome,
+            x.service,
+            x.actor_id,
+            x.actor_type,
+            x.target_type,
+            x.target_id,
+            x.client_id,
+            x.session_id,
+            x.trace_id,
+            x.transaction_id,
+            e.digest,
+            hash,
+            withHash(body, hash),
+          );
+          for (const ip of x.ips) insertIp.run(tenant, ip, seq);
+          if (x.text) insertText.run(lastInsertRowid, x.text);
+          results[i] = { id: e.id, seq, hash, duplicate: false };
+        }
+      }
+      // Repeats of an id within the batch point at the copy stored above.
+      events.forEach((e, i) => {
+        if (!results[i])
+          results[i] = { ...(results[inBatch.get(e.id) as number] as AppendResult), duplicate: true };
+      });
+      return results;
+    },
+  );
+
+  return {
+    async append(tenant, events, receivedAt) {
+      return append.immediate(tenant, events, receivedAt);
+    },
+    async list(tenant, q) {
+      const w = where(tenant, q);
+      const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+      let sql = `SELECT occurred_at AS occurredAt, seq, body AS json FROM events WHERE ${w.sql}`;
+      if (q.after) {
+        sql += ` AND (occurred_at, seq) ${q.order === 'asc' ? '>' : '<'} (?, ?)`;
+        w.params.push(q.after.occurredAt, q.after.seq);
+      }
+      sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT ?`;
+      return statements.get(sql).all(...w.params, q.limit) as EventRow[];
+    },
+    async count(tenant, f) {
+      const w = where(tenant, f);
+      return (
+        statements.get(`SELECT count(*) AS n FROM events WHERE ${w.sql}`).get(...w.params) as { n: number }
+      ).n;
+    },
+    async get(tenant, id, seq) {
+      const row = getById.get(tenant, id) ?? (seq === undefined ? undefined : getBySeq.get(tenant, seq));
+      return row?.body ?? null;
+    },
+    async lastSeq(tenant) {
+      return lastSeq.get(tenant)?.last_seq ?? 0;
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { Store } from '../types.js';
+import { sqliteCredentials, sqliteSettings, sqliteTenants } from './admin.js';
+import { migrate, openDb } from './db.js';
+import { sqliteEvents } from './events.js';
+import { sqliteJobs } from './jobs.js';
+
+/** The embedded engine: one SQLite file, opened and migrated. */
+export async function openSqliteStore(path: string): Promise<Store> {
+  const db = openDb(path);
+  migrate(db);
+  const ping = db.prepare('SELECT 1');
+  return {
+    engine: 'sqlite',
+    async migrate() {
+      migrate(db);
+    },
+    async ping() {
+      ping.get();
+    },
+    async close() {
+      if (db.open) {
+        db.pragma('optimize');
+        db.close();
+      }
+    },
+    settings: sqliteSettings(db),
+    tenants: sqliteTenants(db),
+    credentials: sqliteCredentials(db),
+    events: sqliteEvents(db),
+    jobs: sqliteJobs(db),
+  };
+}

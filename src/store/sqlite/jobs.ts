@@ -1,0 +1,81 @@
+import type { Job, JobStore } from '../types.js';
+import type { Db } from './db.js';
+
+interface JobRow extends Omit<Job, 'params'> {
+  params: string;
+}
+
+const COLS =
+  'id, tenant, kind, state, params, created_at, started_at, finished_at, expires_at, rows, snapshot_seq, error, attempts, lease_owner, lease_until';
+const toJob = (row: JobRow | undefined): Job | null =>
+  row ? { ...row, params: JSON.parse(row.params) as Record<string, unknown> } : null;
+
+export function sqliteJobs(db: Db): JobStore {
+  const insert = db.prepare(
+    "INSERT INTO jobs (tenant, id, kind, state, params, created_at) VALUES (?, ?, ?, 'queued', ?, ?)",
+  );
+  const get = db.prepare<[string, string], JobRow>(`SELECT ${COLS} FROM jobs WHERE tenant = ? AND id = ?`);
+  const lease = db.prepare<[string, number, number, number], JobRow>(
+    `UPDATE jobs SET state = 'running', lease_owner = ?, lease_until = ?, attempts = attempts + 1,
+       started_at = coalesce(started_at, ?)
+     WHERE id = (SELECT id FROM jobs
+                 WHERE state = 'queued' OR (state = 'running' AND lease_until < ?)
+                 ORDER BY created_at LIMIT 1)
+     RETURNING ${COLS}`,
+  );
+  const renew = db.prepare(
+    "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND state = 'running'",
+  );
+  const finish = db.prepare(
+    `UPDATE jobs SET state = ?, rows = ?, snapshot_seq = ?, error = ?, finished_at = ?, expires_at = ?,
+       lease_owner = NULL, lease_until = NULL
+     WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+  );
+  const cancel = db.prepare(
+    `UPDATE jobs SET state = 'cancelled', finished_at = ?, expires_at = ?, lease_owner = NULL, lease_until = NULL
+     WHERE tenant = ? AND id = ? AND state IN ('queued', 'running')`,
+  );
+  const expired = db.prepare<[number, number], JobRow>(
+    `SELECT ${COLS} FROM jobs WHERE expires_at IS NOT NULL AND expires_at < ? ORDER BY expires_at LIMIT ?`,
+  );
+  const remove = db.prepare('DELETE FROM jobs WHERE tenant = ? AND id = ?');
+
+  return {
+    async create({ id, tenant, kind, params }, now) {
+      insert.run(tenant, id, kind, JSON.stringify(params), now);
+      return toJob(get.get(tenant, id)) as Job;
+    },
+    async get(tenant, id) {
+      return toJob(get.get(tenant, id));
+    },
+    async lease(owner, now, leaseMs) {
+      return toJob(lease.get(owner, now + leaseMs, now, now));
+    },
+    async renew(id, owner, until) {
+      return renew.run(until, id, owner).changes > 0;
+    },
+    async finish(id, owner, o) {
+      const r = finish.run(
+        o.state,
+        o.rows ?? null,
+        o.snapshot_seq ?? null,
+        o.error ?? null,
+        o.finished_at,
+        o.expires_at,
+        id,
+        owner,
+      );
+      return r.changes > 0;
+    },
+    async cancel(tenant, id, now, expiresAt) {
+      cancel.run(now, expiresAt, tenant, id);
+      return toJob(get.get(tenant, id));
+    },
+    async expired(now, limit) {
+      return expired.all(now, limit).map((r) => toJob(r) as Job);
+    },
+    async delete(tenant, id) {
+      remove.run(tenant, id);
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Versioned SQLite migrations, applied in order inside one transaction each. Never edit a
+ * released migration: add the next one.
+ *
+ * Every index of tenant data leads with `tenant`. The per-field indexes end in
+ * (occurred_at, seq) so a filtered page is an index range read in the order it is returned.
+ */
+export const SQLITE_MIGRATIONS: string[] = [
+  `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+
+  CREATE TABLE credentials (
+    id TEXT PRIMARY KEY,
+    tenant TEXT REFERENCES tenants(id),
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX credentials_tenant ON credentials(tenant, kind);
+
+  CREATE TABLE events (
+    tenant TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    occurred_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    category TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    service TEXT,
+    actor_id TEXT,
+    actor_type TEXT,
+    target_type TEXT,
+    target_id TEXT,
+    client_id TEXT,
+    session_id TEXT,
+    trace_id TEXT,
+    transaction_id TEXT,
+    digest TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX events_seq ON events(tenant, seq);
+  CREATE UNIQUE INDEX events_id ON events(tenant, id);
+  CREATE INDEX events_time ON events(tenant, occurred_at, seq);
+  CREATE INDEX events_actor ON events(tenant, actor_id, occurred_at, seq) WHERE actor_id IS NOT NULL;
+  CREATE INDEX events_action ON events(tenant, action, occurred_at, seq);
+  CREATE INDEX events_target ON events(tenant, target_type, target_id, occurred_at, seq) WHERE target_type IS NOT NULL;
+  CREATE INDEX events_target_id ON events(tenant, target_id, occurred_at, seq) WHERE target_id IS NOT NULL;
+  CREATE INDEX events_service ON events(tenant, service, occurred_at, seq) WHERE service IS NOT NULL;
+  CREATE INDEX events_client ON events(tenant, client_id) WHERE client_id IS NOT NULL;
+  CREATE INDEX events_session ON events(tenant, session_id) WHERE session_id IS NOT NULL;
+  CREATE INDEX events_trace ON events(tenant, trace_id) WHERE trace_id IS NOT NULL;
+  CREATE INDEX events_txn ON events(tenant, transaction_id) WHERE transaction_id IS NOT NULL;
+
+  CREATE TABLE event_ips (
+    tenant TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant, ip, seq)
+  ) WITHOUT ROWID;
+
+  -- Contentless: the text lives in events.body; the index maps terms to events.rowid.
+  CREATE VIRTUAL TABLE events_fts USING fts5(
+    text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
+  );
+
+  CREATE TABLE jobs (
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    params TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    expires_at INTEGER,
+    rows INTEGER,
+    snapshot_seq INTEGER,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    PRIMARY KEY (tenant, id)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX jobs_id ON jobs(id);
+  CREATE INDEX jobs_runnable ON jobs(state, created_at) WHERE state IN ('queued', 'running');
+  CREATE INDEX jobs_expiry ON jobs(expires_at) WHERE expires_at IS NOT NULL;
+  `,
+];

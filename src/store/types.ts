@@ -1,0 +1,146 @@
+import type { PreparedEvent } from '../core/event/prepare.js';
+import type { EventFilter, EventQuery, EventRow } from '../core/query.js';
+
+/**
+ * The one storage interface. Each engine implements it in its own folder and passes the same
+ * conformance suite (test/store/conformance.ts). Services never see SQL or a driver.
+ * Times are epoch milliseconds unless a field says otherwise.
+ */
+export interface Store {
+  readonly engine: 'sqlite' | 'postgres';
+  /** Applies pending migrations; safe to call on every start. */
+  migrate(): Promise<void>;
+  /** Resolves when the database answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  readonly settings: SettingStore;
+  readonly tenants: TenantStore;
+  readonly credentials: CredentialStore;
+  readonly events: EventStore;
+  readonly jobs: JobStore;
+}
+
+export interface SettingStore {
+  get(key: string): Promise<string | null>;
+  /** Stores `value` unless the key has one already; returns the value in force. */
+  putIfAbsent(key: string, value: string): Promise<string>;
+  put(key: string, value: string): Promise<void>;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface TenantStore {
+  /** Throws `conflict` when the id exists. */
+  create(tenant: { id: string; name: string }, now: number): Promise<Tenant>;
+  get(id: string): Promise<Tenant | null>;
+  list(): Promise<Tenant[]>;
+}
+
+export type CredentialKind = 'key' | 'oauth_client';
+
+export interface Credential {
+  id: string;
+  /** null for operator-level credentials. */
+  tenant: string | null;
+  kind: CredentialKind;
+  name: string;
+  scopes: string[];
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface CredentialRecord extends Credential {
+  secret_hash: string;
+}
+
+export interface CredentialStore {
+  create(record: Omit<CredentialRecord, 'created_at' | 'revoked_at'>, now: number): Promise<Credential>;
+  /** Any credential by id, with its secret hash, revoked or not. */
+  find(id: string): Promise<CredentialRecord | null>;
+  list(tenant: string | null, kind: CredentialKind): Promise<Credential[]>;
+  /** Revokes an active credential of that tenant and kind; false when there is none. */
+  revoke(tenant: string | null, kind: CredentialKind, id: string, now: number): Promise<boolean>;
+}
+
+export interface AppendResult {
+  id: string;
+  seq: number;
+  hash: string;
+  /** The same id and content was stored before: nothing new was written. */
+  duplicate: boolean;
+}
+
+export interface EventStore {
+  /**
+   * Appends a batch atomically and durably: every event is committed, or none is. Assigns
+   * gapless per-tenant seqs and seals each event (hash) at commit. Throws `not_found` for an
+   * unknown tenant and `conflict` when an id exists with different content.
+   */
+  append(tenant: string, events: PreparedEvent[], receivedAt: number): Promise<AppendResult[]>;
+  list(tenant: string, query: EventQuery): Promise<EventRow[]>;
+  count(tenant: string, filter: EventFilter): Promise<number>;
+  /** The stored event JSON by client id, or by seq when `seq` is given and no id matches. */
+  get(tenant: string, id: string, seq?: number): Promise<string | null>;
+  /** The highest seq assigned in the tenant (0 when empty). */
+  lastSeq(tenant: string): Promise<number>;
+}
+
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export type JobKind = 'query' | 'export';
+
+export interface Job {
+  id: string;
+  tenant: string;
+  kind: JobKind;
+  state: JobState;
+  /** What the job was asked to do (filters, format …), as given at creation. */
+  params: Record<string, unknown>;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  /** After this the job and its results are gone. null while unfinished. */
+  expires_at: number | null;
+  rows: number | null;
+  /** The log position the results were frozen at. */
+  snapshot_seq: number | null;
+  error: string | null;
+  attempts: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+}
+
+export interface JobOutcome {
+  state: 'succeeded' | 'failed';
+  rows?: number;
+  snapshot_seq?: number;
+  error?: string;
+  finished_at: number;
+  expires_at: number;
+}
+
+export interface JobStore {
+  create(
+    job: { id: string; tenant: string; kind: JobKind; params: Record<string, unknown> },
+    now: number,
+  ): Promise<Job>;
+  get(tenant: string, id: string): Promise<Job | null>;
+  /**
+   * Takes the oldest runnable job (queued, or running with an expired lease) for `owner` until
+   * `now + leaseMs`. Exactly one caller wins each job.
+   */
+  lease(owner: string, now: number, leaseMs: number): Promise<Job | null>;
+  /** Extends a lease this owner still holds on a running job; false when it was lost or cancelled. */
+  renew(id: string, owner: string, until: number): Promise<boolean>;
+  /** Records the outcome if `owner` still holds the lease; false otherwise (fencing). */
+  finish(id: string, owner: string, outcome: JobOutcome): Promise<boolean>;
+  /** Cancels a queued or running job; returns the job as it now is, or null when unknown. */
+  cancel(tenant: string, id: string, now: number, expiresAt: number): Promise<Job | null>;
+  /** Jobs whose `expires_at` has passed. */
+  expired(now: number, limit: number): Promise<Job[]>;
+  delete(tenant: string, id: string): Promise<void>;
+}
