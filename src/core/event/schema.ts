@@ -13,11 +13,8 @@ export const CATEGORIES = ['admin', 'auth', 'data', 'system'] as const;
 export const OUTCOMES = ['success', 'failure', 'warning'] as const;
 export const LEVELS = ['user', 'system'] as const;
 
-const Enum = <T extends readonly string[]>(values: T, description: string) =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    { description },
-  );
+const Enum = <const T extends readonly string[]>(values: T, description: string) =>
+  Type.Enum(values, { description });
 
 export const ActorSchema = Type.Object(
   {

@@ -1,7 +1,7 @@
 import { TrailkeepError } from '../../core/errors.js';
 import type { PreparedEvent } from '../../core/event/prepare.js';
 import { sealEvent, withHash } from '../../core/event/seal.js';
-import { type EventFilter, type EventRow, searchTerms } from '../../core/query.js';
+import { type EventFilter, type EventQuery, type EventRow, searchTerms } from '../../core/query.js';
 import type { AppendResult, EventStore } from '../types.js';
 import { type Db, StatementCache } from './db.js';
 
@@ -27,6 +27,30 @@ const COLUMNS = [
   'hash',
   'body',
 ] as const;
+
+/**
+ * Indexes that return one field value's events already in (occurred_at, seq) order, most
+ * selective first. Without statistics SQLite's planner often prefers walking events_time and
+ * filtering; an equality on one of these fields never reads more rows through its own index.
+ */
+const ORDERED_INDEXES: [string, string[]][] = [
+  ['events_target', ['target_type', 'target_id']],
+  ['events_txn', ['transaction_id']],
+  ['events_trace', ['trace_id']],
+  ['events_session', ['session_id']],
+  ['events_actor', ['actor_id']],
+  ['events_target_id', ['target_id']],
+  ['events_client', ['client_id']],
+  ['events_action', ['action']],
+  ['events_service', ['service']],
+];
+
+function indexFor(f: EventFilter): string {
+  const single = (field: string) =>
+    (f.fields as Record<string, string[] | undefined> | undefined)?.[field]?.length === 1;
+  const hit = ORDERED_INDEXES.find(([, cols]) => cols.every(single));
+  return hit ? ` INDEXED BY ${hit[0]}` : '';
+}
 
 /** Builds the WHERE clause of a filter; values are always bound, never interpolated. */
 function where(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
@@ -60,6 +84,25 @@ function where(tenant: string, f: EventFilter): { sql: string; params: unknown[]
     if (terms.length) params.push(terms.map((t) => `"${t}"`).join(' '));
   }
   return { sql: clauses.join(' AND '), params };
+}
+
+/** The statement a page runs: exported so tests can check its query plan. */
+export function listSql(tenant: string, q: EventQuery): { sql: string; params: unknown[] } {
+  const w = where(tenant, q);
+  const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+  let sql = `SELECT occurred_at AS occurredAt, seq, body AS json FROM events${indexFor(q)} WHERE ${w.sql}`;
+  if (q.after) {
+    sql += ` AND (occurred_at, seq) ${q.order === 'asc' ? '>' : '<'} (?, ?)`;
+    w.params.push(q.after.occurredAt, q.after.seq);
+  }
+  sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT ?`;
+  w.params.push(q.limit);
+  return { sql, params: w.params };
+}
+
+export function countSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
+  const w = where(tenant, f);
+  return { sql: `SELECT count(*) AS n FROM events WHERE ${w.sql}`, params: w.params };
 }
 
 export function sqliteEvents(db: Db): EventStore {
@@ -153,21 +196,12 @@ export function sqliteEvents(db: Db): EventStore {
       return append.immediate(tenant, events, receivedAt);
     },
     async list(tenant, q) {
-      const w = where(tenant, q);
-      const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-      let sql = `SELECT occurred_at AS occurredAt, seq, body AS json FROM events WHERE ${w.sql}`;
-      if (q.after) {
-        sql += ` AND (occurred_at, seq) ${q.order === 'asc' ? '>' : '<'} (?, ?)`;
-        w.params.push(q.after.occurredAt, q.after.seq);
-      }
-      sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT ?`;
-      return statements.get(sql).all(...w.params, q.limit) as EventRow[];
+      const { sql, params } = listSql(tenant, q);
+      return statements.get(sql).all(...params) as EventRow[];
     },
     async count(tenant, f) {
-      const w = where(tenant, f);
-      return (
-        statements.get(`SELECT count(*) AS n FROM events WHERE ${w.sql}`).get(...w.params) as { n: number }
-      ).n;
+      const { sql, params } = countSql(tenant, f);
+      return (statements.get(sql).get(...params) as { n: number }).n;
     },
     async get(tenant, id, seq) {
       const row = getById.get(tenant, id) ?? (seq === undefined ? undefined : getBySeq.get(tenant, seq));

@@ -58,10 +58,10 @@ export const SQLITE_MIGRATIONS: string[] = [
   CREATE INDEX events_target ON events(tenant, target_type, target_id, occurred_at, seq) WHERE target_type IS NOT NULL;
   CREATE INDEX events_target_id ON events(tenant, target_id, occurred_at, seq) WHERE target_id IS NOT NULL;
   CREATE INDEX events_service ON events(tenant, service, occurred_at, seq) WHERE service IS NOT NULL;
-  CREATE INDEX events_client ON events(tenant, client_id) WHERE client_id IS NOT NULL;
-  CREATE INDEX events_session ON events(tenant, session_id) WHERE session_id IS NOT NULL;
-  CREATE INDEX events_trace ON events(tenant, trace_id) WHERE trace_id IS NOT NULL;
-  CREATE INDEX events_txn ON events(tenant, transaction_id) WHERE transaction_id IS NOT NULL;
+  CREATE INDEX events_client ON events(tenant, client_id, occurred_at, seq) WHERE client_id IS NOT NULL;
+  CREATE INDEX events_session ON events(tenant, session_id, occurred_at, seq) WHERE session_id IS NOT NULL;
+  CREATE INDEX events_trace ON events(tenant, trace_id, occurred_at, seq) WHERE trace_id IS NOT NULL;
+  CREATE INDEX events_txn ON events(tenant, transaction_id, occurred_at, seq) WHERE transaction_id IS NOT NULL;
 
   CREATE TABLE event_ips (
     tenant TEXT NOT NULL,

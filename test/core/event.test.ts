@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TrailkeepError } from '../../src/core/errors.js';
+import { prepareBatch, prepareEvent, validateEvent } from '../../src/core/event/prepare.js';
+import type { EventInput } from '../../src/core/event/schema.js';
+import { canonicalJson, sealEvent, sha256Hex, verifyEvent, withHash } from '../../src/core/event/seal.js';
+
+const base: EventInput = { occurred_at: '2026-01-02T03:04:05.6+01:00', action: 'Create' };
+
+describe('canonical JSON (RFC 8785)', () => {
+  it('sorts keys by UTF-16 code units and formats numbers as ECMAScript does', () => {
+    assert.equal(
+      canonicalJson({ b: 1, a: { d: [1e21, 0.000001, -0], c: 'é\u2028' }, '\u20ac': 1, '\r': 2 }),
+      '{"\\r":2,"a":{"c":"é\u2028","d":[1e+21,0.000001,0]},"b":1,"€":1}',
+    );
+  });
+});
+
+describe('validateEvent', () => {
+  it('accepts the minimal event', () => {
+    assert.deepEqual(validateEvent(base, '$').problems, []);
+  });
+  it('reports every problem with its JSON path', () => {
+    const r = validateEvent(
+      { action: 'x'.repeat(201), actor: { id: 1, nick: 'n' }, changes: 'many' },
+      '$.events[2]',
+    );
+    assert.deepEqual(r.problems.map((p) => p.path).sort(), [
+      '$.events[2].action',
+      '$.events[2].actor.id',
+      '$.events[2].actor.nick',
+      '$.events[2].changes',
+      '$.events[2].occurred_at',
+    ]);
+  });
+  it('rejects non-objects', () => {
+    for (const v of [null, 1, 'x', []]) assert.equal(validateEvent(v, '$').problems[0]?.path, '$');
+  });
+  it('rejects a date-time without a zone', () => {
+    assert.equal(
+      validateEvent({ ...base, occurred_at: '2026-01-02T03:04:05' }, '$').problems[0]?.path,
+      '$.occurred_at',
+    );
+  });
+  it('limits context keys and changes', () => {
+    const context = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v']));
+    assert.equal(validateEvent({ ...base, context }, '$').problems[0]?.path, '$.context');
+    const changes = Array.from({ length: 1001 }, () => ({ field: 'f' }));
+    assert.equal(validateEvent({ ...base, changes }, '$').problems[0]?.path, '$.changes');
+  });
+});
+
+describe('prepareEvent', () => {
+  it('fills defaults, normalises time to UTC milliseconds and assigns a UUIDv7', () => {
+    const p = prepareEvent(base);
+    assert.equal(p.event.occurred_at, '2026-01-02T02:04:05.600Z');
+    assert.equal(p.occurredAt, Date.parse('2026-01-02T02:04:05.600Z'));
+    assert.deepEqual(
+      [p.event.category, p.event.outcome, p.event.level, p.event.automatic],
+      ['admin', 'success', 'user', false],
+    );
+    assert.match(p.id, /^[0-9a-f-]{14}7/);
+  });
+  it('gives equal content the same digest and different content another', () => {
+    const a = prepareEvent({ ...base, id: 'x', actor: { id: 'u', name: 'n' } });
+    const b = prepareEvent({
+      actor: { name: 'n', id: 'u' },
+      id: 'x',
+      action: 'Create',
+      occurred_at: '2026-01-02T02:04:05.600Z',
+    });
+    const c = prepareEvent({ ...base, id: 'x', actor: { id: 'u', name: 'N' } });
+    assert.equal(a.digest, b.digest, 'key order and time notation do not matter');
+    assert.notEqual(a.digest, c.digest);
+  });
+  it('indexes filter fields and gathers searchable text', () => {
+    const p = prepareEvent({
+      ...base,
+      actor: { id: 'u1', name: 'Alice' },
+      target: { type: 'user', id: 'u2', name: 'Bob' },
+      source: { ip: ['10.0.0.1', '10.0.0.1', '::1'] },
+      changes: [{ field: 'role', old: ['Admin'], new: ['Agent'] }],
+      description: 'Role changed',
+    });
+    assert.deepEqual(p.index.ips, ['10.0.0.1', '::1']);
+    assert.equal(p.index.actor_id, 'u1');
+    assert.equal(p.index.text, 'Role changed\nAlice\nBob\nAdmin\nAgent');
+  });
+});
+
+describe('prepareBatch', () => {
+  it('rejects the whole batch with every problem', () => {
+    assert.throws(
+      () => prepareBatch([base, { action: 'x' }, base, { occurred_at: 'x' }], (i) => `$[${i}]`),
+      (e: unknown) =>
+        e instanceof TrailkeepError &&
+        e.code === 'invalid_event' &&
+        JSON.stringify(e.details) ===
+          JSON.stringify([
+            { path: '$[1].occurred_at', message: 'is required' },
+            { path: '$[3].action', message: 'is required' },
+            { path: '$[3].occurred_at', message: 'must be a valid date-time' },
+          ]),
+    );
+  });
+});
+
+describe('sealing', () => {
+  it('hashes the canonical stored event, and detects any change', () => {
+    const p = prepareEvent({ ...base, id: 'e1' });
+    const { body, hash } = sealEvent(p.event, 'acme', 7, '2026-01-02T02:04:06.000Z');
+    assert.equal(hash, sha256Hex(body));
+    const returned = JSON.parse(withHash(body, hash)) as Record<string, unknown>;
+    assert.equal(returned.seq, 7);
+    assert.ok(verifyEvent(returned));
+    assert.ok(!verifyEvent({ ...returned, action: 'Delete' }));
+    assert.ok(!verifyEvent({ ...returned, seq: 8 }));
+    assert.ok(
+      !verifyEvent({
+        ...returned,
+        hash: hash.replace(/.$/, '0') === hash ? hash.replace(/.$/, '1') : hash.replace(/.$/, '0'),
+      }),
+    );
+  });
+});

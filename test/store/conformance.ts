@@ -1,0 +1,299 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { TrailkeepError } from '../../src/core/errors.js';
+import { type PreparedEvent, prepareEvent } from '../../src/core/event/prepare.js';
+import type { EventInput } from '../../src/core/event/schema.js';
+import { canonicalJson, sha256Hex } from '../../src/core/event/seal.js';
+import type { EventFilter, EventQuery } from '../../src/core/query.js';
+import type { Store } from '../../src/store/types.js';
+
+export interface EngineUnderTest {
+  store: Store;
+  /** Closes the store and removes what the engine created. */
+  cleanup(): Promise<void>;
+}
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const minute = 60_000;
+
+const ev = (n: number, over: Partial<EventInput> = {}): PreparedEvent =>
+  prepareEvent({
+    id: `e${n}`,
+    occurred_at: new Date(T0 + n * minute).toISOString(),
+    action: n % 2 ? 'update' : 'create',
+    actor: { id: `u${n % 3}`, type: n % 3 ? 'user' : 'system', name: `User ${n % 3}` },
+    target: { type: n % 4 ? 'ticket' : 'user', id: `t${n % 5}` },
+    service: n % 2 ? 'billing' : 'directory',
+    client: { id: `c${n % 2}` },
+    source: { ip: [`10.0.0.${n % 3}`, '2001:db8::1'], session_id: `s${n % 2}`, trace_id: `tr${n}` },
+    transaction_id: `tx${Math.floor(n / 3)}`,
+    outcome: n % 5 === 0 ? 'failure' : 'success',
+    category: n % 7 === 0 ? 'auth' : 'admin',
+    description: n === 7 ? 'Role changed from Admin to Agent' : `event number ${n}`,
+    changes: n === 9 ? [{ field: 'plan', old: ['basic'], new: ['enterprise'] }] : undefined,
+    ...over,
+  } as EventInput);
+
+const rejectsWith = async (p: Promise<unknown>, code: string) =>
+  assert.rejects(p, (e: unknown) => e instanceof TrailkeepError && e.code === code);
+
+/**
+ * The one behavioural contract of a Store. Every engine runs this same file unchanged:
+ * `storeConformance('sqlite', openSqlite)`.
+ */
+export function storeConformance(engine: string, open: () => Promise<EngineUnderTest>): void {
+  describe(`store conformance: ${engine}`, () => {
+    let under: EngineUnderTest;
+    let store: Store;
+    const N = 40;
+    const seqOf = (rows: { json: string }[]) => rows.map((r) => (JSON.parse(r.json) as { seq: number }).seq);
+    const list = (q: Partial<EventQuery>, tenant = 'acme') =>
+      store.events.list(tenant, { order: 'asc', limit: 1000, ...q });
+    /** Seqs the reference model says match: event n has seq n (appended in order below). */
+    const expected = (pred: (n: number) => boolean) =>
+      Array.from({ length: N }, (_, i) => i + 1).filter(pred);
+
+    before(async () => {
+      under = await open();
+      store = under.store;
+      await store.tenants.create({ id: 'acme', name: 'Acme' }, T0);
+      await store.tenants.create({ id: 'globex', name: 'Globex' }, T0);
+      const batch = Array.from({ length: N }, (_, i) => ev(i + 1));
+      await store.events.append('acme', batch.slice(0, 15), T0);
+      await store.events.append('acme', batch.slice(15), T0 + 1);
+      await store.events.append('globex', [ev(1, { action: 'globex-only' })], T0);
+    });
+    after(async () => under.cleanup());
+
+    describe('migrations and settings', () => {
+      it('migrate is idempotent', async () => {
+        await store.migrate();
+        await store.migrate();
+        await store.ping();
+      });
+      it('putIfAbsent keeps the first value', async () => {
+        assert.equal(await store.settings.get('k'), null);
+        assert.equal(await store.settings.putIfAbsent('k', 'one'), 'one');
+        assert.equal(await store.settings.putIfAbsent('k', 'two'), 'one');
+        await store.settings.put('k', 'three');
+        assert.equal(await store.settings.get('k'), 'three');
+      });
+    });
+
+    describe('tenants and credentials', () => {
+      it('creates, gets and lists tenants; a duplicate id conflicts', async () => {
+        await rejectsWith(store.tenants.create({ id: 'acme', name: 'Again' }, T0), 'conflict');
+        assert.equal((await store.tenants.get('acme'))?.name, 'Acme');
+        assert.equal(await store.tenants.get('nope'), null);
+        assert.deepEqual(
+          (await store.tenants.list()).map((t) => t.id),
+          ['acme', 'globex'],
+        );
+      });
+      it('stores credentials by id, lists per tenant and kind, revokes once', async () => {
+        const base = { tenant: 'acme', name: 'ci', scopes: ['events:read'], secret_hash: 'ab'.repeat(32) };
+        await store.credentials.create({ ...base, id: 'key_1', kind: 'key' }, T0);
+        await store.credentials.create({ ...base, id: 'cli_1', kind: 'oauth_client' }, T0);
+        const found = await store.credentials.find('key_1');
+        assert.equal(found?.secret_hash, base.secret_hash);
+        assert.deepEqual(found?.scopes, ['events:read']);
+        assert.deepEqual(
+          (await store.credentials.list('acme', 'key')).map((c) => c.id),
+          ['key_1'],
+        );
+        assert.deepEqual(await store.credentials.list('globex', 'key'), []);
+        assert.equal(await store.credentials.revoke('globex', 'key', 'key_1', T0), false, 'other tenant');
+        assert.equal(
+          await store.credentials.revoke('acme', 'oauth_client', 'key_1', T0),
+          false,
+          'other kind',
+        );
+        assert.equal(await store.credentials.revoke('acme', 'key', 'key_1', T0), true);
+        assert.equal(await store.credentials.revoke('acme', 'key', 'key_1', T0), false, 'already revoked');
+        assert.ok((await store.credentials.find('key_1'))?.revoked_at);
+      });
+    });
+
+    describe('append', () => {
+      it('assigns gapless per-tenant seqs and seals each event', async () => {
+        const rows = await list({});
+        assert.deepEqual(
+          seqOf(rows),
+          expected(() => true),
+        );
+        for (const r of rows) {
+          const e = JSON.parse(r.json) as Record<string, unknown>;
+          const { hash, ...rest } = e;
+          assert.equal(e.tenant, 'acme');
+          assert.match(String(e.received_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+          assert.equal(sha256Hex(canonicalJson(rest)), hash);
+        }
+        assert.equal(await store.events.lastSeq('acme'), N);
+        assert.equal(await store.events.lastSeq('globex'), 1);
+      });
+      it('treats the same id and content as a duplicate, without writing', async () => {
+        const [r] = await store.events.append('acme', [ev(3)], T0 + 5);
+        assert.deepEqual({ seq: r?.seq, duplicate: r?.duplicate }, { seq: 3, duplicate: true });
+        assert.equal(await store.events.lastSeq('acme'), N);
+      });
+      it('rejects a batch whose id exists with other content, storing none of it', async () => {
+        await rejectsWith(
+          store.events.append('acme', [ev(100), ev(3, { action: 'changed' })], T0),
+          'conflict',
+        );
+        assert.equal(await store.events.lastSeq('acme'), N);
+        assert.equal(await store.events.get('acme', 'e100'), null);
+      });
+      it('collapses repeats inside one batch and rejects conflicting ones', async () => {
+        await rejectsWith(store.events.append('globex', [ev(50), ev(50, { action: 'x' })], T0), 'conflict');
+        const r = await store.events.append('globex', [ev(51), ev(51)], T0);
+        assert.equal(r[0]?.seq, 2);
+        assert.deepEqual(r[1], { ...r[0], duplicate: true });
+        assert.equal(await store.events.lastSeq('globex'), 2);
+      });
+      it('rejects an unknown tenant', async () => {
+        await rejectsWith(store.events.append('nobody', [ev(1)], T0), 'not_found');
+      });
+    });
+
+    describe('list and count', () => {
+      const cases: [string, EventFilter, (n: number) => boolean][] = [
+        ['actor_id', { fields: { actor_id: ['u1'] } }, (n) => n % 3 === 1],
+        ['actor_id OR', { fields: { actor_id: ['u1', 'u2'] } }, (n) => n % 3 !== 0],
+        ['actor_type', { fields: { actor_type: ['system'] } }, (n) => n % 3 === 0],
+        ['action', { fields: { action: ['create'] } }, (n) => n % 2 === 0],
+        ['category', { fields: { category: ['auth'] } }, (n) => n % 7 === 0],
+        ['outcome', { fields: { outcome: ['failure'] } }, (n) => n % 5 === 0],
+        ['service', { fields: { service: ['billing'] } }, (n) => n % 2 === 1],
+        ['target_type', { fields: { target_type: ['user'] } }, (n) => n % 4 === 0],
+        ['target_id', { fields: { target_id: ['t2', 't3'] } }, (n) => n % 5 === 2 || n % 5 === 3],
+        ['client_id', { fields: { client_id: ['c0'] } }, (n) => n % 2 === 0],
+        ['ip', { fields: { ip: ['10.0.0.2'] } }, (n) => n % 3 === 2],
+        ['ip (second address)', { fields: { ip: ['2001:db8::1'] } }, () => true],
+        ['session_id', { fields: { session_id: ['s1'] } }, (n) => n % 2 === 1],
+        ['trace_id', { fields: { trace_id: ['tr5', 'tr6'] } }, (n) => n === 5 || n === 6],
+        ['transaction_id', { fields: { transaction_id: ['tx2'] } }, (n) => Math.floor(n / 3) === 2],
+        [
+          'fields AND together',
+          { fields: { action: ['update'], actor_id: ['u1'], target_type: ['ticket'] } },
+          (n) => n % 2 === 1 && n % 3 === 1 && n % 4 !== 0,
+        ],
+        [
+          'from inclusive, to exclusive',
+          { from: T0 + 10 * minute, to: T0 + 20 * minute },
+          (n) => n >= 10 && n < 20,
+        ],
+        ['maxSeq', { maxSeq: 12 }, (n) => n <= 12],
+        ['full text', { q: 'role ADMIN' }, (n) => n === 7],
+        ['full text in change values', { q: 'enterprise' }, (n) => n === 9],
+        ['full text in names', { q: 'User 2' }, (n) => n % 3 === 2],
+        ['full text, no term', { q: '!!!' }, () => false],
+        ['full text, FTS syntax is inert', { q: 'AND OR NOT "(' }, () => false],
+        ['no match', { fields: { action: ['globex-only'] } }, () => false],
+      ];
+      for (const [name, filter, pred] of cases) {
+        it(`filters by ${name}, and counts the same`, async () => {
+          assert.deepEqual(seqOf(await list(filter)), expected(pred));
+          assert.equal(await store.events.count('acme', filter), expected(pred).length);
+        });
+      }
+
+      it('orders by occurred_at then seq, both ways', async () => {
+        await store.tenants.create({ id: 'ties', name: 'Ties' }, T0);
+        const same = { occurred_at: '2026-02-01T00:00:00.000Z' };
+        await store.events.append(
+          'ties',
+          [ev(1, same), ev(2, same), ev(3, { occurred_at: '2025-12-01T00:00:00Z' })],
+          T0,
+        );
+        assert.deepEqual(seqOf(await list({}, 'ties')), [3, 1, 2]);
+        assert.deepEqual(seqOf(await list({ order: 'desc' }, 'ties')), [2, 1, 3]);
+      });
+
+      it('pages by keyset in both orders without gaps or repeats', async () => {
+        for (const order of ['asc', 'desc'] as const) {
+          const seen: number[] = [];
+          let position: EventQuery['after'];
+          for (;;) {
+            const rows = await list({ order, limit: 7, ...(position ? { after: position } : {}) });
+            if (rows.length === 0) break;
+            seen.push(...seqOf(rows));
+            const last = rows.at(-1);
+            position = last && { occurredAt: last.occurredAt, seq: last.seq };
+          }
+          const all = expected(() => true);
+          assert.deepEqual(seen, order === 'asc' ? all : all.reverse());
+        }
+      });
+
+      it('never shows another tenant’s events', async () => {
+        assert.deepEqual(seqOf(await list({ fields: { action: ['globex-only'] } }, 'globex')), [1]);
+        assert.equal(await store.events.count('globex', {}), 2);
+        assert.equal(await store.events.get('globex', 'e7'), null);
+        assert.equal(await store.events.count('nobody', {}), 0);
+      });
+    });
+
+    describe('get', () => {
+      it('finds by id, then by seq', async () => {
+        const byId = JSON.parse((await store.events.get('acme', 'e7')) ?? 'null') as { seq: number };
+        assert.equal(byId.seq, 7);
+        const bySeq = JSON.parse((await store.events.get('acme', '8', 8)) ?? 'null') as { id: string };
+        assert.equal(bySeq.id, 'e8');
+        assert.equal(await store.events.get('acme', 'missing'), null);
+      });
+    });
+
+    describe('jobs', () => {
+      const params = { filters: { action: 'create' } };
+      it('creates queued jobs, readable only by their tenant', async () => {
+        const job = await store.jobs.create({ id: 'j1', tenant: 'acme', kind: 'query', params }, T0);
+        assert.equal(job.state, 'queued');
+        assert.deepEqual(job.params, params);
+        assert.equal((await store.jobs.get('acme', 'j1'))?.id, 'j1');
+        assert.equal(await store.jobs.get('globex', 'j1'), null);
+      });
+      it('leases each job to one owner; an expired lease is taken over and the old owner is fenced', async () => {
+        await store.jobs.create({ id: 'j2', tenant: 'acme', kind: 'export', params }, T0 + 1);
+        const a = await store.jobs.lease('node-a', T0 + 10, 1000);
+        const b = await store.jobs.lease('node-b', T0 + 10, 1000);
+        assert.deepEqual([a?.id, b?.id], ['j1', 'j2']);
+        assert.equal(a?.state, 'running');
+        assert.equal(await store.jobs.lease('node-c', T0 + 20, 1000), null, 'nothing left');
+        assert.equal(await store.jobs.renew('j1', 'node-a', T0 + 500), true);
+        assert.equal(await store.jobs.renew('j1', 'node-b', T0 + 500), false);
+        const taken = await store.jobs.lease('node-c', T0 + 2000, 1000);
+        assert.equal(taken?.id, 'j1');
+        assert.equal(taken?.attempts, 2);
+        const outcome = {
+          state: 'succeeded',
+          rows: 3,
+          snapshot_seq: 40,
+          finished_at: T0 + 2100,
+          expires_at: T0 + 9000,
+        } as const;
+        assert.equal(await store.jobs.finish('j1', 'node-a', outcome), false, 'old owner fenced');
+        assert.equal(await store.jobs.finish('j1', 'node-c', outcome), true);
+        const done = await store.jobs.get('acme', 'j1');
+        assert.deepEqual([done?.state, done?.rows, done?.snapshot_seq], ['succeeded', 3, 40]);
+      });
+      it('cancels unfinished jobs only, and lists and deletes expired ones', async () => {
+        await store.jobs.create({ id: 'j3', tenant: 'acme', kind: 'query', params }, T0 + 2);
+        assert.equal((await store.jobs.cancel('acme', 'j3', T0 + 3, T0 + 100))?.state, 'cancelled');
+        assert.equal((await store.jobs.cancel('acme', 'j1', T0 + 3, T0 + 100))?.state, 'succeeded');
+        assert.equal(await store.jobs.cancel('globex', 'j2', T0 + 3, T0 + 100), null, 'another tenant');
+        assert.equal(await store.jobs.renew('j2', 'node-b', T0 + 5000), true);
+        assert.equal((await store.jobs.cancel('acme', 'j2', T0 + 4, T0 + 100))?.state, 'cancelled');
+        assert.equal(
+          await store.jobs.renew('j2', 'node-b', T0 + 6000),
+          false,
+          'a cancelled job loses its lease',
+        );
+        const expired = await store.jobs.expired(T0 + 101, 10);
+        assert.deepEqual(expired.map((j) => j.id).sort(), ['j2', 'j3']);
+        await store.jobs.delete('acme', 'j3');
+        assert.equal(await store.jobs.get('acme', 'j3'), null);
+      });
+    });
+  });
+}
