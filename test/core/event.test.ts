@@ -107,8 +107,17 @@ describe('prepareBatch', () => {
 
 describe('sealing', () => {
   it('hashes the canonical stored event, and detects any change', () => {
-    const p = prepareEvent({ ...base, id: 'e1' });
-    const { body, hash } = sealEvent(p.event, 'acme', 7, '2026-01-02T02:04:06.000Z');
+    const p = prepareEvent({
+      ...base,
+      id: 'e1',
+      actor: { id: 'u', name: 'Ünï' },
+      context: { z: '1', a: '2' },
+    });
+    const { body, hash } = sealEvent(p.members, 'acme', 7, '2026-01-02T02:04:06.000Z');
+    assert.equal(
+      body,
+      canonicalJson({ ...p.event, tenant: 'acme', seq: 7, received_at: '2026-01-02T02:04:06.000Z' }),
+    );
     assert.equal(hash, sha256Hex(body));
     const returned = JSON.parse(withHash(body, hash)) as Record<string, unknown>;
     assert.equal(returned.seq, 7);

@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { TrailkeepError } from '../errors.js';
 import { compileSchema, formatSchemaErrors, type Problem } from '../schema.js';
 import { type EventInput, EventInputSchema, MAX_EVENT_BYTES } from './schema.js';
-import { canonicalJson, sha256Hex } from './seal.js';
+import { type CanonicalMembers, canonicalMembers, joinMembers, sha256Hex } from './seal.js';
 
 /** The indexed columns of an event: what the stores filter on. */
 export interface EventIndex {
@@ -31,6 +31,8 @@ export interface PreparedEvent {
   /** SHA-256 of the normalised content: the same id with another digest is a conflict. */
   digest: string;
   event: Record<string, unknown>;
+  /** The event's canonical members, computed once for both the digest and the seal. */
+  members: CanonicalMembers;
   index: EventIndex;
 }
 
@@ -106,11 +108,13 @@ export function prepareEvent(e: EventInput): PreparedEvent {
     automatic: e.automatic ?? false,
   };
   const id = event.id as string;
+  const members = canonicalMembers(event);
   return {
     id,
     occurredAt,
-    digest: sha256Hex(canonicalJson(event)),
+    digest: sha256Hex(joinMembers(members)),
     event,
+    members,
     index: {
       action: e.action,
       category: event.category as string,

@@ -9,16 +9,40 @@ export function canonicalJson(value: unknown): string {
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /**
- * Seals an event at commit: adds what the server assigns and hashes the canonical JSON.
- * `body` is that canonical JSON (hash left out), so `sha256(body) === hash` verifies it.
+ * An object's canonical members, `"key":value` each, in RFC 8785 order (UTF-16 code units,
+ * which is also the default order of Array.prototype.sort). Kept apart so that sealing can
+ * add the server's fields without canonicalising the event a second time.
+ */
+export type CanonicalMembers = [key: string, member: string][];
+
+export function canonicalMembers(obj: Record<string, unknown>): CanonicalMembers {
+  return Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort()
+    .map((k) => [k, `${JSON.stringify(k)}:${canonicalJson(obj[k])}`]);
+}
+
+export const joinMembers = (members: CanonicalMembers): string => `{${members.map((m) => m[1]).join(',')}}`;
+
+/**
+ * Seals an event at commit: adds what the server assigns and hashes the canonical JSON of the
+ * result. `body` is that canonical JSON (hash left out), so `sha256(body) === hash` verifies it.
+ * Equal to `canonicalJson({...event, tenant, seq, received_at})`, at a fraction of the cost.
  */
 export function sealEvent(
-  event: object,
+  members: CanonicalMembers,
   tenant: string,
   seq: number,
   receivedAt: string,
 ): { body: string; hash: string } {
-  const body = canonicalJson({ ...event, tenant, seq, received_at: receivedAt });
+  const added: CanonicalMembers = [
+    ['received_at', `"received_at":${JSON.stringify(receivedAt)}`],
+    ['seq', `"seq":${seq}`],
+    ['tenant', `"tenant":${JSON.stringify(tenant)}`],
+  ];
+  const all = members.filter(([k]) => k !== 'received_at' && k !== 'seq' && k !== 'tenant').concat(added);
+  all.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const body = joinMembers(all);
   return { body, hash: sha256Hex(body) };
 }
 

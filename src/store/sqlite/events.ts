@@ -153,7 +153,7 @@ export function sqliteEvents(db: Db): EventStore {
         for (const i of fresh) {
           const e = events[i] as PreparedEvent;
           seq += 1;
-          const { body, hash } = sealEvent(e.event, tenant, seq, receivedIso);
+          const { body, hash } = sealEvent(e.members, tenant, seq, receivedIso);
           const x = e.index;
           const { lastInsertRowid } = insert.run(
             tenant,
