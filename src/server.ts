@@ -3,13 +3,16 @@ import { pino } from 'pino';
 import type { Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
+import { createJobWorker } from './services/jobs/index.js';
+import type { JobWorker } from './services/jobs/worker.js';
 import { openStore } from './store/open.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   services: Services;
+  worker: JobWorker;
   url: string;
-  /** Stops accepting, lets in-flight requests finish, then closes the store. */
+  /** Stops accepting and the job worker, lets in-flight work finish, then closes the store. */
   close(): Promise<void>;
 }
 
@@ -35,13 +38,17 @@ export async function startServer(config: Config, log = createLogger(config)): P
   }
   const app = await buildApp(services, { logger: log });
   const url = await app.listen({ host: config.TRAILKEEP_HOST, port: config.TRAILKEEP_PORT });
-  log.info({ url, engine: store.engine }, 'trailkeep listening');
+  const worker = createJobWorker(services, log.child({ component: 'jobs' }));
+  worker.start();
+  log.info({ url, engine: store.engine, job_workers: config.TRAILKEEP_JOB_WORKERS }, 'trailkeep listening');
   return {
     app,
     services,
+    worker,
     url,
     async close() {
-      await app.close();
+      // Both finish their in-flight work; the store they use closes last.
+      await Promise.all([app.close(), worker.stop()]);
       await store.close();
     },
   };

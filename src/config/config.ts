@@ -1,5 +1,7 @@
+import { dirname, join } from 'node:path';
 import { type Static, Type } from 'typebox';
 import { compileSchema, formatSchemaErrors } from '../core/schema.js';
+import { sqlitePath } from '../store/open.js';
 
 /**
  * Every setting Trailkeep reads, described once. The environment is read here and nowhere else:
@@ -26,10 +28,10 @@ export const ConfigSchema = Type.Object({
         'Signs cursors, access tokens and download links. Generated and kept in the database when unset.',
     }),
   ),
-  TRAILKEEP_LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info', description: 'Log level.' },
-  ),
+  TRAILKEEP_LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+    description: 'Log level.',
+  }),
   TRAILKEEP_EXPORT_DIR: Type.Optional(
     Type.String({
       minLength: 1,
@@ -58,6 +60,19 @@ export const ConfigSchema = Type.Object({
     maximum: 86_400,
     description: 'Lifetime of OAuth access tokens, in seconds.',
   }),
+  TRAILKEEP_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description:
+        'CLI client: the server to talk to (http://host:port). When set, commands run remotely unless --db is given.',
+    }),
+  ),
+  TRAILKEEP_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'CLI client: the bearer credential (key secret or admin token) sent to TRAILKEEP_URL.',
+    }),
+  ),
 });
 
 export type Config = Readonly<Static<typeof ConfigSchema>>;
@@ -94,4 +109,18 @@ export function describeConfig(): string[] {
     const dflt = schema.default === undefined ? '' : ` (default ${JSON.stringify(schema.default)})`;
     return `${key}: ${schema.description ?? ''}${dflt}`;
   });
+}
+
+/**
+ * Where export files live: TRAILKEEP_EXPORT_DIR, else an `exports` folder beside the SQLite
+ * database file. Other engines have no file to sit beside, so they must name the directory.
+ */
+export function exportDirOf(config: Config): string {
+  if (config.TRAILKEEP_EXPORT_DIR) return config.TRAILKEEP_EXPORT_DIR;
+  const db = sqlitePath(config.TRAILKEEP_DB);
+  if (db === null) {
+    throw new ConfigError(['TRAILKEEP_EXPORT_DIR: required when TRAILKEEP_DB is not a SQLite file']);
+  }
+  // An in-memory database has no folder; its exports go where the default database would.
+  return join(db === ':memory:' ? 'data' : dirname(db), 'exports');
 }

@@ -1,10 +1,12 @@
-import type { Config } from '../config/config.js';
+import { type Config, exportDirOf } from '../config/config.js';
 import { CursorSigner } from '../core/cursor.js';
 import type { Store } from '../store/types.js';
 import { AuthService } from './auth/auth.js';
 import { deriveKey } from './auth/secrets.js';
 import { loadSecrets, type Secrets } from './bootstrap.js';
 import { EventService } from './events.js';
+import { type ExportFiles, localExportFiles } from './exports/files.js';
+import { JobService } from './jobs/service.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { TenantService } from './tenants.js';
 
@@ -15,6 +17,8 @@ export interface Services {
   auth: AuthService;
   tenants: TenantService;
   events: EventService;
+  jobs: JobService;
+  exportFiles: ExportFiles;
   cursors: CursorSigner;
   metrics: Metrics;
   clock: () => number;
@@ -28,6 +32,8 @@ export async function createServices(
 ): Promise<Services> {
   const secrets = await loadSecrets(config, store);
   const cursors = new CursorSigner(deriveKey(secrets.serverSecret, 'cursor'));
+  const events = new EventService(store, cursors, clock);
+  const exportFiles = localExportFiles(exportDirOf(config));
   return {
     config,
     store,
@@ -40,7 +46,9 @@ export async function createServices(
       clock,
     ),
     tenants: new TenantService(store, clock),
-    events: new EventService(store, cursors, clock),
+    events,
+    jobs: new JobService(store, events, exportFiles, config.TRAILKEEP_JOB_TTL * 1000, clock),
+    exportFiles,
     cursors,
     metrics: createMetrics(),
     clock,

@@ -10,6 +10,8 @@ export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
+  /** The highest migration applied (what `trailkeep migrate` reports). */
+  schemaVersion(): Promise<number>;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

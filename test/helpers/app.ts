@@ -5,6 +5,8 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { createServices, type Services } from '../../src/services/index.js';
+import { createJobWorker } from '../../src/services/jobs/index.js';
+import type { JobWorker } from '../../src/services/jobs/worker.js';
 import { openStore } from '../../src/store/open.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -20,6 +22,8 @@ export interface TestApp {
   services: Services;
   config: Config;
   dir: string;
+  /** The app's job worker, started (it does nothing with TRAILKEEP_JOB_WORKERS=0). */
+  worker: JobWorker;
   /** Injects a request with a bearer token (or none). */
   call(token: string | null, opts: InjectOptions): Promise<LightMyRequestResponse>;
   /** Creates a tenant and a key with the given scopes; returns the key's secret. */
@@ -45,6 +49,8 @@ export async function startTestApp(env: Record<string, string> = {}, dir?: strin
   const services = await createServices(config, store);
   const app = await buildApp(services);
   await app.ready();
+  const worker = createJobWorker(services);
+  worker.start();
 
   const call: TestApp['call'] = (token, opts) =>
     app.inject({
@@ -65,6 +71,7 @@ export async function startTestApp(env: Record<string, string> = {}, dir?: strin
     services,
     config,
     dir: tmp.dir,
+    worker,
     call,
     key,
     async tenantWithKey(tenant, scopes = ['events:write', 'events:read']) {
@@ -73,6 +80,7 @@ export async function startTestApp(env: Record<string, string> = {}, dir?: strin
       return key(tenant, scopes);
     },
     async close() {
+      await worker.stop();
       await app.close();
       await store.close();
       if (!dir) tmp.remove();

@@ -3,6 +3,7 @@ import type { Services } from '../../services/index.js';
 import { authenticate } from '../auth.js';
 import { adminRoutes } from './admin.js';
 import { eventRoutes } from './events.js';
+import { jobRoutes } from './jobs.js';
 import { oauthRoutes } from './oauth.js';
 
 declare module 'fastify' {
@@ -22,4 +23,5 @@ export const nativeApi: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
   await app.register(oauthRoutes, { services });
   await app.register(adminRoutes, { services, prefix: '/v1' });
   await app.register(eventRoutes, { services, prefix: '/v1' });
+  await app.register(jobRoutes, { services, prefix: '/v1' });
 };

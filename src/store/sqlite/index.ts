@@ -14,6 +14,11 @@ export async function openSqliteStore(path: string): Promise<Store> {
     async migrate() {
       migrate(db);
     },
+    async schemaVersion() {
+      return (
+        (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0
+      );
+    },
     async ping() {
       ping.get();
     },

@@ -1,0 +1,217 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { FilterBodySchema } from '../../core/filters.js';
+import { pageJson } from '../../services/events.js';
+import { CONTENT_TYPES, EXPORT_FORMATS } from '../../services/exports/writer.js';
+import type { Services } from '../../services/index.js';
+import { exportFormatOf } from '../../services/jobs/params.js';
+import { JOB_STATES, type Job } from '../../store/types.js';
+import { tenantFor } from '../auth.js';
+import { sendJsonText } from '../raw.js';
+import { ErrorResponses } from './schemas.js';
+
+const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+
+const JobFields = {
+  id: Type.String(),
+  state: Type.Enum(JOB_STATES),
+  created_at: Type.String({ format: 'date-time' }),
+  started_at: Time,
+  finished_at: Time,
+  expires_at: { ...Time, description: 'When the job and its results are deleted; null until it ends.' },
+  rows: Type.Union([Type.Integer(), Type.Null()], { description: 'Events in the result, once known.' }),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'Why it failed; null otherwise.' }),
+};
+const QueryJobSchema = Type.Object(JobFields);
+const ExportJobSchema = Type.Object({
+  ...JobFields,
+  format: Type.Enum(EXPORT_FORMATS),
+  download_url: Type.Union([Type.String(), Type.Null()], {
+    description: 'Absolute URL of the file once the export has succeeded; null before.',
+  }),
+});
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const QueryBody = Type.Object({ filters: Type.Optional(FilterBodySchema) }, { additionalProperties: false });
+const ExportBody = Type.Object(
+  { format: Type.Enum(EXPORT_FORMATS), filters: Type.Optional(FilterBodySchema) },
+  { additionalProperties: false },
+);
+const ResultsQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+const PageSchema = Type.Object({
+  data: Type.Array(Type.Object({}, { additionalProperties: true, description: 'A stored event.' })),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function queryView(job: Job) {
+  return {
+    id: job.id,
+    state: job.state,
+    created_at: new Date(job.created_at).toISOString(),
+    started_at: iso(job.started_at),
+    finished_at: iso(job.finished_at),
+    expires_at: iso(job.expires_at),
+    rows: job.rows,
+    error: job.error,
+  };
+}
+
+function exportView(job: Job, req: FastifyRequest) {
+  return {
+    ...queryView(job),
+    format: exportFormatOf(job),
+    download_url:
+      job.state === 'succeeded' ? `${req.protocol}://${req.host}/v1/exports/${job.id}/download` : null,
+  };
+}
+
+/**
+ * Async queries and exports: persisted jobs run by the worker. Every route needs `events:read`;
+ * a job of another tenant, or of the other kind, is 404 like an unknown one.
+ */
+export const jobRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  const { jobs } = services;
+
+  app.post(
+    '/queries',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Start an async query; its result set is frozen when it runs.',
+        body: QueryBody,
+        response: { 202: QueryJobSchema, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const tenant = tenantFor(req, 'events:read');
+      const job = await jobs.createQuery(tenant, req.body.filters ?? {});
+      return reply.code(202).header('location', `/v1/queries/${job.id}`).send(queryView(job));
+    },
+  );
+
+  app.get(
+    '/queries/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'The state of an async query.',
+        params: IdParams,
+        response: { 200: QueryJobSchema, ...ErrorResponses },
+      },
+    },
+    async (req) => queryView(await jobs.get(tenantFor(req, 'events:read'), 'query', req.params.id)),
+  );
+
+  app.get(
+    '/queries/:id/results',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'A page of a succeeded query’s results, newest first (409 job_not_ready before).',
+        params: IdParams,
+        querystring: ResultsQuery,
+        response: { 200: PageSchema, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const tenant = tenantFor(req, 'events:read');
+      const { limit, cursor } = req.query;
+      const page = await jobs.results(tenant, req.params.id, {
+        limit,
+        ...(cursor !== undefined ? { cursor } : {}),
+      });
+      return sendJsonText(reply, pageJson(page));
+    },
+  );
+
+  app.delete(
+    '/queries/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel a queued or running query; a finished one is returned unchanged.',
+        params: IdParams,
+        response: { 200: QueryJobSchema, ...ErrorResponses },
+      },
+    },
+    async (req) => queryView(await jobs.cancel(tenantFor(req, 'events:read'), 'query', req.params.id)),
+  );
+
+  app.post(
+    '/exports',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Start an export of the matching events to a CSV or NDJSON file, oldest first.',
+        body: ExportBody,
+        response: { 202: ExportJobSchema, ...ErrorResponses },
+      },
+    },
+    async (req, reply) => {
+      const tenant = tenantFor(req, 'events:read');
+      const job = await jobs.createExport(tenant, req.body.format, req.body.filters ?? {});
+      return reply.code(202).header('location', `/v1/exports/${job.id}`).send(exportView(job, req));
+    },
+  );
+
+  app.get(
+    '/exports/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'The state of an export, with its download URL once it has succeeded.',
+        params: IdParams,
+        response: { 200: ExportJobSchema, ...ErrorResponses },
+      },
+    },
+    async (req) => exportView(await jobs.get(tenantFor(req, 'events:read'), 'export', req.params.id), req),
+  );
+
+  app.get(
+    '/exports/:id/download',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Stream the export file (409 job_not_ready before it has succeeded).',
+        produces: [CONTENT_TYPES.csv, CONTENT_TYPES.ndjson],
+        params: IdParams,
+        response: ErrorResponses,
+      },
+    },
+    async (req, reply) => {
+      const tenant = tenantFor(req, 'events:read');
+      const { job, format, file } = await jobs.download(tenant, req.params.id);
+      return (
+        reply
+          .type(CONTENT_TYPES[format])
+          .header('content-length', file.size)
+          .header('content-disposition', `attachment; filename="trailkeep-export-${job.id}.${format}"`)
+          // The response schema covers only errors; the body is the file, streamed as it is read.
+          .send(file.stream as never)
+      );
+    },
+  );
+
+  app.delete(
+    '/exports/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary:
+          'Cancel a queued or running export (its partial file is deleted); a finished one is unchanged.',
+        params: IdParams,
+        response: { 200: ExportJobSchema, ...ErrorResponses },
+      },
+    },
+    async (req) => exportView(await jobs.cancel(tenantFor(req, 'events:read'), 'export', req.params.id), req),
+  );
+};

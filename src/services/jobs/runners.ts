@@ -1,0 +1,92 @@
+import type { Job, JobKind, Store } from '../../store/types.js';
+import type { ExportFiles } from '../exports/files.js';
+import { writeExport } from '../exports/writer.js';
+import { exportFormatOf, frozenFilter } from './params.js';
+
+/** What a finished run records on its job. */
+export interface RunResult {
+  rows: number;
+  snapshot_seq: number;
+}
+
+export interface RunContext {
+  /** False once the job was cancelled, its lease lost, or the worker is stopping: stop soon. */
+  keepGoing(): Promise<boolean>;
+}
+
+/** Runs one kind of job. Returns null when it stopped early; it has then removed its partial output. */
+export interface JobRunner {
+  run(job: Job, ctx: RunContext): Promise<RunResult | null>;
+  /** Removes what a run produced when its result could not be recorded (the lease was lost). */
+  discard?(job: Job): Promise<void>;
+  /** Removes everything every attempt of the job produced (the job has expired). */
+  purge?(job: Job): Promise<void>;
+}
+
+export type JobRunners = Record<JobKind, JobRunner>;
+
+/**
+ * A query job materialises nothing: it records the tenant's last seq and the row count at that
+ * point. Results are then read from the log itself, filtered to seq ≤ snapshot, which cannot
+ * change because events are never updated. O(1) storage per job, whatever its size.
+ */
+export function queryRunner(store: Store): JobRunner {
+  return {
+    async run(job) {
+      const snapshot = await store.events.lastSeq(job.tenant);
+      const rows = await store.events.count(job.tenant, frozenFilter(job, snapshot));
+      return { rows, snapshot_seq: snapshot };
+    },
+  };
+}
+
+export interface ExportRunnerOptions {
+  /** Events read per step; between steps the run checks whether it should go on. */
+  chunk?: number;
+}
+
+/** Streams the frozen result set to this attempt's file, then publishes it atomically. */
+export function exportRunner(store: Store, files: ExportFiles, options: ExportRunnerOptions = {}): JobRunner {
+  const refOf = (job: Job) => ({
+    tenant: job.tenant,
+    jobId: job.id,
+    attempt: job.attempts,
+    format: exportFormatOf(job),
+  });
+  return {
+    async run(job, ctx) {
+      const snapshot = await store.events.lastSeq(job.tenant);
+      const ref = refOf(job);
+      const writer = await files.create(ref);
+      let rows: number | null;
+      try {
+        rows = await writeExport(store, job.tenant, frozenFilter(job, snapshot), ref.format, writer.stream, {
+          keepGoing: ctx.keepGoing,
+          ...(options.chunk ? { chunk: options.chunk } : {}),
+        });
+        // Checked once more so a cancel during the last chunk does not publish a file.
+        if (rows !== null && !(await ctx.keepGoing())) rows = null;
+      } catch (err) {
+        await writer.abort();
+        throw err;
+      }
+      if (rows === null) {
+        await writer.abort();
+        return null;
+      }
+      try {
+        await writer.commit();
+      } catch (err) {
+        await files.removeAttempt(ref);
+        throw err;
+      }
+      return { rows, snapshot_seq: snapshot };
+    },
+    async discard(job) {
+      await files.removeAttempt(refOf(job));
+    },
+    async purge(job) {
+      await files.remove({ tenant: job.tenant, jobId: job.id, format: exportFormatOf(job) }, job.attempts);
+    },
+  };
+}

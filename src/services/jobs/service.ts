@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { TrailkeepError } from '../../core/errors.js';
+import { type FilterParams, toEventFilter } from '../../core/filters.js';
+import type { Job, JobKind, Store } from '../../store/types.js';
+import type { EventService, Page, PageRequest } from '../events.js';
+import type { ExportDownload, ExportFiles } from '../exports/files.js';
+import type { ExportFormat } from '../exports/writer.js';
+import { type ExportParams, exportFormatOf, frozenFilter, type QueryParams } from './params.js';
+
+const NOUN: Record<JobKind, string> = { query: 'Query job', export: 'Export' };
+
+/** The cursor scope of a query job's results: a cursor pages that job and no other list. */
+export const resultsScope = (jobId: string) => `query:${jobId}`;
+
+/**
+ * The request side of async queries and exports: create, inspect, cancel, read results.
+ * Running jobs is the worker's part; the two meet only through the store.
+ */
+export class JobService {
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly events: EventService,
+    private readonly files: ExportFiles,
+    /** How long a finished or cancelled job and its results are kept. */
+    readonly ttlMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /**
+   * Called whenever this node creates a job, so a local worker starts it at once instead of at
+   * its next poll. Other nodes find it by polling. Returns the unsubscribe function.
+   */
+  onCreated(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  createQuery(tenant: string, filters: FilterParams): Promise<Job> {
+    return this.create(tenant, 'query', { filters });
+  }
+
+  createExport(tenant: string, format: ExportFormat, filters: FilterParams): Promise<Job> {
+    return this.create(tenant, 'export', { format, filters });
+  }
+
+  private async create(tenant: string, kind: JobKind, params: QueryParams | ExportParams): Promise<Job> {
+    // Parsed now so a bad filter is the caller's 400, not a failed job later.
+    toEventFilter(params.filters);
+    const job = await this.store.jobs.create(
+      { id: randomUUID(), tenant, kind, params: { ...params } },
+      this.clock(),
+    );
+    for (const listener of this.listeners) listener();
+    return job;
+  }
+
+  /** The tenant's job of that kind; anything else (another tenant's, the other kind, expired) is 404. */
+  async get(tenant: string, kind: JobKind, id: string): Promise<Job> {
+    const job = await this.store.jobs.get(tenant, id);
+    if (!job || job.kind !== kind || (job.expires_at !== null && job.expires_at < this.clock())) {
+      throw new TrailkeepError('not_found', `${NOUN[kind]} ${id} not found.`);
+    }
+    return job;
+  }
+
+  /** Cancels a queued or running job. A finished job is returned as it is: there is nothing to stop. */
+  async cancel(tenant: string, kind: JobKind, id: string): Promise<Job> {
+    await this.get(tenant, kind, id);
+    const now = this.clock();
+    const job = await this.store.jobs.cancel(tenant, id, now, now + this.ttlMs);
+    // Swept between the two calls: as gone as if it never existed.
+    if (!job) throw new TrailkeepError('not_found', `${NOUN[kind]} ${id} not found.`);
+    return job;
+  }
+
+  /** One page of a succeeded query's frozen result set, newest first. */
+  async results(tenant: string, id: string, req: PageRequest): Promise<Page> {
+    const job = ready(await this.get(tenant, 'query', id));
+    return this.events.page(tenant, frozenFilter(job, job.snapshot_seq ?? 0), req, resultsScope(id));
+  }
+
+  /** The finished export file of a succeeded export, opened for streaming. */
+  async download(
+    tenant: string,
+    id: string,
+  ): Promise<{ job: Job; format: ExportFormat; file: ExportDownload }> {
+    const job = ready(await this.get(tenant, 'export', id));
+    const format = exportFormatOf(job);
+    // The attempt that finished the job is the last one leased: only its file is published.
+    const file = await this.files.open({ tenant, jobId: id, attempt: job.attempts, format });
+    if (!file) throw new TrailkeepError('not_found', `Export ${id} not found.`);
+    return { job, format, file };
+  }
+}
+
+function ready(job: Job): Job {
+  if (job.state !== 'succeeded') {
+    throw new TrailkeepError(
+      'job_not_ready',
+      `The job is ${job.state}; its results are available once it has succeeded.`,
+      { state: job.state },
+    );
+  }
+  return job;
+}

@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CSV_COLUMNS } from '../../src/services/exports/writer.js';
+import { createJobWorker } from '../../src/services/jobs/index.js';
+import { event, startTestApp, type TestApp } from '../helpers/app.js';
+import { ingest, type JobJson, parseCsv, settled } from '../helpers/jobs.js';
+
+const col = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
+
+describe('exports (running worker)', () => {
+  let t: TestApp;
+  let key: string;
+  let other: string;
+  let writeOnly: string;
+  /** The 3,000 bulk events as ingested, by seq. */
+  const bulk = new Map<number, Record<string, unknown>>();
+
+  before(async () => {
+    t = await startTestApp();
+    key = await t.tenantWithKey('acme');
+    other = await t.tenantWithKey('globex');
+    writeOnly = await t.key('acme', ['events:write']);
+    const events = Array.from({ length: 3000 }, (_, i) =>
+      event({
+        id: `bulk-${i}`,
+        occurred_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+        action: `bulk.${i % 7}`,
+        actor: { id: `user-${i % 11}`, name: `User, "${i}"` },
+        service: 'billing',
+      }),
+    );
+    const seqs = await ingest(t, key, events);
+    seqs.forEach((seq, i) => {
+      bulk.set(seq, events[i] as Record<string, unknown>);
+    });
+  });
+  after(() => t.close());
+
+  const start = async (payload: object, token = key, host?: string) => {
+    const res = await t.call(token, {
+      method: 'POST',
+      url: '/v1/exports',
+      payload,
+      ...(host ? { headers: { host } } : {}),
+    });
+    assert.equal(res.statusCode, 202, res.body);
+    return res;
+  };
+
+  test('POST answers 202 with Location and no download_url; the finished export has an absolute one', async () => {
+    const res = await start({ format: 'ndjson', filters: { service: 'billing' } });
+    const job = res.json<JobJson>();
+    assert.equal(res.headers.location, `/v1/exports/${job.id}`);
+    assert.equal(job.format, 'ndjson');
+    assert.equal(job.download_url, null);
+    await settled(t, key, `/v1/exports/${job.id}`);
+    const status = await t.call(key, {
+      method: 'GET',
+      url: `/v1/exports/${job.id}`,
+      headers: { host: 'audit.example.com:8443' },
+    });
+    const done = status.json<JobJson>();
+    assert.equal(done.state, 'succeeded');
+    assert.equal(done.rows, 3000);
+    assert.equal(done.download_url, `http://audit.example.com:8443/v1/exports/${job.id}/download`);
+  });
+
+  test('an NDJSON export of 3,000 events downloads exactly what was ingested, oldest first', async () => {
+    const id = (await start({ format: 'ndjson', filters: { service: 'billing' } })).json<JobJson>().id;
+    assert.equal((await settled(t, key, `/v1/exports/${id}`)).state, 'succeeded');
+    const res = await t.call(key, { method: 'GET', url: `/v1/exports/${id}/download` });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['content-type'], 'application/x-ndjson');
+    assert.equal(res.headers['content-disposition'], `attachment; filename="trailkeep-export-${id}.ndjson"`);
+    assert.equal(Number(res.headers['content-length']), Buffer.byteLength(res.body));
+    const lines = res.body
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(lines.length, 3000);
+    assert.deepEqual(
+      lines.map((e) => e.seq),
+      [...bulk.keys()].sort((a, b) => a - b),
+    );
+    for (const e of lines) {
+      const sent = bulk.get(e.seq as number) as Record<string, unknown>;
+      assert.equal(e.id, sent.id);
+      assert.equal(e.action, sent.action);
+      assert.deepEqual(e.actor, sent.actor);
+      assert.equal(e.occurred_at, sent.occurred_at);
+    }
+  });
+
+  test('a CSV export of 3,000 events has a header and one faithful row per event', async () => {
+    const id = (await start({ format: 'csv', filters: { service: 'billing' } })).json<JobJson>().id;
+    await settled(t, key, `/v1/exports/${id}`);
+    const res = await t.call(key, { method: 'GET', url: `/v1/exports/${id}/download` });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['content-type'], 'text/csv; charset=utf-8');
+    assert.match(res.headers['content-disposition'] as string, /^attachment; filename=".*\.csv"$/);
+    const [header, ...rows] = parseCsv(res.body);
+    assert.deepEqual(header, [...CSV_COLUMNS]);
+    assert.equal(rows.length, 3000);
+    for (const row of rows) {
+      const sent = bulk.get(Number(row[col('seq')])) as Record<string, unknown>;
+      const actor = sent.actor as { id: string; name: string };
+      assert.equal(row[col('id')], sent.id);
+      assert.equal(row[col('action')], sent.action);
+      assert.equal(row[col('actor_id')], actor.id);
+      assert.equal(row[col('actor_name')], actor.name);
+    }
+  });
+
+  test('CSV cells starting with = + - @ are neutralised with a leading quote', async () => {
+    await ingest(t, other, [
+      event({
+        action: '=HYPERLINK("http://evil")',
+        description: '+1+2',
+        actor: { id: 'a1', name: '-2-3' },
+        target: { type: 'doc', id: 'd1', name: '@SUM(A1)' },
+      }),
+    ]);
+    const id = (await start({ format: 'csv' }, other)).json<JobJson>().id;
+    await settled(t, other, `/v1/exports/${id}`);
+    const res = await t.call(other, { method: 'GET', url: `/v1/exports/${id}/download` });
+    const [, row] = parseCsv(res.body);
+    assert.ok(row);
+    assert.equal(row[col('action')], `'=HYPERLINK("http://evil")`);
+    assert.equal(row[col('description')], `'+1+2`);
+    assert.equal(row[col('actor_name')], `'-2-3`);
+    assert.equal(row[col('target_name')], `'@SUM(A1)`);
+  });
+
+  test('POST with a bad body is 400 naming the field', async () => {
+    for (const [payload, field] of [
+      [{ filters: {} }, /\$\.format/],
+      [{ format: 'xml' }, /\$\.format/],
+      [{ format: 'csv', filters: { actorr: 'x' } }, /\$\.filters\.actorr/],
+    ] as const) {
+      const res = await t.call(key, { method: 'POST', url: '/v1/exports', payload });
+      assert.equal(res.statusCode, 400);
+      assert.match(res.json().error.message, field);
+    }
+  });
+
+  test('another tenant’s export, its download, and a query id are 404; scope and credential enforced', async () => {
+    const id = (await start({ format: 'csv', filters: { action: 'bulk.1' } })).json<JobJson>().id;
+    await settled(t, key, `/v1/exports/${id}`);
+    const queryId = (await t.call(key, { method: 'POST', url: '/v1/queries', payload: {} })).json<JobJson>()
+      .id;
+    for (const url of [`/v1/exports/${id}`, `/v1/exports/${id}/download`]) {
+      assert.equal((await t.call(other, { method: 'GET', url })).statusCode, 404, url);
+      assert.equal((await t.call(null, { method: 'GET', url })).statusCode, 401, url);
+      assert.equal((await t.call(writeOnly, { method: 'GET', url })).statusCode, 403, url);
+    }
+    for (const url of [`/v1/exports/${queryId}`, `/v1/exports/${queryId}/download`, '/v1/exports/nope']) {
+      assert.equal((await t.call(key, { method: 'GET', url })).statusCode, 404, url);
+    }
+    assert.equal((await t.call(other, { method: 'DELETE', url: `/v1/exports/${id}` })).statusCode, 404);
+    assert.equal((await t.call(null, { method: 'DELETE', url: `/v1/exports/${id}` })).statusCode, 401);
+    assert.equal((await t.call(writeOnly, { method: 'DELETE', url: `/v1/exports/${id}` })).statusCode, 403);
+    const post = await t.call(writeOnly, { method: 'POST', url: '/v1/exports', payload: { format: 'csv' } });
+    assert.equal(post.statusCode, 403);
+    assert.equal(
+      (await t.call(null, { method: 'POST', url: '/v1/exports', payload: { format: 'csv' } })).statusCode,
+      401,
+    );
+    // The owner still has it, untouched.
+    const mine = await t.call(key, { method: 'GET', url: `/v1/exports/${id}/download` });
+    assert.equal(mine.statusCode, 200);
+  });
+
+  test('after its TTL an export is swept: status and download are 404 and the file is gone', async () => {
+    const id = (await start({ format: 'csv', filters: { action: 'bulk.3' } })).json<JobJson>().id;
+    await settled(t, key, `/v1/exports/${id}`);
+    const file = join(t.dir, 'exports', 'acme', `${id}.1.csv`);
+    assert.ok(existsSync(file));
+    // A sweeper whose clock is one TTL ahead: everything finished by now has expired for it.
+    const ahead = createJobWorker(t.services, undefined, {
+      clock: () => Date.now() + t.config.TRAILKEEP_JOB_TTL * 1000 + 1000,
+    });
+    assert.ok((await ahead.sweep()) >= 1);
+    assert.equal((await t.call(key, { method: 'GET', url: `/v1/exports/${id}` })).statusCode, 404);
+    assert.equal((await t.call(key, { method: 'GET', url: `/v1/exports/${id}/download` })).statusCode, 404);
+    assert.equal(existsSync(file), false);
+  });
+
+  test('the file is written under the export dir and published only once finished', async () => {
+    const id = (await start({ format: 'ndjson', filters: { action: 'bulk.2' } })).json<JobJson>().id;
+    await settled(t, key, `/v1/exports/${id}`);
+    const files = readdirSync(join(t.dir, 'exports', 'acme')).filter((f) => f.startsWith(id));
+    assert.deepEqual(files, [`${id}.1.ndjson`]);
+  });
+});
+
+describe('exports (no worker on this node)', () => {
+  let t: TestApp;
+  let key: string;
+
+  before(async () => {
+    t = await startTestApp({ TRAILKEEP_JOB_WORKERS: '0' });
+    key = await t.tenantWithKey('acme');
+    await ingest(t, key, [event()]);
+  });
+  after(() => t.close());
+
+  test('download before success is 409 job_not_ready', async () => {
+    const id = (
+      await t.call(key, { method: 'POST', url: '/v1/exports', payload: { format: 'csv' } })
+    ).json<JobJson>().id;
+    const res = await t.call(key, { method: 'GET', url: `/v1/exports/${id}/download` });
+    assert.equal(res.statusCode, 409);
+    assert.equal(res.json().error.code, 'job_not_ready');
+    assert.match(res.json().error.message, /queued/);
+  });
+
+  test('DELETE cancels a queued export', async () => {
+    const id = (
+      await t.call(key, { method: 'POST', url: '/v1/exports', payload: { format: 'ndjson' } })
+    ).json<JobJson>().id;
+    const res = await t.call(key, { method: 'DELETE', url: `/v1/exports/${id}` });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json().state, 'cancelled');
+    assert.equal(res.json().download_url, null);
+    assert.equal((await t.call(key, { method: 'GET', url: `/v1/exports/${id}/download` })).statusCode, 409);
+    assert.equal((await t.call(key, { method: 'DELETE', url: '/v1/exports/nope' })).statusCode, 404);
+  });
+});
