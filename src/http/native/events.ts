@@ -8,26 +8,10 @@ import { pageJson } from '../../services/events.js';
 import type { Services } from '../../services/index.js';
 import { tenantFor } from '../auth.js';
 import { sendJsonText } from '../raw.js';
-import { ErrorResponses } from './schemas.js';
+import { ErrorResponses, PageSchema, StoredEventSchema } from './schemas.js';
 
 export const MAX_BATCH_EVENTS = 1000;
 export const NDJSON_BODY_LIMIT = 16 * 1024 * 1024;
-
-const StoredEventSchema = Type.Intersect([
-  EventInputSchema,
-  Type.Object({
-    id: Type.String(),
-    tenant: Type.String(),
-    seq: Type.Integer(),
-    received_at: Type.String({ format: 'date-time' }),
-    hash: Type.String({ description: 'SHA-256 of the RFC 8785 canonical JSON of this object without hash.' }),
-  }),
-]);
-
-const PageSchema = Type.Object({
-  data: Type.Array(StoredEventSchema),
-  next_cursor: Type.Union([Type.String(), Type.Null()]),
-});
 
 const ListQuery = Type.Object(
   {

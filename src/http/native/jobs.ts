@@ -9,7 +9,7 @@ import { exportFormatOf } from '../../services/jobs/params.js';
 import { JOB_STATES, type Job } from '../../store/types.js';
 import { tenantFor } from '../auth.js';
 import { sendJsonText } from '../raw.js';
-import { ErrorResponses } from './schemas.js';
+import { ErrorResponses, PageSchema } from './schemas.js';
 
 const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
@@ -45,10 +45,6 @@ const ResultsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const PageSchema = Type.Object({
-  data: Type.Array(Type.Object({}, { additionalProperties: true, description: 'A stored event.' })),
-  next_cursor: Type.Union([Type.String(), Type.Null()]),
-});
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
