@@ -59,6 +59,10 @@ describe('operations endpoints', () => {
       '/v1/tenants',
       '/v1/tenants/{tenant}/keys',
       '/oauth/token',
+      '/v1/queries',
+      '/v1/queries/{id}/results',
+      '/v1/exports',
+      '/v1/exports/{id}/download',
     ]) {
       assert.ok(doc.paths[path], path);
     }
