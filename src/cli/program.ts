@@ -1,45 +1,52 @@
 import { Command } from 'commander';
-import { ConfigError, describeConfig, loadConfig } from '../config/config.js';
-import { startServer } from '../server.js';
+import { describeConfig } from '../config/config.js';
+import { exportCommand } from './commands/export.js';
+import { ingestCommand } from './commands/ingest.js';
+import { keysCommand } from './commands/keys.js';
+import { migrateCommand } from './commands/migrate.js';
+import { queryCommand } from './commands/query.js';
+import { serveCommand } from './commands/serve.js';
+import { tenantsCommand } from './commands/tenants.js';
+import { type CliIo, createContext } from './context.js';
 
-/** Reads the configuration once; an invalid one ends the process with the list of problems. */
-export function configOrExit() {
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+/** Applies settings to a command and all its subcommands (addCommand does not inherit them). */
+function eachCommand(cmd: Command, fn: (c: Command) => void): void {
+  fn(cmd);
+  for (const sub of cmd.commands) eachCommand(sub, fn);
 }
 
-export function buildCli(): Command {
+/**
+ * The `trailkeep` command. Nothing here reads globals: the process's environment and streams
+ * come in through `io`. Errors are thrown to the caller (main.ts), which prints and exits.
+ */
+export function buildCli(io: CliIo): Command {
+  const ctx = createContext(io);
   const program = new Command('trailkeep')
     .description('Trailkeep audit-trail server and command-line client.')
     .addHelpText(
       'after',
-      `\nEnvironment:\n${describeConfig()
+      `\nEach data command works on a server (--url and --token, or TRAILKEEP_URL and TRAILKEEP_TOKEN)\nor directly on a database (--db, or TRAILKEEP_DB). See docs/cli.md.\n\nEnvironment:\n${describeConfig()
         .map((l) => `  ${l}`)
         .join('\n')}\n`,
     );
-
-  program
-    .command('serve')
-    .description('Run the HTTP server (settings from the environment).')
-    .action(async () => {
-      const config = configOrExit();
-      const server = await startServer(config);
-      const stop = () => {
-        server.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+  for (const make of [
+    serveCommand,
+    migrateCommand,
+    tenantsCommand,
+    keysCommand,
+    ingestCommand,
+    queryCommand,
+    exportCommand,
+  ]) {
+    program.addCommand(make(ctx));
+  }
+  eachCommand(program, (c) => {
+    c.exitOverride();
+    c.showHelpAfterError('(add --help for usage)');
+    c.configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
     });
-
+  });
   return program;
 }

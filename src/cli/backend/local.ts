@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { Config } from '../../config/config.js';
+import { type FilterParams, toEventFilter } from '../../core/filters.js';
+import { writeExport } from '../../services/exports/writer.js';
+import { createServices, type Services } from '../../services/index.js';
+import { openStore, sqlitePath } from '../../store/open.js';
+import { CliError, UsageError } from '../context.js';
+import type { Backend, EventPage, ExportProgress, IngestBatch, IngestOutcome } from './types.js';
+
+/**
+ * The services over the configured database, composed exactly as `serve` composes them. No
+ * credential is needed: whoever can open the database file is the operator.
+ */
+export class LocalBackend implements Backend {
+  private constructor(
+    private readonly services: Services,
+    private readonly tenant: string | undefined,
+    readonly where: string,
+  ) {}
+
+  /**
+   * Opens (and migrates) the database. Unless `create` is set, a SQLite file that does not
+   * exist yet is an error rather than a new empty database created by a typo.
+   */
+  static async open(
+    config: Config,
+    options: { tenant?: string; create?: boolean; onAdminToken?: (token: string) => void },
+  ): Promise<LocalBackend> {
+    const url = config.TRAILKEEP_DB;
+    const path = sqlitePath(url);
+    if (!options.create && path !== null && path !== ':memory:' && !existsSync(path)) {
+      throw new CliError(
+        `No database at ${path}. Create one with \`trailkeep migrate\` or \`trailkeep tenants create\`.`,
+      );
+    }
+    const store = await openStore(url);
+    try {
+      const services = await createServices(config, store);
+      // The first opening of a new database makes the operator token; only its hash is kept, so
+      // it is shown now or never (as `serve` does).
+      if (services.secrets.generatedAdminToken) options.onAdminToken?.(services.secrets.generatedAdminToken);
+      return new LocalBackend(services, options.tenant, path ?? url);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+
+  private get dataTenant(): string {
+    if (this.tenant === undefined)
+      throw new UsageError('Local mode needs --tenant <id> (the tenant whose events these are).');
+    return this.tenant;
+  }
+
+  createTenant(id: string, name?: string) {
+    return this.services.tenants.create(id, name);
+  }
+
+  listTenants() {
+    return this.services.tenants.list();
+  }
+
+  async createKey(tenant: string, name: string, scopes: string[]) {
+    const { credential, secret } = await this.services.auth.createCredential(tenant, 'key', name, scopes);
+    return { key: credential, secret };
+  }
+
+  async listKeys(tenant: string) {
+    await this.services.tenants.get(tenant);
+    return this.services.auth.list(tenant, 'key');
+  }
+
+  revokeKey(tenant: string, id: string) {
+    return this.services.auth.revoke(tenant, 'key', id);
+  }
+
+  async ingest(batch: IngestBatch): Promise<IngestOutcome> {
+    const results = await this.services.events.ingest(this.dataTenant, batch.values, (i) => `$[${i}]`);
+    return { accepted: results.length, duplicates: results.filter((r) => r.duplicate).length };
+  }
+
+  async page(
+    filters: FilterParams,
+    req: { order?: 'asc' | 'desc'; limit: number; cursor?: string },
+  ): Promise<EventPage> {
+    const page = await this.services.events.page(this.dataTenant, toEventFilter(filters), req);
+    return { events: page.rows.map((r) => r.json), nextCursor: page.nextCursor };
+  }
+
+  count(filters: FilterParams) {
+    return this.services.events.count(this.dataTenant, toEventFilter(filters));
+  }
+
+  async exportTo(
+    filters: FilterParams,
+    format: 'csv' | 'ndjson',
+    out: Writable,
+    onProgress: (p: ExportProgress) => void,
+  ): Promise<number | null> {
+    const tenant = this.dataTenant;
+    const filter = toEventFilter(filters);
+    const total = await this.services.events.count(tenant, filter);
+    onProgress({ phase: 'writing', done: 0, total, unit: 'events' });
+    return writeExport(this.services.store, tenant, filter, format, out, {
+      onProgress: (done) => onProgress({ phase: 'writing', done, total, unit: 'events' }),
+    });
+  }
+
+  close() {
+    return this.services.store.close();
+  }
+}
