@@ -36,6 +36,13 @@ describe('validateEvent', () => {
   it('rejects non-objects', () => {
     for (const v of [null, 1, 'x', []]) assert.equal(validateEvent(v, '$').problems[0]?.path, '$');
   });
+  it('rejects date-times that would not come back as RFC 3339 in UTC', () => {
+    assert.equal(
+      validateEvent({ ...base, occurred_at: '9999-12-31T23:59:59-01:00' }, '$').problems[0]?.path,
+      '$.occurred_at',
+    );
+    assert.deepEqual(validateEvent({ ...base, occurred_at: '9999-12-31T23:59:59Z' }, '$').problems, []);
+  });
   it('rejects a date-time without a zone', () => {
     assert.equal(
       validateEvent({ ...base, occurred_at: '2026-01-02T03:04:05' }, '$').problems[0]?.path,

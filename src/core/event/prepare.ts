@@ -37,6 +37,8 @@ export interface PreparedEvent {
 }
 
 const check = compileSchema<EventInput>(EventInputSchema);
+const MIN_TIME = Date.parse('0000-01-01T00:00:00.000Z');
+const MAX_TIME = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** Problems no JSON schema expresses: NUL and lone surrogates in strings, IP syntax, size. */
 function deepProblems(value: unknown, path: string, out: Problem[]): void {
@@ -66,7 +68,9 @@ export function validateEvent(input: unknown, root: string): { event?: EventInpu
   else deepProblems(input, root, problems);
   const event = input as EventInput;
   if (problems.length === 0) {
-    if (Number.isNaN(Date.parse(event.occurred_at))) {
+    const ms = Date.parse(event.occurred_at);
+    // Also within years 0000–9999 in UTC, so it is returned as an RFC 3339 date-time too.
+    if (Number.isNaN(ms) || ms < MIN_TIME || ms > MAX_TIME) {
       problems.push({ path: `${root}.occurred_at`, message: 'must be a valid RFC 3339 date-time' });
     }
     event.source?.ip?.forEach((ip, i) => {
