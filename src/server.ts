@@ -28,7 +28,10 @@ export function createLogger(config: Config) {
 
 /** Opens the store, composes the services and listens: what `trailkeep serve` runs. */
 export async function startServer(config: Config, log = createLogger(config)): Promise<RunningServer> {
-  const store = await openStore(config.TRAILKEEP_DB);
+  const store = await openStore(config.TRAILKEEP_DB, {
+    poolSize: config.TRAILKEEP_DB_POOL,
+    onPoolError: (err) => log.warn({ err }, 'database connection lost; reconnecting on demand'),
+  });
   const services = await createServices(config, store);
   if (services.secrets.generatedAdminToken) {
     // Printed once, to the terminal, never to the log: only its hash is kept.

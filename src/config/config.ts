@@ -13,7 +13,13 @@ export const ConfigSchema = Type.Object({
   TRAILKEEP_DB: Type.String({
     default: './data/trailkeep.db',
     minLength: 1,
-    description: 'Database: a SQLite file path or sqlite: URL (postgres:// in production).',
+    description: 'Database: a SQLite file path or sqlite: URL, or a postgres:// URL.',
+  }),
+  TRAILKEEP_DB_POOL: Type.Integer({
+    default: 10,
+    minimum: 1,
+    maximum: 1000,
+    description: 'PostgreSQL: connections this node may open.',
   }),
   TRAILKEEP_ADMIN_TOKEN: Type.Optional(
     Type.String({

@@ -50,10 +50,19 @@ export interface EventRow extends Position {
   json: string;
 }
 
-/** Splits free text into terms for full-text search; punctuation separates terms. */
-export function searchTerms(q: string): string[] {
-  return q
+/**
+ * Splits text into search tokens the same way for every engine: accents folded, lower case,
+ * anything but letters, digits and `_` separates. Both the indexed text and `q` go through it,
+ * so what matches does not depend on an engine's own parser.
+ */
+export function tokenize(text: string): string[] {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
     .split(/[^\p{L}\p{N}_]+/u)
-    .filter((t) => t.length > 0)
-    .slice(0, 16);
+    .filter((t) => t.length > 0);
 }
+
+/** The terms of a full-text query `q`, all of which must match; at most 16. */
+export const searchTerms = (q: string): string[] => [...new Set(tokenize(q))].slice(0, 16);

@@ -1,4 +1,5 @@
 import { TrailkeepError } from '../core/errors.js';
+import { openPostgresStore } from './postgres/index.js';
 import { openSqliteStore } from './sqlite/index.js';
 import type { Store } from './types.js';
 
@@ -9,9 +10,22 @@ export function sqlitePath(url: string): string | null {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? null : url;
 }
 
-/** Opens (and migrates) the store that `TRAILKEEP_DB` names. */
-export async function openStore(url: string): Promise<Store> {
+export interface OpenOptions {
+  /** PostgreSQL: connections this process may open (TRAILKEEP_DB_POOL). */
+  poolSize?: number;
+  /** PostgreSQL: errors of idle connections, which are not fatal (the pool reconnects). */
+  onPoolError?: (err: Error) => void;
+}
+
+/** Opens (and migrates) the store that `TRAILKEEP_DB` names: the only place an engine is chosen. */
+export async function openStore(url: string, options: OpenOptions = {}): Promise<Store> {
   const path = sqlitePath(url);
   if (path !== null) return openSqliteStore(path);
-  throw new TrailkeepError('invalid_request', `Unsupported database URL scheme in ${url.split(':')[0]}:…`);
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    return openPostgresStore(url, {
+      poolSize: options.poolSize ?? 10,
+      ...(options.onPoolError ? { onPoolError: options.onPoolError } : {}),
+    });
+  }
+  throw new TrailkeepError('invalid_request', `Unsupported database URL scheme ${url.split(':')[0]}:`);
 }

@@ -4,6 +4,7 @@ import { TrailkeepError } from '../../src/core/errors.js';
 import { prepareBatch, prepareEvent, validateEvent } from '../../src/core/event/prepare.js';
 import type { EventInput } from '../../src/core/event/schema.js';
 import { canonicalJson, sealEvent, sha256Hex, verifyEvent, withHash } from '../../src/core/event/seal.js';
+import { searchTerms, tokenize } from '../../src/core/query.js';
 
 const base: EventInput = { occurred_at: '2026-01-02T03:04:05.6+01:00', action: 'Create' };
 
@@ -91,7 +92,7 @@ describe('prepareEvent', () => {
     });
     assert.deepEqual(p.index.ips, ['10.0.0.1', '::1']);
     assert.equal(p.index.actor_id, 'u1');
-    assert.equal(p.index.text, 'Role changed\nAlice\nBob\nAdmin\nAgent');
+    assert.equal(p.index.text, 'role changed alice bob admin agent');
   });
 });
 
@@ -137,5 +138,20 @@ describe('sealing', () => {
         hash: hash.replace(/.$/, '0') === hash ? hash.replace(/.$/, '1') : hash.replace(/.$/, '0'),
       }),
     );
+  });
+});
+
+describe('tokenize', () => {
+  it('folds accents and case, and splits on anything but letters, digits and _', () => {
+    assert.deepEqual(tokenize('Crème-Brûlée ADA@example.com snake_case 42'), [
+      'creme',
+      'brulee',
+      'ada',
+      'example',
+      'com',
+      'snake_case',
+      '42',
+    ]);
+    assert.deepEqual(searchTerms('a A a b'), ['a', 'b']);
   });
 });

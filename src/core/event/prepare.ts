@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { v7 as uuidv7 } from 'uuid';
 import { TrailkeepError } from '../errors.js';
+import { tokenize } from '../query.js';
 import { compileSchema, formatSchemaErrors, type Problem } from '../schema.js';
 import { type EventInput, EventInputSchema, MAX_EVENT_BYTES } from './schema.js';
 import { type CanonicalMembers, canonicalMembers, joinMembers, sha256Hex } from './seal.js';
@@ -20,7 +21,7 @@ export interface EventIndex {
   trace_id: string | null;
   transaction_id: string | null;
   ips: string[];
-  /** Free text for `q`: description, names and change values. */
+  /** Search tokens for `q` (description, names, change values), space-separated. */
   text: string;
 }
 
@@ -96,7 +97,7 @@ function searchText(e: EventInput): string {
     e.message?.text,
   ];
   for (const c of e.changes ?? []) parts.push(...(c.old ?? []), ...(c.new ?? []));
-  return parts.filter((p): p is string => typeof p === 'string' && p.length > 0).join('\n');
+  return tokenize(parts.filter((p): p is string => typeof p === 'string').join(' ')).join(' ');
 }
 
 /** Normalises a valid event: defaults filled, time in UTC with milliseconds, an id assigned. */

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { TrailkeepError } from '../../core/errors.js';
+
+/** INT8 and NUMERIC as JavaScript numbers: seqs, counts and epoch milliseconds stay below 2^53. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+/** Driver errors that mean "the database is not reachable now", as opposed to a bad query. */
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (e.code && (UNAVAILABLE.has(e.code) || e.code.startsWith('08'))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
+    e.message ?? '',
+  );
+}
+
+/** Rethrows outages as the catalogue's `unavailable` (503 + Retry-After); other errors unchanged. */
+export function mapError(err: unknown): never {
+  if (err instanceof TrailkeepError) throw err;
+  if (isUnavailable(err)) throw new TrailkeepError('unavailable');
+  throw err;
+}
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * The pool, with the two ways the engine talks to it: `query` (one statement, prepared by
+ * name so the server plans it once per connection) and `tx` (a transaction on one client).
+ */
+export class Db {
+  readonly pool: pg.Pool;
+
+  constructor(url: string, max: number, onError: (err: Error) => void) {
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max,
+      types,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'trailkeep',
+    });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    this.pool.on('error', onError);
+  }
+
+  async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    try {
+      const res = await this.pool.query<R>({ name: statementName(text), text, values });
+      return res.rows;
+    } catch (err) {
+      return mapError(err);
+    }
+  }
+
+  async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      return mapError(err);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (err) {
+      // A broken connection is discarded rather than returned to the pool.
+      await client.query('ROLLBACK').then(
+        () => client.release(),
+        (e: Error) => client.release(e),
+      );
+      return mapError(err);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+/** A prepared statement's name: stable for the same SQL, so each connection prepares it once. */
+export const statementName = (text: string): string =>
+  `tk_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+
+/** Runs a named (prepared) statement on a transaction's client. */
+export async function run<R extends pg.QueryResultRow>(
+  client: Queryable,
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
+  return (await client.query<R>({ name: statementName(text), text, values })).rows;
+}

@@ -1,0 +1,211 @@
+import { TrailkeepError } from '../../core/errors.js';
+import type { PreparedEvent } from '../../core/event/prepare.js';
+import { sealEvent, withHash } from '../../core/event/seal.js';
+import { type EventFilter, type EventQuery, type EventRow, searchTerms } from '../../core/query.js';
+import type { AppendResult, EventStore } from '../types.js';
+import { type Db, run } from './db.js';
+import type { Partitions } from './partitions.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Builds the WHERE clause of a filter with numbered parameters; values are never interpolated. */
+function where(tenant: string, f: EventFilter, params: unknown[]): string {
+  const p = (v: unknown) => `$${params.push(v)}`;
+  const clauses = [`tenant = ${p(tenant)}`];
+  for (const [field, values] of Object.entries(f.fields ?? {})) {
+    if (!values || values.length === 0) continue;
+    if (field === 'ip') {
+      clauses.push(`seq IN (SELECT seq FROM event_ips WHERE tenant = $1 AND ip = ANY(${p(values)}::text[]))`);
+    } else {
+      clauses.push(
+        values.length === 1 ? `${field} = ${p(values[0])}` : `${field} = ANY(${p(values)}::text[])`,
+      );
+    }
+  }
+  if (f.from !== undefined) clauses.push(`occurred_at >= ${p(iso(f.from))}::timestamptz`);
+  if (f.to !== undefined) clauses.push(`occurred_at < ${p(iso(f.to))}::timestamptz`);
+  if (f.maxSeq !== undefined) clauses.push(`seq <= ${p(f.maxSeq)}`);
+  if (f.q !== undefined) {
+    // Terms are letters, digits and `_` only (core tokenize), so none is tsquery syntax.
+    const terms = searchTerms(f.q);
+    clauses.push(terms.length ? `search @@ to_tsquery('simple', ${p(terms.join(' & '))})` : 'false');
+  }
+  return clauses.join(' AND ');
+}
+
+const MS = '(extract(epoch FROM occurred_at) * 1000)::bigint';
+
+export function listSql(tenant: string, q: EventQuery): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  let sql = `SELECT ${MS} AS "occurredAt", seq, body AS json FROM events WHERE ${where(tenant, q, params)}`;
+  if (q.after) {
+    const op = q.order === 'asc' ? '>' : '<';
+    sql += ` AND (occurred_at, seq) ${op} ($${params.push(iso(q.after.occurredAt))}::timestamptz, $${params.push(q.after.seq)})`;
+  }
+  const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+  sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT $${params.push(q.limit)}`;
+  return { sql, params };
+}
+
+export function countSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  return { sql: `SELECT count(*) AS n FROM events WHERE ${where(tenant, f, params)}`, params };
+}
+
+const INSERT_EVENTS = `
+  INSERT INTO events (tenant, seq, id, occurred_at, received_at, action, category, outcome, service,
+    actor_id, actor_type, target_type, target_id, client_id, session_id, trace_id, transaction_id,
+    search, hash, body)
+  SELECT $1, t.seq, t.id, t.occurred_at, $2::timestamptz, t.action, t.category, t.outcome, t.service,
+    t.actor_id, t.actor_type, t.target_type, t.target_id, t.client_id, t.session_id, t.trace_id,
+    t.transaction_id, to_tsvector('simple', t.text), t.hash, t.body
+  FROM unnest($3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[],
+    $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+    $17::text[], $18::text[], $19::text[], $20::text[])
+    AS t(seq, id, occurred_at, action, category, outcome, service, actor_id, actor_type, target_type,
+      target_id, client_id, session_id, trace_id, transaction_id, text, hash, body)`;
+
+const INSERT_IDS = `
+  INSERT INTO event_ids (tenant, id, seq, occurred_at, digest, hash)
+  SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[])`;
+
+const INSERT_IPS = `
+  INSERT INTO event_ips (tenant, ip, seq)
+  SELECT $1, * FROM unnest($2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`;
+
+/**
+ * Events on PostgreSQL. A batch is one transaction of a few statements whatever its size: rows
+ * travel as arrays and are expanded by `unnest` on the server (one round trip per table).
+ */
+export function pgEvents(db: Db, partitions: Partitions): EventStore {
+  return {
+    async append(tenant, events, receivedAt) {
+      await partitions.ensure(events.map((e) => e.occurredAt));
+      return db.tx(async (client) => {
+        // The tenant row's lock serialises a tenant's writers (on every node): seqs stay gapless
+        // and an id's first writer wins before the next one checks it.
+        const locked = await run<{ last_seq: number }>(
+          client,
+          'SELECT last_seq FROM tenants WHERE id = $1 FOR UPDATE',
+          [tenant],
+        );
+        if (!locked[0]) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
+        const prior = new Map(
+          (
+            await run<{ id: string; seq: number; hash: string; digest: string }>(
+              client,
+              'SELECT id, seq, hash, digest FROM event_ids WHERE tenant = $1 AND id = ANY($2::text[])',
+              [tenant, [...new Set(events.map((e) => e.id))]],
+            )
+          ).map((r) => [r.id, r]),
+        );
+        const results: AppendResult[] = new Array(events.length);
+        const fresh: { i: number; e: PreparedEvent }[] = [];
+        const first = new Map<string, number>();
+        events.forEach((e, i) => {
+          const earlier = first.get(e.id);
+          const known = prior.get(e.id);
+          const digest = earlier === undefined ? known?.digest : events[earlier]?.digest;
+          if (digest !== undefined && digest !== e.digest) {
+            throw new TrailkeepError('conflict', `Event id ${e.id} exists with different content.`, {
+              id: e.id,
+            });
+          }
+          if (known) results[i] = { id: e.id, seq: known.seq, hash: known.hash, duplicate: true };
+          else if (earlier === undefined) {
+            first.set(e.id, i);
+            fresh.push({ i, e });
+          }
+        });
+        if (fresh.length) {
+          let seq = (locked[0] as { last_seq: number }).last_seq;
+          const receivedIso = iso(receivedAt);
+          const cols: unknown[][] = Array.from({ length: 18 }, () => []);
+          const ips: [string[], number[]] = [[], []];
+          for (const { i, e } of fresh) {
+            seq += 1;
+            const { body, hash } = sealEvent(e.members, tenant, seq, receivedIso);
+            const x = e.index;
+            const row = [
+              seq,
+              e.id,
+              iso(e.occurredAt),
+              x.action,
+              x.category,
+              x.outcome,
+              x.service,
+              x.actor_id,
+              x.actor_type,
+              x.target_type,
+              x.target_id,
+              x.client_id,
+              x.session_id,
+              x.trace_id,
+              x.transaction_id,
+              x.text,
+              hash,
+              withHash(body, hash),
+            ];
+            row.forEach((v, c) => {
+              (cols[c] as unknown[]).push(v);
+            });
+            for (const ip of x.ips) {
+              ips[0].push(ip);
+              ips[1].push(seq);
+            }
+            results[i] = { id: e.id, seq, hash, duplicate: false };
+          }
+          await run(client, 'UPDATE tenants SET last_seq = $2 WHERE id = $1', [tenant, seq]);
+          await run(client, INSERT_EVENTS, [tenant, receivedIso, ...cols]);
+          await run(client, INSERT_IDS, [
+            tenant,
+            cols[1],
+            cols[0],
+            cols[2],
+            fresh.map(({ e }) => e.digest),
+            cols[16],
+          ]);
+          if (ips[0].length) await run(client, INSERT_IPS, [tenant, ...ips]);
+        }
+        events.forEach((e, i) => {
+          if (!results[i])
+            results[i] = { ...(results[first.get(e.id) as number] as AppendResult), duplicate: true };
+        });
+        return results;
+      });
+    },
+
+    async list(tenant, q) {
+      const { sql, params } = listSql(tenant, q);
+      return db.query<EventRow>(sql, params);
+    },
+
+    async count(tenant, f) {
+      const { sql, params } = countSql(tenant, f);
+      return ((await db.query<{ n: number }>(sql, params))[0] as { n: number }).n;
+    },
+
+    async get(tenant, id, seq) {
+      const byId = await db.query<{ body: string }>(
+        `SELECT e.body FROM event_ids i
+         JOIN events e ON e.tenant = i.tenant AND e.seq = i.seq AND e.occurred_at = i.occurred_at
+         WHERE i.tenant = $1 AND i.id = $2`,
+        [tenant, id],
+      );
+      if (byId[0]) return byId[0].body;
+      if (seq === undefined) return null;
+      const bySeq = await db.query<{ body: string }>(
+        'SELECT body FROM events WHERE tenant = $1 AND seq = $2',
+        [tenant, seq],
+      );
+      return bySeq[0]?.body ?? null;
+    },
+
+    async lastSeq(tenant) {
+      const rows = await db.query<{ last_seq: number }>('SELECT last_seq FROM tenants WHERE id = $1', [
+        tenant,
+      ]);
+      return rows[0]?.last_seq ?? 0;
+    },
+  };
+}

@@ -1,0 +1,149 @@
+import type { Db } from './db.js';
+
+/**
+ * Versioned PostgreSQL migrations. Never edit a released one: add the next.
+ *
+ * Every key of tenant data leads with `tenant`, so the tables can be distributed by tenant on
+ * Citus unchanged. `events` is partitioned by month of `occurred_at` (partitions.ts creates
+ * them); a partitioned table cannot enforce uniqueness without the partition key, so the
+ * per-tenant uniqueness of client ids lives in `event_ids`, which also answers idempotency
+ * checks and lookups by id. Per-tenant `seq` is unique by construction: it is assigned under
+ * the tenant row's lock (`tenants.last_seq`).
+ */
+export const PG_MIGRATIONS: string[] = [
+  `
+  CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);
+
+  CREATE TABLE tenants (
+    id text PRIMARY KEY,
+    name text NOT NULL,
+    created_at timestamptz NOT NULL,
+    last_seq bigint NOT NULL DEFAULT 0
+  );
+
+  CREATE TABLE credentials (
+    id text PRIMARY KEY,
+    tenant text REFERENCES tenants(id),
+    kind text NOT NULL,
+    name text NOT NULL,
+    scopes text[] NOT NULL,
+    secret_hash text NOT NULL,
+    created_at timestamptz NOT NULL,
+    revoked_at timestamptz
+  );
+  CREATE INDEX credentials_tenant ON credentials (tenant, kind);
+
+  CREATE TABLE events (
+    tenant text NOT NULL,
+    seq bigint NOT NULL,
+    id text NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    received_at timestamptz NOT NULL,
+    action text NOT NULL,
+    category text NOT NULL,
+    outcome text NOT NULL,
+    service text,
+    actor_id text,
+    actor_type text,
+    target_type text,
+    target_id text,
+    client_id text,
+    session_id text,
+    trace_id text,
+    transaction_id text,
+    search tsvector,
+    hash text NOT NULL,
+    body text NOT NULL
+  ) PARTITION BY RANGE (occurred_at);
+  CREATE TABLE events_default PARTITION OF events DEFAULT;
+  CREATE INDEX events_seq ON events (tenant, seq);
+  CREATE INDEX events_time ON events (tenant, occurred_at, seq);
+  CREATE INDEX events_actor ON events (tenant, actor_id, occurred_at, seq) WHERE actor_id IS NOT NULL;
+  CREATE INDEX events_action ON events (tenant, action, occurred_at, seq);
+  CREATE INDEX events_target ON events (tenant, target_type, target_id, occurred_at, seq) WHERE target_type IS NOT NULL;
+  CREATE INDEX events_target_id ON events (tenant, target_id, occurred_at, seq) WHERE target_id IS NOT NULL;
+  CREATE INDEX events_service ON events (tenant, service, occurred_at, seq) WHERE service IS NOT NULL;
+  CREATE INDEX events_client ON events (tenant, client_id, occurred_at, seq) WHERE client_id IS NOT NULL;
+  CREATE INDEX events_session ON events (tenant, session_id, occurred_at, seq) WHERE session_id IS NOT NULL;
+  CREATE INDEX events_trace ON events (tenant, trace_id, occurred_at, seq) WHERE trace_id IS NOT NULL;
+  CREATE INDEX events_txn ON events (tenant, transaction_id, occurred_at, seq) WHERE transaction_id IS NOT NULL;
+  CREATE INDEX events_search ON events USING gin (search);
+
+  CREATE TABLE event_ids (
+    tenant text NOT NULL,
+    id text NOT NULL,
+    seq bigint NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    digest text NOT NULL,
+    hash text NOT NULL,
+    PRIMARY KEY (tenant, id)
+  );
+
+  CREATE TABLE event_ips (
+    tenant text NOT NULL,
+    ip text NOT NULL,
+    seq bigint NOT NULL,
+    PRIMARY KEY (tenant, ip, seq)
+  );
+
+  CREATE TABLE jobs (
+    tenant text NOT NULL,
+    id text NOT NULL,
+    kind text NOT NULL,
+    state text NOT NULL,
+    params jsonb NOT NULL,
+    created_at bigint NOT NULL,
+    started_at bigint,
+    finished_at bigint,
+    expires_at bigint,
+    rows bigint,
+    snapshot_seq bigint,
+    error text,
+    attempts integer NOT NULL DEFAULT 0,
+    lease_owner text,
+    lease_until bigint,
+    PRIMARY KEY (tenant, id)
+  );
+  CREATE INDEX jobs_runnable ON jobs (created_at) WHERE state IN ('queued', 'running');
+  CREATE INDEX jobs_expiry ON jobs (expires_at) WHERE expires_at IS NOT NULL;
+  `,
+];
+
+/** Any constant both sides agree on: the key of the advisory lock that serialises migrations. */
+const MIGRATION_LOCK = 0x7472_6b70;
+
+/**
+ * Applies pending migrations, each in its own transaction, under a session advisory lock, so
+ * several nodes starting at once apply each migration exactly once.
+ */
+export async function migrate(db: Db): Promise<void> {
+  const client = await db.pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)',
+    );
+    const { rows } = await client.query<{ v: number | null }>(
+      'SELECT max(version) AS v FROM schema_migrations',
+    );
+    const current = Number(rows[0]?.v ?? 0);
+    for (const [i, sql] of PG_MIGRATIONS.entries()) {
+      const version = i + 1;
+      if (version <= current) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())', [
+          version,
+        ]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    client.release();
+  }
+}
