@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPostgres } from './helpers/pg.js';
+import { startPostgres } from './helpers/pg-server.js';
 
 /**
  * Runs the suite with node's test runner against one real PostgreSQL server for the whole run
