@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import type { Config } from './config/config.js';
+import { type Config, exportDirOf } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
 import { createJobWorker } from './services/jobs/index.js';
@@ -30,6 +30,7 @@ export function createLogger(config: Config) {
 export async function startServer(config: Config, log = createLogger(config)): Promise<RunningServer> {
   const store = await openStore(config.TRAILKEEP_DB, {
     poolSize: config.TRAILKEEP_DB_POOL,
+    exportDir: exportDirOf(config),
     onPoolError: (err) => log.warn({ err }, 'database connection lost; reconnecting on demand'),
   });
   const services = await createServices(config, store);

@@ -1,7 +1,7 @@
-import { dirname, join } from 'node:path';
 import { type Static, Type } from 'typebox';
 import { compileSchema, formatSchemaErrors } from '../core/schema.js';
 import { sqlitePath } from '../store/open.js';
+import { defaultExportDir } from '../store/sqlite/exports.js';
 
 /**
  * Every setting Trailkeep reads, described once. The environment is read here and nowhere else:
@@ -41,7 +41,8 @@ export const ConfigSchema = Type.Object({
   TRAILKEEP_EXPORT_DIR: Type.Optional(
     Type.String({
       minLength: 1,
-      description: 'Where export files are written. Defaults to "exports" beside a SQLite database.',
+      description:
+        'SQLite: where export files are written (default "exports" beside the database). Unused with PostgreSQL, which keeps exports in the database.',
     }),
   ),
   TRAILKEEP_JOB_TTL: Type.Integer({
@@ -118,15 +119,12 @@ export function describeConfig(): string[] {
 }
 
 /**
- * Where export files live: TRAILKEEP_EXPORT_DIR, else an `exports` folder beside the SQLite
- * database file. Other engines have no file to sit beside, so they must name the directory.
+ * Where a SQLite store keeps export files: TRAILKEEP_EXPORT_DIR, else an `exports` folder
+ * beside the database file. undefined for PostgreSQL, which keeps exports in the database so
+ * that every node can serve them; the setting is then unused.
  */
-export function exportDirOf(config: Config): string {
-  if (config.TRAILKEEP_EXPORT_DIR) return config.TRAILKEEP_EXPORT_DIR;
+export function exportDirOf(config: Config): string | undefined {
   const db = sqlitePath(config.TRAILKEEP_DB);
-  if (db === null) {
-    throw new ConfigError(['TRAILKEEP_EXPORT_DIR: required when TRAILKEEP_DB is not a SQLite file']);
-  }
-  // An in-memory database has no folder; its exports go where the default database would.
-  return join(db === ':memory:' ? 'data' : dirname(db), 'exports');
+  if (db === null) return undefined;
+  return config.TRAILKEEP_EXPORT_DIR ?? defaultExportDir(db);
 }

@@ -1,11 +1,10 @@
-import { type Config, exportDirOf } from '../config/config.js';
+import type { Config } from '../config/config.js';
 import { CursorSigner } from '../core/cursor.js';
 import type { Store } from '../store/types.js';
 import { AuthService } from './auth/auth.js';
 import { deriveKey } from './auth/secrets.js';
 import { loadSecrets, type Secrets } from './bootstrap.js';
 import { EventService } from './events.js';
-import { type ExportFiles, localExportFiles } from './exports/files.js';
 import { JobService } from './jobs/service.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { TenantService } from './tenants.js';
@@ -18,7 +17,6 @@ export interface Services {
   tenants: TenantService;
   events: EventService;
   jobs: JobService;
-  exportFiles: ExportFiles;
   cursors: CursorSigner;
   metrics: Metrics;
   clock: () => number;
@@ -33,7 +31,6 @@ export async function createServices(
   const secrets = await loadSecrets(config, store);
   const cursors = new CursorSigner(deriveKey(secrets.serverSecret, 'cursor'));
   const events = new EventService(store, cursors, clock);
-  const exportFiles = localExportFiles(exportDirOf(config));
   return {
     config,
     store,
@@ -47,8 +44,7 @@ export async function createServices(
     ),
     tenants: new TenantService(store, clock),
     events,
-    jobs: new JobService(store, events, exportFiles, config.TRAILKEEP_JOB_TTL * 1000, clock),
-    exportFiles,
+    jobs: new JobService(store, events, store.exports, config.TRAILKEEP_JOB_TTL * 1000, clock),
     cursors,
     metrics: createMetrics(),
     clock,

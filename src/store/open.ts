@@ -11,6 +11,8 @@ export function sqlitePath(url: string): string | null {
 }
 
 export interface OpenOptions {
+  /** SQLite: the export directory (config's exportDirOf). PostgreSQL keeps exports in the database. */
+  exportDir?: string | undefined;
   /** PostgreSQL: connections this process may open (TRAILKEEP_DB_POOL). */
   poolSize?: number;
   /** PostgreSQL: errors of idle connections, which are not fatal (the pool reconnects). */
@@ -20,7 +22,7 @@ export interface OpenOptions {
 /** Opens (and migrates) the store that `TRAILKEEP_DB` names: the only place an engine is chosen. */
 export async function openStore(url: string, options: OpenOptions = {}): Promise<Store> {
   const path = sqlitePath(url);
-  if (path !== null) return openSqliteStore(path);
+  if (path !== null) return openSqliteStore(path, options.exportDir);
   if (/^postgres(ql)?:\/\//i.test(url)) {
     return openPostgresStore(url, {
       poolSize: options.poolSize ?? 10,

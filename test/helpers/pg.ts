@@ -10,7 +10,7 @@ let own: PgServer | undefined;
 
 // A file run on its own starts its own server (below); it is stopped when the file's tests end.
 after(async () => {
-  await own?.stop();
+  await own?.remove();
 });
 
 /**

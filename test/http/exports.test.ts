@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CSV_COLUMNS } from '../../src/services/exports/writer.js';
@@ -175,8 +175,10 @@ describe('exports (running worker)', () => {
   test('after its TTL an export is swept: status and download are 404 and the file is gone', async () => {
     const id = (await start({ format: 'csv', filters: { action: 'bulk.3' } })).json<JobJson>().id;
     await settled(t, key, `/v1/exports/${id}`);
-    const file = join(t.dir, 'exports', 'acme', `${id}.1.csv`);
-    assert.ok(existsSync(file));
+    const ref = { tenant: 'acme', jobId: id, attempt: 1, format: 'csv' };
+    const stored = await t.services.store.exports.open(ref);
+    assert.ok(stored, 'the file is stored');
+    stored.stream.destroy();
     // A sweeper whose clock is one TTL ahead: everything finished by now has expired for it.
     const ahead = createJobWorker(t.services, undefined, {
       clock: () => Date.now() + t.config.TRAILKEEP_JOB_TTL * 1000 + 1000,
@@ -184,14 +186,23 @@ describe('exports (running worker)', () => {
     assert.ok((await ahead.sweep()) >= 1);
     assert.equal((await t.call(key, { method: 'GET', url: `/v1/exports/${id}` })).statusCode, 404);
     assert.equal((await t.call(key, { method: 'GET', url: `/v1/exports/${id}/download` })).statusCode, 404);
-    assert.equal(existsSync(file), false);
+    assert.equal(await t.services.store.exports.open(ref), null, 'the file is gone');
   });
 
-  test('the file is written under the export dir and published only once finished', async () => {
+  test('the file is published once finished, under the attempt that finished the job', async () => {
     const id = (await start({ format: 'ndjson', filters: { action: 'bulk.2' } })).json<JobJson>().id;
     await settled(t, key, `/v1/exports/${id}`);
-    const files = readdirSync(join(t.dir, 'exports', 'acme')).filter((f) => f.startsWith(id));
-    assert.deepEqual(files, [`${id}.1.ndjson`]);
+    const download = await t.call(key, { method: 'GET', url: `/v1/exports/${id}/download` });
+    const ref = { tenant: 'acme', jobId: id, attempt: 1, format: 'ndjson' };
+    const stored = await t.services.store.exports.open(ref);
+    assert.equal(stored?.size, download.rawPayload.length);
+    stored?.stream.destroy();
+    assert.equal(await t.services.store.exports.open({ ...ref, attempt: 2 }), null);
+    if (t.engine === 'sqlite') {
+      // The embedded engine's layout (docs/jobs.md): the final name only, no `.part` left behind.
+      const files = readdirSync(join(t.dir, 'exports', 'acme')).filter((f) => f.startsWith(id));
+      assert.deepEqual(files, [`${id}.1.ndjson`]);
+    }
   });
 });
 

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { event, startTestApp, tempDir } from '../helpers/app.js';
+import { event, startTestApp, testData } from '../helpers/app.js';
 import { ingest, type JobJson, settled } from '../helpers/jobs.js';
 
 const events = Array.from({ length: 12 }, (_, i) =>
   event({ occurred_at: new Date(Date.UTC(2026, 2, 1, 12, i)).toISOString(), action: `act.${i}` }),
 );
 
-test('data, jobs, results and cursors survive a restart on the same directory', async () => {
-  const tmp = tempDir();
+test('data, jobs, results and cursors survive a restart on the same database', async () => {
+  const data = await testData();
   try {
-    const first = await startTestApp({}, tmp.dir);
+    const first = await startTestApp({}, data);
     const key = await first.tenantWithKey('acme');
     await ingest(first, key, events);
     const query = (
@@ -25,7 +25,7 @@ test('data, jobs, results and cursors survive a restart on the same directory', 
     const cursor = page1.json().next_cursor as string;
     await first.close();
 
-    const second = await startTestApp({}, tmp.dir);
+    const second = await startTestApp({}, data);
     try {
       const count = await second.call(key, { method: 'GET', url: '/v1/events/count' });
       assert.equal(count.json().count, 12);
@@ -50,14 +50,14 @@ test('data, jobs, results and cursors survive a restart on the same directory', 
       await second.close();
     }
   } finally {
-    tmp.remove();
+    await data.remove();
   }
 });
 
 test('jobs queued on a node without workers complete after a restart with workers', async () => {
-  const tmp = tempDir();
+  const data = await testData();
   try {
-    const idle = await startTestApp({ TRAILKEEP_JOB_WORKERS: '0' }, tmp.dir);
+    const idle = await startTestApp({ TRAILKEEP_JOB_WORKERS: '0' }, data);
     const key = await idle.tenantWithKey('acme');
     await ingest(idle, key, events);
     const query = (
@@ -75,7 +75,7 @@ test('jobs queued on a node without workers complete after a restart with worker
     assert.equal(waiting.json().state, 'queued');
     await idle.close();
 
-    const busy = await startTestApp({}, tmp.dir);
+    const busy = await startTestApp({}, data);
     try {
       assert.equal((await settled(busy, key, `/v1/queries/${query.id}`)).state, 'succeeded');
       const results = await busy.call(key, { method: 'GET', url: `/v1/queries/${query.id}/results` });
@@ -90,6 +90,6 @@ test('jobs queued on a node without workers complete after a restart with worker
       await busy.close();
     }
   } finally {
-    tmp.remove();
+    await data.remove();
   }
 });

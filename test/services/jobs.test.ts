@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { loadConfig } from '../../src/config/config.js';
+import { exportDirOf, loadConfig } from '../../src/config/config.js';
 import type { TrailkeepError } from '../../src/core/errors.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { exportRunner, type JobRunner, queryRunner } from '../../src/services/jobs/runners.js';
@@ -14,11 +14,11 @@ import {
 } from '../../src/services/jobs/worker.js';
 import { openStore } from '../../src/store/open.js';
 import type { Job, Store } from '../../src/store/types.js';
-import { tempDir } from '../helpers/app.js';
+import { type TestData, testData, testEngine } from '../helpers/app.js';
 import { until } from '../helpers/jobs.js';
 
 const TTL_MS = 3_600_000;
-let tmp: ReturnType<typeof tempDir>;
+let data: TestData;
 let store: Store;
 let services: Services;
 let now: number;
@@ -59,10 +59,16 @@ function stalled(runner: JobRunner) {
   return { runner: wrapped, release, started };
 }
 
-const exportsDir = () => join(tmp.dir, 'exports');
+const exportsDir = () => join(data.dir, 'exports');
+/** Whether that attempt of an export job has a published file. */
+const published = async (tenant: string, jobId: string, attempt: number, format: string) => {
+  const file = await store.exports.open({ tenant, jobId, attempt, format });
+  file?.stream.destroy();
+  return file !== null;
+};
 const realRunners = (chunk?: number) => ({
   query: queryRunner(store),
-  export: exportRunner(store, services.exportFiles, chunk ? { chunk } : {}),
+  export: exportRunner(store, store.exports, chunk ? { chunk } : {}),
 });
 
 function worker(options: Partial<JobWorkerOptions> & { runners?: Partial<ReturnType<typeof realRunners>> }) {
@@ -93,16 +99,15 @@ const finished = (id: string) =>
   });
 
 beforeEach(async () => {
-  tmp = tempDir();
+  data = await testData();
   now = Date.UTC(2026, 5, 1);
   workers = [];
   const config = loadConfig({
-    TRAILKEEP_DB: join(tmp.dir, 'trailkeep.db'),
+    ...data.env,
     TRAILKEEP_ADMIN_TOKEN: 'test-admin-token-0123456789',
-    TRAILKEEP_EXPORT_DIR: exportsDir(),
     TRAILKEEP_JOB_TTL: String(TTL_MS / 1000),
   });
-  store = await openStore(config.TRAILKEEP_DB);
+  store = await openStore(config.TRAILKEEP_DB, { poolSize: 4, exportDir: exportDirOf(config) });
   services = await createServices(config, store, clock);
   await services.tenants.create('acme');
   await services.tenants.create('globex');
@@ -111,7 +116,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const w of workers) await w.stop();
   await store.close();
-  tmp.remove();
+  await data.remove();
 });
 
 test('a created job wakes a local worker at once, without waiting for its poll', async () => {
@@ -177,7 +182,7 @@ test('lease takeover: a stalled worker’s job is taken over after expiry, compl
 
 test('lease takeover of an export: the stale worker stops and only the new attempt’s file is published', async () => {
   await seed(50);
-  const stall = stalled(exportRunner(store, services.exportFiles, { chunk: 10 }));
+  const stall = stalled(exportRunner(store, store.exports, { chunk: 10 }));
   const w1 = worker({ name: 'w1', leaseMs: 1000, renewMs: 3_600_000, runners: { export: stall.runner } });
   w1.start();
   const job = await services.jobs.createExport('acme', 'ndjson', {});
@@ -187,7 +192,10 @@ test('lease takeover of an export: the stale worker stops and only the new attem
   assert.equal((await finished(job.id)).state, 'succeeded');
   stall.release();
   await until(async () => w1.runningJobs.length === 0);
-  assert.deepEqual(readdirSync(join(exportsDir(), 'acme')), [`${job.id}.2.ndjson`]);
+  assert.equal(await published('acme', job.id, 1, 'ndjson'), false, 'the stale attempt published nothing');
+  assert.equal(await published('acme', job.id, 2, 'ndjson'), true);
+  if (testEngine === 'sqlite')
+    assert.deepEqual(readdirSync(join(exportsDir(), 'acme')), [`${job.id}.2.ndjson`]);
   const { file } = await services.jobs.download('acme', job.id);
   let text = '';
   for await (const chunk of file.stream) text += chunk;
@@ -196,7 +204,7 @@ test('lease takeover of an export: the stale worker stops and only the new attem
 
 test('cancelling a running export stops it between chunks and deletes its partial file', async () => {
   await seed(500);
-  const real = exportRunner(store, services.exportFiles, { chunk: 20 });
+  const real = exportRunner(store, store.exports, { chunk: 20 });
   let checks = 0;
   let partSeen = false;
   const job = await services.jobs.createExport('acme', 'csv', {});
@@ -205,7 +213,10 @@ test('cancelling a running export stops it between chunks and deletes its partia
       real.run(j, {
         async keepGoing() {
           if (++checks === 3) {
-            partSeen = readdirSync(join(exportsDir(), 'acme')).some((f) => f.endsWith('.csv.part'));
+            // Only the file system shows a partial file; PostgreSQL keeps it in invisible rows.
+            partSeen =
+              testEngine !== 'sqlite' ||
+              readdirSync(join(exportsDir(), 'acme')).some((f) => f.endsWith('.csv.part'));
             await services.jobs.cancel('acme', 'export', job.id);
           }
           return ctx.keepGoing();
@@ -218,7 +229,8 @@ test('cancelling a running export stops it between chunks and deletes its partia
   assert.ok(partSeen, 'the partial file existed while it ran');
   assert.equal(checks, 3, 'it stopped at the first check after the cancel');
   assert.equal((await stored(job.id))?.state, 'cancelled');
-  assert.deepEqual(readdirSync(join(exportsDir(), 'acme')), []);
+  assert.equal(await published('acme', job.id, 1, 'csv'), false);
+  if (testEngine === 'sqlite') assert.deepEqual(readdirSync(join(exportsDir(), 'acme')), []);
 });
 
 test('finished jobs expire after the TTL: hidden at once, then swept with their files', async () => {
@@ -229,8 +241,7 @@ test('finished jobs expire after the TTL: hidden at once, then swept with their 
   const exp = await services.jobs.createExport('acme', 'csv', {});
   await finished(query.id);
   const done = await finished(exp.id);
-  const file = join(exportsDir(), 'acme', `${exp.id}.1.csv`);
-  assert.ok(existsSync(file));
+  assert.ok(await published('acme', exp.id, 1, 'csv'));
   assert.equal(done.expires_at, (done.finished_at ?? 0) + TTL_MS);
 
   assert.equal(await w.sweep(), 0, 'nothing has expired yet');
@@ -242,10 +253,13 @@ test('finished jobs expire after the TTL: hidden at once, then swept with their 
   assert.equal(await w.sweep(), 2);
   assert.equal(await stored(exp.id), null);
   assert.equal(await stored(query.id), null);
-  assert.equal(existsSync(file), false);
+  assert.equal(await published('acme', exp.id, 1, 'csv'), false);
 });
 
-test('an unexpected error fails the job with a safe message and logs the cause', async () => {
+// The failure is provoked through the file system, which only the SQLite engine's exports use.
+test('an unexpected error fails the job with a safe message and logs the cause', {
+  skip: testEngine !== 'sqlite' && 'provokes a failure of SQLite export storage',
+}, async () => {
   // A file where the export directory should be: creating the tenant folder fails.
   writeFileSync(exportsDir(), 'not a directory');
   const { log, records } = recordingLog();
@@ -273,7 +287,7 @@ test('a job interrupted too often fails instead of running again', async () => {
 
 test('stop() asks a job that outlasts the grace period to stop and releases its lease', async () => {
   await seed(200);
-  const stall = stalled(exportRunner(store, services.exportFiles, { chunk: 10 }));
+  const stall = stalled(exportRunner(store, store.exports, { chunk: 10 }));
   const w1 = worker({ name: 'w1', stopGraceMs: 300, runners: { export: stall.runner } });
   w1.start();
   const job = await services.jobs.createExport('acme', 'ndjson', {});
@@ -286,7 +300,9 @@ test('stop() asks a job that outlasts the grace period to stop and releases its 
   const released = await stored(job.id);
   assert.equal(released?.state, 'running');
   assert.ok((released?.lease_until ?? Infinity) < now, 'the lease lapsed at once');
-  assert.deepEqual(readdirSync(join(exportsDir(), 'acme')), [], 'the partial file is gone');
+  assert.equal(await published('acme', job.id, 1, 'ndjson'), false);
+  if (testEngine === 'sqlite')
+    assert.deepEqual(readdirSync(join(exportsDir(), 'acme')), [], 'the partial file is gone');
   // Another worker takes it immediately, without waiting out the lease.
   worker({ name: 'w2' }).start();
   const done = await finished(job.id);

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { TrailkeepError } from '../../src/core/errors.js';
 import { type PreparedEvent, prepareEvent } from '../../src/core/event/prepare.js';
 import type { EventInput } from '../../src/core/event/schema.js';
 import { canonicalJson, sha256Hex } from '../../src/core/event/seal.js';
 import type { EventFilter, EventQuery } from '../../src/core/query.js';
-import type { Store } from '../../src/store/types.js';
+import type { ExportFileRef, ExportFileWriter, Store } from '../../src/store/types.js';
 
 export interface EngineUnderTest {
   store: Store;
@@ -33,6 +37,22 @@ const ev = (n: number, over: Partial<EventInput> = {}): PreparedEvent =>
     changes: n === 9 ? [{ field: 'plan', old: ['basic'], new: ['enterprise'] }] : undefined,
     ...over,
   } as EventInput);
+
+/** Writes `data` in uneven pieces (1 byte to ~1.3 MiB), waiting for 'drain' whenever asked to. */
+async function writeAll(writer: ExportFileWriter, data: Buffer): Promise<void> {
+  const sizes = [1, 300_000, 7, 1_400_000, 65_536];
+  for (let at = 0, i = 0; at < data.length; i++) {
+    const end = Math.min(data.length, at + (sizes[i % sizes.length] as number));
+    if (!writer.stream.write(data.subarray(at, end))) await once(writer.stream, 'drain');
+    at = end;
+  }
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(Buffer.from(part as Buffer));
+  return Buffer.concat(parts);
+}
 
 const rejectsWith = async (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (e: unknown) => e instanceof TrailkeepError && e.code === code);
@@ -293,6 +313,97 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         assert.deepEqual(expired.map((j) => j.id).sort(), ['j2', 'j3']);
         await store.jobs.delete('acme', 'j3');
         assert.equal(await store.jobs.get('acme', 'j3'), null);
+      });
+    });
+
+    describe('export files', () => {
+      const ref = (jobId: string, attempt = 1, tenant = 'acme'): ExportFileRef => ({
+        tenant,
+        jobId,
+        attempt,
+        format: 'csv',
+      });
+      /** Writes and commits `data` as that attempt's file. */
+      const put = async (r: ExportFileRef, data: Buffer) => {
+        const writer = await store.exports.create(r);
+        await writeAll(writer, data);
+        await writer.commit();
+      };
+      const contents = async (r: ExportFileRef) => {
+        const file = await store.exports.open(r);
+        if (!file) return null;
+        const data = await readAll(file.stream);
+        assert.equal(file.size, data.length, 'the announced size is the streamed size');
+        return data;
+      };
+      // Several storage chunks (~1 MiB each on PostgreSQL) and a ragged end.
+      const big = randomBytes(3 * 1024 * 1024 + 12_345);
+
+      it('a committed file reads back byte for byte, however large', async () => {
+        await put(ref('x1'), big);
+        assert.ok((await contents(ref('x1')))?.equals(big));
+        // Read again: every open streams the file anew.
+        assert.ok((await contents(ref('x1')))?.equals(big));
+        await put(ref('x2'), Buffer.from('seq,id\n1,"a, b"\n'));
+        assert.equal((await contents(ref('x2')))?.toString(), 'seq,id\n1,"a, b"\n');
+      });
+      it('an empty file is a file', async () => {
+        await put(ref('x3'), Buffer.alloc(0));
+        assert.equal((await contents(ref('x3')))?.length, 0);
+      });
+      it('nothing is openable before commit, and everything after', async () => {
+        const writer = await store.exports.create(ref('x4'));
+        await writeAll(writer, big);
+        assert.equal(await store.exports.open(ref('x4')), null, 'written, not committed');
+        await writer.commit();
+        assert.ok((await contents(ref('x4')))?.equals(big));
+      });
+      it('abort leaves nothing: the attempt opens nothing and can be written afresh', async () => {
+        const writer = await store.exports.create(ref('x5'));
+        await writeAll(writer, big);
+        await writer.abort();
+        assert.equal(await store.exports.open(ref('x5')), null);
+        const small = Buffer.from('only this');
+        await put(ref('x5'), small);
+        assert.ok((await contents(ref('x5')))?.equals(small), 'no byte of the aborted write remains');
+      });
+      it('attempts of one job are separate files', async () => {
+        await put(ref('x6', 1), Buffer.from('first'));
+        await put(ref('x6', 2), Buffer.from('second'));
+        assert.equal((await contents(ref('x6', 1)))?.toString(), 'first');
+        assert.equal((await contents(ref('x6', 2)))?.toString(), 'second');
+        assert.equal(await store.exports.open(ref('x6', 3)), null);
+      });
+      it('removeAttempt deletes one attempt, committed or not; remove deletes attempts up to a count', async () => {
+        await put(ref('x7', 1), Buffer.from('one'));
+        await put(ref('x7', 2), big);
+        await put(ref('x7', 3), Buffer.from('three'));
+        const partial = await store.exports.create(ref('x7', 4));
+        await writeAll(partial, big);
+        partial.stream.end();
+        await finished(partial.stream);
+        await store.exports.removeAttempt(ref('x7', 4));
+        await store.exports.removeAttempt(ref('x7', 1));
+        await store.exports.removeAttempt(ref('x7', 9)); // nothing there: not an error
+        assert.equal(await store.exports.open(ref('x7', 1)), null);
+        assert.ok((await contents(ref('x7', 2)))?.equals(big));
+        await store.exports.remove({ tenant: 'acme', jobId: 'x7', format: 'csv' }, 2);
+        assert.equal(await store.exports.open(ref('x7', 2)), null);
+        assert.equal((await contents(ref('x7', 3)))?.toString(), 'three', 'beyond the count: kept');
+        await store.exports.remove({ tenant: 'acme', jobId: 'x7', format: 'csv' }, 3);
+        assert.equal(await store.exports.open(ref('x7', 3)), null);
+        // The removed attempts can be written again: nothing of them was left behind.
+        await put(ref('x7', 2), Buffer.from('again'));
+        await put(ref('x7', 4), Buffer.from('four'));
+        assert.equal((await contents(ref('x7', 2)))?.toString(), 'again');
+        assert.equal((await contents(ref('x7', 4)))?.toString(), 'four');
+      });
+      it('another tenant’s ref opens and removes nothing', async () => {
+        await put(ref('x8'), Buffer.from('acme only'));
+        assert.equal(await store.exports.open(ref('x8', 1, 'globex')), null);
+        await store.exports.removeAttempt(ref('x8', 1, 'globex'));
+        await store.exports.remove({ tenant: 'globex', jobId: 'x8', format: 'csv' }, 5);
+        assert.equal((await contents(ref('x8')))?.toString(), 'acme only');
       });
     });
   });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import type { Config } from '../../config/config.js';
+import { type Config, exportDirOf } from '../../config/config.js';
 import { type FilterParams, toEventFilter } from '../../core/filters.js';
 import { writeExport } from '../../services/exports/writer.js';
 import { createServices, type Services } from '../../services/index.js';
@@ -34,7 +34,7 @@ export class LocalBackend implements Backend {
         `No database at ${path}. Create one with \`trailkeep migrate\` or \`trailkeep tenants create\`.`,
       );
     }
-    const store = await openStore(url);
+    const store = await openStore(url, { exportDir: exportDirOf(config) });
     try {
       const services = await createServices(config, store);
       // The first opening of a new database makes the operator token; only its hash is kept, so

@@ -86,6 +86,26 @@ function render(format: ExportFormat, rows: EventRow[]): string {
   );
 }
 
+/**
+ * Waits until `out` takes more data. An output that failed or closed meanwhile (a full disk, a
+ * lost database) would never drain: its error is thrown instead of waiting forever.
+ */
+async function drained(out: Writable): Promise<void> {
+  const gone = () => out.errored ?? new Error('The export output closed before the export ended.');
+  if (out.errored || out.destroyed) throw gone();
+  const ac = new AbortController();
+  try {
+    await Promise.race([
+      once(out, 'drain', { signal: ac.signal }),
+      once(out, 'close', { signal: ac.signal }).then(() => {
+        throw gone();
+      }),
+    ]);
+  } finally {
+    ac.abort();
+  }
+}
+
 export interface ExportOptions {
   /** Rows read from the store per step; memory stays bounded by one chunk. */
   chunk?: number;
@@ -115,7 +135,7 @@ export async function writeExport(
     format === 'csv' &&
     !out.write(stringify([], { header: true, columns: CSV_COLUMNS as unknown as string[] }))
   ) {
-    await once(out, 'drain');
+    await drained(out);
   }
   for (;;) {
     if (options.keepGoing && !(await options.keepGoing())) return null;
@@ -126,7 +146,7 @@ export async function writeExport(
       ...(after ? { after } : {}),
     });
     if (rows.length === 0) break;
-    if (!out.write(render(format, rows))) await once(out, 'drain');
+    if (!out.write(render(format, rows))) await drained(out);
     written += rows.length;
     options.onProgress?.(written);
     const last = rows[rows.length - 1] as EventRow;

@@ -11,11 +11,11 @@ export function createJobWorker(
   log?: JobLog,
   overrides: Partial<JobWorkerOptions> = {},
 ): JobWorker {
-  const { config, store, jobs, exportFiles, clock } = services;
+  const { config, store, jobs, clock } = services;
   return new JobWorker(
     {
       store,
-      runners: { query: queryRunner(store), export: exportRunner(store, exportFiles) },
+      runners: { query: queryRunner(store), export: exportRunner(store, store.exports) },
       onCreated: (listener) => jobs.onCreated(listener),
     },
     {

@@ -1,5 +1,4 @@
-import type { Job, JobKind, Store } from '../../store/types.js';
-import type { ExportFiles } from '../exports/files.js';
+import type { ExportFiles, Job, JobKind, Store } from '../../store/types.js';
 import { writeExport } from '../exports/writer.js';
 import { exportFormatOf, frozenFilter } from './params.js';
 

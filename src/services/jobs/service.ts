@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { TrailkeepError } from '../../core/errors.js';
 import { type FilterParams, toEventFilter } from '../../core/filters.js';
-import type { Job, JobKind, Store } from '../../store/types.js';
+import type { ExportDownload, ExportFiles, Job, JobKind, Store } from '../../store/types.js';
 import type { EventService, Page, PageRequest } from '../events.js';
-import type { ExportDownload, ExportFiles } from '../exports/files.js';
 import type { ExportFormat } from '../exports/writer.js';
 import { type ExportParams, exportFormatOf, frozenFilter, type QueryParams } from './params.js';
 

@@ -59,7 +59,18 @@ export class Db {
       application_name: 'trailkeep',
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.
-    this.pool.on('error', onError);
+    // pg-pool puts the client on the error it emits: dropped, so a log line is not a dump of it.
+    this.pool.on('error', (err: Error & { client?: unknown }) => {
+      delete err.client;
+      onError(err);
+    });
+    // A client checked out with pool.connect() (transactions, migrations) has no pool listener,
+    // and pg emits 'error' on it when the server goes away, even mid-query: unhandled, that ends
+    // the process. The query in flight fails on its own (mapped to `unavailable`), later ones
+    // find the client not queryable, and release() discards it; so this listener needs do nothing.
+    this.pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
   }
 
   async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {

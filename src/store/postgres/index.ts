@@ -2,6 +2,7 @@ import type { Store } from '../types.js';
 import { pgCredentials, pgSettings, pgTenants } from './admin.js';
 import { Db } from './db.js';
 import { pgEvents } from './events.js';
+import { pgExportFiles } from './exports.js';
 import { pgJobs } from './jobs.js';
 import { migrate } from './migrations.js';
 import { Partitions } from './partitions.js';
@@ -13,7 +14,7 @@ export interface PostgresOptions {
   onPoolError?: (err: Error) => void;
 }
 
-/** The production engine: PostgreSQL through a `pg` pool, migrated on open. */
+/** The production engine: PostgreSQL through a `pg` pool, migrated on open; export files live in the database. */
 export async function openPostgresStore(url: string, options: PostgresOptions): Promise<Store> {
   const db = new Db(url, options.poolSize, options.onPoolError ?? (() => {}));
   const partitions = new Partitions(db);
@@ -43,5 +44,6 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     credentials: pgCredentials(db),
     events: pgEvents(db, partitions),
     jobs: pgJobs(db),
+    exports: pgExportFiles(db),
   };
 }

@@ -107,6 +107,29 @@ export const PG_MIGRATIONS: string[] = [
   CREATE INDEX jobs_runnable ON jobs (created_at) WHERE state IN ('queued', 'running');
   CREATE INDEX jobs_expiry ON jobs (expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // 2: export files in the database (exports.ts), so any node can serve any export. Chunks are
+  // written as the export runs and stay invisible until the attempt's `export_files` row exists.
+  // No foreign key to jobs: a job row is deleted only after its files (the sweep's order).
+  `
+  CREATE TABLE export_chunks (
+    tenant text NOT NULL,
+    job_id text NOT NULL,
+    attempt integer NOT NULL,
+    n integer NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (tenant, job_id, attempt, n)
+  );
+
+  CREATE TABLE export_files (
+    tenant text NOT NULL,
+    job_id text NOT NULL,
+    attempt integer NOT NULL,
+    size bigint NOT NULL,
+    chunks integer NOT NULL,
+    committed_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant, job_id, attempt)
+  );
+  `,
 ];
 
 /** Any constant both sides agree on: the key of the advisory lock that serialises migrations. */

@@ -2,10 +2,14 @@ import type { Store } from '../types.js';
 import { sqliteCredentials, sqliteSettings, sqliteTenants } from './admin.js';
 import { migrate, openDb } from './db.js';
 import { sqliteEvents } from './events.js';
+import { defaultExportDir, localExportFiles } from './exports.js';
 import { sqliteJobs } from './jobs.js';
 
-/** The embedded engine: one SQLite file, opened and migrated. */
-export async function openSqliteStore(path: string): Promise<Store> {
+/**
+ * The embedded engine: one SQLite file, opened and migrated, and export files in a local
+ * directory (`exportDir`, by default `exports` beside the database).
+ */
+export async function openSqliteStore(path: string, exportDir = defaultExportDir(path)): Promise<Store> {
   const db = openDb(path);
   migrate(db);
   const ping = db.prepare('SELECT 1');
@@ -33,5 +37,6 @@ export async function openSqliteStore(path: string): Promise<Store> {
     credentials: sqliteCredentials(db),
     events: sqliteEvents(db),
     jobs: sqliteJobs(db),
+    exports: localExportFiles(exportDir),
   };
 }

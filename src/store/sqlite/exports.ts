@@ -2,48 +2,16 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import type { ExportFormat } from './writer.js';
+import type { ExportFileRef, ExportFiles } from '../exports.js';
 
 /**
- * One export file. Each attempt at a job writes its own file, so a worker that lost its lease
- * (and does not know it yet) can never write into, or rename over, the file of the worker
- * that took the job over.
+ * The default export directory of a SQLite database: `exports` beside its file. An in-memory
+ * database has no folder; its exports go where the default database would.
  */
-export interface ExportFileRef {
-  tenant: string;
-  jobId: string;
-  attempt: number;
-  format: ExportFormat;
-}
-
-export interface ExportFileWriter {
-  readonly stream: Writable;
-  /** Ends the stream, makes the file durable and publishes it under its final name. */
-  commit(): Promise<void>;
-  /** Stops writing and deletes the partial file. */
-  abort(): Promise<void>;
-}
-
-export interface ExportDownload {
-  stream: Readable;
-  size: number;
-}
-
-/**
- * Where export files are kept. The embedded engine uses a local directory; a multi-node
- * deployment swaps in shared storage behind the same four calls.
- */
-export interface ExportFiles {
-  create(ref: ExportFileRef): Promise<ExportFileWriter>;
-  /** A finished file to stream, or null when there is none. */
-  open(ref: ExportFileRef): Promise<ExportDownload | null>;
-  /** Deletes one attempt's file, finished or partial. */
-  removeAttempt(ref: ExportFileRef): Promise<void>;
-  /** Deletes every file of a job: each attempt up to `attempts`, finished or partial. */
-  remove(ref: Omit<ExportFileRef, 'attempt'>, attempts: number): Promise<void>;
+export function defaultExportDir(dbPath: string): string {
+  return join(dbPath === ':memory:' ? 'data' : dirname(dbPath), 'exports');
 }
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -69,7 +37,11 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Files under `<dir>/<tenant>/<jobId>.<attempt>.<ext>`, written as `….part` then renamed. */
+/**
+ * The embedded engine's export storage: files under `<dir>/<tenant>/<jobId>.<attempt>.<ext>`,
+ * written as `….part`, fsynced, then renamed. Only nodes that share `dir` (one machine, or a
+ * shared file system) can serve each other's exports, which is all a SQLite file allows anyway.
+ */
 export function localExportFiles(dir: string): ExportFiles {
   const folder = (tenant: string) => join(dir, tenant);
   const finalPath = (r: Omit<ExportFileRef, 'attempt'>, attempt: number) =>

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { prepareEvent } from '../../src/core/event/prepare.js';
+import { writeExport } from '../../src/services/exports/writer.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import type { Store } from '../../src/store/types.js';
+import { tempDir } from '../helpers/app.js';
+
+describe('writeExport', () => {
+  const tmp = tempDir();
+  let store: Store;
+  before(async () => {
+    store = await openSqliteStore(join(tmp.dir, 'db.sqlite'));
+    await store.tenants.create({ id: 'acme', name: 'Acme' }, 0);
+    const events = Array.from({ length: 50 }, (_, i) =>
+      prepareEvent({ occurred_at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), action: `a${i}` }),
+    );
+    await store.events.append('acme', events, 0);
+  });
+  after(async () => {
+    await store.close();
+    tmp.remove();
+  });
+
+  it('streams every event in chunks, oldest first', async () => {
+    const lines: string[] = [];
+    const out = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const progress: number[] = [];
+    const n = await writeExport(store, 'acme', {}, 'ndjson', out, {
+      chunk: 20,
+      onProgress: (r) => progress.push(r),
+    });
+    assert.equal(n, 50);
+    assert.deepEqual(progress, [20, 40, 50]);
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as { seq: number }).seq),
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+  });
+
+  it('fails instead of waiting forever when the output breaks', async () => {
+    let writes = 0;
+    const out = new Writable({
+      highWaterMark: 1,
+      write(_chunk, _enc, done) {
+        writes += 1;
+        // The second write fails later, while the export waits for 'drain'.
+        if (writes === 2) setTimeout(() => done(new Error('disk full')), 10);
+        else done();
+      },
+    });
+    out.on('error', () => {});
+    await assert.rejects(writeExport(store, 'acme', {}, 'csv', out, { chunk: 5 }), /disk full/);
+  });
+});
