@@ -17,6 +17,7 @@ export interface Store {
   schemaVersion(): Promise<number>;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
+  /** Closes the store; calling it again does nothing. */
   close(): Promise<void>;
   readonly settings: SettingStore;
   readonly tenants: TenantStore;

@@ -83,7 +83,11 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
       await store.events.append('acme', batch.slice(15), T0 + 1);
       await store.events.append('globex', [ev(1, { action: 'globex-only' })], T0);
     });
-    after(async () => under.cleanup());
+    // close() is idempotent: cleanup() closes the store once more.
+    after(async () => {
+      await store.close();
+      await under.cleanup();
+    });
 
     describe('migrations and settings', () => {
       it('migrate is idempotent', async () => {

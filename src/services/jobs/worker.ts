@@ -78,6 +78,7 @@ export class JobWorker {
   private filling: Promise<void> | null = null;
   private fillAgain = false;
   private sweeping: Promise<unknown> | null = null;
+  private lastLeaseError = -Infinity;
 
   constructor(
     private readonly deps: JobWorkerDeps,
@@ -171,7 +172,15 @@ export class JobWorker {
         this.launch(job, owner);
       }
     } catch (err) {
-      this.log.error({ err, worker: this.name }, 'leasing a job failed');
+      // During a database outage this fails at every poll: say so once a minute, not four times a second.
+      const now = this.clock();
+      if (now - this.lastLeaseError >= 60_000) {
+        this.lastLeaseError = now;
+        this.log.warn(
+          { err, worker: this.name },
+          'leasing a job failed (repeats are not logged for a minute)',
+        );
+      }
     }
   }
 

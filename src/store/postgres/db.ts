@@ -48,6 +48,7 @@ export type Queryable = Pick<pg.PoolClient, 'query'>;
  */
 export class Db {
   readonly pool: pg.Pool;
+  private closing: Promise<void> | undefined;
 
   constructor(url: string, max: number, onError: (err: Error) => void) {
     this.pool = new pg.Pool({
@@ -55,6 +56,8 @@ export class Db {
       max,
       types,
       connectionTimeoutMillis: 5000,
+      // Notice a vanished peer (a network partition, not just a stopped server) on idle sockets.
+      keepAlive: true,
       idleTimeoutMillis: 30_000,
       application_name: 'trailkeep',
     });
@@ -106,7 +109,9 @@ export class Db {
   }
 
   close(): Promise<void> {
-    return this.pool.end();
+    // pool.end() may be called once; a second close is a no-op, as on SQLite.
+    this.closing ??= this.pool.end();
+    return this.closing;
   }
 }
 

@@ -3,6 +3,7 @@ import type { PreparedEvent } from '../../core/event/prepare.js';
 import { sealEvent, withHash } from '../../core/event/seal.js';
 import { type EventFilter, type EventQuery, type EventRow, searchTerms } from '../../core/query.js';
 import type { AppendResult, EventStore } from '../types.js';
+import { copyEvents, type StageRow } from './copy.js';
 import { type Db, run } from './db.js';
 import type { Partitions } from './partitions.js';
 
@@ -52,30 +53,13 @@ export function countSql(tenant: string, f: EventFilter): { sql: string; params:
   return { sql: `SELECT count(*) AS n FROM events WHERE ${where(tenant, f, params)}`, params };
 }
 
-const INSERT_EVENTS = `
-  INSERT INTO events (tenant, seq, id, occurred_at, received_at, action, category, outcome, service,
-    actor_id, actor_type, target_type, target_id, client_id, session_id, trace_id, transaction_id,
-    search, hash, body)
-  SELECT $1, t.seq, t.id, t.occurred_at, $2::timestamptz, t.action, t.category, t.outcome, t.service,
-    t.actor_id, t.actor_type, t.target_type, t.target_id, t.client_id, t.session_id, t.trace_id,
-    t.transaction_id, to_tsvector('simple', t.text), t.hash, t.body
-  FROM unnest($3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[],
-    $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-    $17::text[], $18::text[], $19::text[], $20::text[])
-    AS t(seq, id, occurred_at, action, category, outcome, service, actor_id, actor_type, target_type,
-      target_id, client_id, session_id, trace_id, transaction_id, text, hash, body)`;
-
-const INSERT_IDS = `
-  INSERT INTO event_ids (tenant, id, seq, occurred_at, digest, hash)
-  SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[])`;
-
 const INSERT_IPS = `
   INSERT INTO event_ips (tenant, ip, seq)
   SELECT $1, * FROM unnest($2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`;
 
 /**
- * Events on PostgreSQL. A batch is one transaction of a few statements whatever its size: rows
- * travel as arrays and are expanded by `unnest` on the server (one round trip per table).
+ * Events on PostgreSQL. A batch is one transaction of a few statements whatever its size: the
+ * events go in by COPY (copy.ts), their IPs as arrays expanded by `unnest`.
  */
 export function pgEvents(db: Db, partitions: Partitions): EventStore {
   return {
@@ -120,51 +104,28 @@ export function pgEvents(db: Db, partitions: Partitions): EventStore {
         if (fresh.length) {
           let seq = (locked[0] as { last_seq: number }).last_seq;
           const receivedIso = iso(receivedAt);
-          const cols: unknown[][] = Array.from({ length: 18 }, () => []);
+          const rows: StageRow[] = [];
           const ips: [string[], number[]] = [[], []];
           for (const { i, e } of fresh) {
             seq += 1;
             const { body, hash } = sealEvent(e.members, tenant, seq, receivedIso);
-            const x = e.index;
-            const row = [
+            rows.push({
+              ...e.index,
               seq,
-              e.id,
-              iso(e.occurredAt),
-              x.action,
-              x.category,
-              x.outcome,
-              x.service,
-              x.actor_id,
-              x.actor_type,
-              x.target_type,
-              x.target_id,
-              x.client_id,
-              x.session_id,
-              x.trace_id,
-              x.transaction_id,
-              x.text,
+              id: e.id,
+              occurred_at: iso(e.occurredAt),
+              digest: e.digest,
               hash,
-              withHash(body, hash),
-            ];
-            row.forEach((v, c) => {
-              (cols[c] as unknown[]).push(v);
+              body: withHash(body, hash),
             });
-            for (const ip of x.ips) {
+            for (const ip of e.index.ips) {
               ips[0].push(ip);
               ips[1].push(seq);
             }
             results[i] = { id: e.id, seq, hash, duplicate: false };
           }
           await run(client, 'UPDATE tenants SET last_seq = $2 WHERE id = $1', [tenant, seq]);
-          await run(client, INSERT_EVENTS, [tenant, receivedIso, ...cols]);
-          await run(client, INSERT_IDS, [
-            tenant,
-            cols[1],
-            cols[0],
-            cols[2],
-            fresh.map(({ e }) => e.digest),
-            cols[16],
-          ]);
+          await copyEvents(client, tenant, receivedIso, rows);
           if (ips[0].length) await run(client, INSERT_IPS, [tenant, ...ips]);
         }
         events.forEach((e, i) => {

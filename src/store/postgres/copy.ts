@@ -1,0 +1,80 @@
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+/**
+ * Bulk loading with COPY, which measured 14–30 % faster than `unnest` multi-row inserts for
+ * 500-event batches into the real schema (docs/postgres.md). Rows are copied into a
+ * transaction-local staging table and moved into `events` and `event_ids` with one
+ * INSERT … SELECT each, which also computes the tsvector on the server.
+ */
+export const STAGE_COLUMNS = [
+  'seq',
+  'id',
+  'occurred_at',
+  'action',
+  'category',
+  'outcome',
+  'service',
+  'actor_id',
+  'actor_type',
+  'target_type',
+  'target_id',
+  'client_id',
+  'session_id',
+  'trace_id',
+  'transaction_id',
+  'text',
+  'digest',
+  'hash',
+  'body',
+] as const;
+
+export type StageRow = Record<(typeof STAGE_COLUMNS)[number], string | number | null>;
+
+const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS tk_stage (
+  seq bigint, id text, occurred_at timestamptz, action text, category text, outcome text, service text,
+  actor_id text, actor_type text, target_type text, target_id text, client_id text, session_id text,
+  trace_id text, transaction_id text, text text, digest text, hash text, body text
+) ON COMMIT DELETE ROWS`;
+
+const MOVE_EVENTS = `
+  INSERT INTO events (tenant, seq, id, occurred_at, received_at, action, category, outcome, service,
+    actor_id, actor_type, target_type, target_id, client_id, session_id, trace_id, transaction_id,
+    search, hash, body)
+  SELECT $1, seq, id, occurred_at, $2::timestamptz, action, category, outcome, service, actor_id,
+    actor_type, target_type, target_id, client_id, session_id, trace_id, transaction_id,
+    to_tsvector('simple', text), hash, body
+  FROM tk_stage`;
+
+const MOVE_IDS = `
+  INSERT INTO event_ids (tenant, id, seq, occurred_at, digest, hash)
+  SELECT $1, id, seq, occurred_at, digest, hash FROM tk_stage`;
+
+/** COPY text format: backslash, newline, carriage return and tab escaped; NULL is \N. */
+function field(v: string | number | null): string {
+  if (v === null) return '\\N';
+  if (typeof v === 'number') return String(v);
+  return /[\\\n\r\t]/.test(v)
+    ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')
+    : v;
+}
+
+const line = (row: StageRow): string => `${STAGE_COLUMNS.map((c) => field(row[c])).join('\t')}\n`;
+
+/** Copies the rows and moves them into `events` and `event_ids`, inside the caller's transaction. */
+export async function copyEvents(
+  client: pg.PoolClient,
+  tenant: string,
+  receivedAt: string,
+  rows: StageRow[],
+): Promise<void> {
+  await client.query(CREATE_STAGE);
+  const copy = client.query(copyFrom(`COPY tk_stage (${STAGE_COLUMNS.join(', ')}) FROM STDIN`));
+  // One string for the batch: a 500-event batch is well under a megabyte.
+  await pipeline(async function* () {
+    yield rows.map(line).join('');
+  }, copy);
+  await client.query(MOVE_EVENTS, [tenant, receivedAt]);
+  await client.query(MOVE_IDS, [tenant]);
+}
