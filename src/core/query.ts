@@ -5,6 +5,7 @@
 export const FILTER_FIELDS = [
   'actor_id',
   'actor_type',
+  'actor_home_org_id',
   'action',
   'category',
   'outcome',
@@ -43,6 +44,15 @@ export interface EventQuery extends EventFilter {
   limit: number;
   /** Continue strictly after this position, in `order`. */
   after?: Position;
+  /** Skip this many rows first (offset paging, for dialects that demand page numbers). */
+  offset?: number;
+}
+
+/** A distinct (service, target type, action) combination found in a tenant's events. */
+export interface Facet {
+  service: string | null;
+  target_type: string | null;
+  action: string;
 }
 
 /** One stored event as the stores return it: the position plus the returned JSON text. */

@@ -1,5 +1,5 @@
 import type { PreparedEvent } from '../core/event/prepare.js';
-import type { EventFilter, EventQuery, EventRow } from '../core/query.js';
+import type { EventFilter, EventQuery, EventRow, Facet } from '../core/query.js';
 import type { ExportFiles } from './exports.js';
 
 export type { ExportDownload, ExportFileRef, ExportFiles, ExportFileWriter } from './exports.js';
@@ -91,6 +91,8 @@ export interface EventStore {
   append(tenant: string, events: PreparedEvent[], receivedAt: number): Promise<AppendResult[]>;
   list(tenant: string, query: EventQuery): Promise<EventRow[]>;
   count(tenant: string, filter: EventFilter): Promise<number>;
+  /** The distinct (service, target type, action) combinations of the matching events, sorted bytewise, nulls last. */
+  facets(tenant: string, filter: EventFilter): Promise<Facet[]>;
   /** The stored event JSON by client id, or by seq when `seq` is given and no id matches. */
   get(tenant: string, id: string, seq?: number): Promise<string | null>;
   /** The highest seq assigned in the tenant (0 when empty). */

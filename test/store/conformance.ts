@@ -25,7 +25,12 @@ const ev = (n: number, over: Partial<EventInput> = {}): PreparedEvent =>
     id: `e${n}`,
     occurred_at: new Date(T0 + n * minute).toISOString(),
     action: n % 2 ? 'update' : 'create',
-    actor: { id: `u${n % 3}`, type: n % 3 ? 'user' : 'system', name: `User ${n % 3}` },
+    actor: {
+      id: `u${n % 3}`,
+      type: n % 3 ? 'user' : 'system',
+      name: `User ${n % 3}`,
+      ...(n % 6 === 0 ? { home_org_id: 'org-trustee' } : {}),
+    },
     target: { type: n % 4 ? 'ticket' : 'user', id: `t${n % 5}` },
     service: n % 2 ? 'billing' : 'directory',
     client: { id: `c${n % 2}` },
@@ -185,6 +190,7 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         ['actor_id', { fields: { actor_id: ['u1'] } }, (n) => n % 3 === 1],
         ['actor_id OR', { fields: { actor_id: ['u1', 'u2'] } }, (n) => n % 3 !== 0],
         ['actor_type', { fields: { actor_type: ['system'] } }, (n) => n % 3 === 0],
+        ['actor_home_org_id', { fields: { actor_home_org_id: ['org-trustee'] } }, (n) => n % 6 === 0],
         ['action', { fields: { action: ['create'] } }, (n) => n % 2 === 0],
         ['category', { fields: { category: ['auth'] } }, (n) => n % 7 === 0],
         ['outcome', { fields: { outcome: ['failure'] } }, (n) => n % 5 === 0],
@@ -248,6 +254,38 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
           const all = expected(() => true);
           assert.deepEqual(seen, order === 'asc' ? all : all.reverse());
         }
+      });
+
+      it('pages by offset in both orders', async () => {
+        assert.deepEqual(seqOf(await list({ limit: 5, offset: 10 })), [11, 12, 13, 14, 15]);
+        assert.deepEqual(seqOf(await list({ order: 'desc', limit: 2, offset: 3 })), [N - 3, N - 4]);
+        assert.deepEqual(seqOf(await list({ fields: { action: ['create'] }, limit: 2, offset: 1 })), [4, 6]);
+        assert.deepEqual(await list({ limit: 5, offset: N }), []);
+      });
+
+      it('lists the distinct service, target type and action combinations, sorted, nulls last', async () => {
+        assert.deepEqual(await store.events.facets('acme', {}), [
+          { service: 'billing', target_type: 'ticket', action: 'update' },
+          { service: 'directory', target_type: 'ticket', action: 'create' },
+          { service: 'directory', target_type: 'user', action: 'create' },
+        ]);
+        assert.deepEqual(await store.events.facets('acme', { fields: { target_type: ['user'] } }), [
+          { service: 'directory', target_type: 'user', action: 'create' },
+        ]);
+        await store.tenants.create({ id: 'facets', name: 'Facets' }, T0);
+        const bare = prepareEvent({ occurred_at: '2026-01-01T00:00:00Z', action: 'Zeta' });
+        const full = prepareEvent({
+          occurred_at: '2026-01-01T00:00:00Z',
+          action: 'alpha',
+          service: 'Svc',
+          target: { type: 'T' },
+        });
+        await store.events.append('facets', [bare, full], T0);
+        assert.deepEqual(await store.events.facets('facets', {}), [
+          { service: 'Svc', target_type: 'T', action: 'alpha' },
+          { service: null, target_type: null, action: 'Zeta' },
+        ]);
+        assert.deepEqual(await store.events.facets('nobody', {}), []);
       });
 
       it('never shows another tenant’s events', async () => {

@@ -35,6 +35,7 @@ describe('sqlite query plans', () => {
     ['no filter', {}, 'events_time'],
     ['time range', { from: T, to: T + 1000 }, 'events_time'],
     ['actor', { fields: { actor_id: ['u1'] } }, 'events_actor'],
+    ['actor home org', { fields: { actor_home_org_id: ['org-1'] } }, 'events_actor_home_org'],
     ['action and time range', { fields: { action: ['create'] }, from: T, to: T + 1e9 }, 'events_action'],
     ['target type and id', { fields: { target_type: ['ticket'], target_id: ['t1'] } }, 'events_target'],
     ['target id', { fields: { target_id: ['t1'] } }, 'events_target_id'],

@@ -14,6 +14,7 @@ export interface EventIndex {
   service: string | null;
   actor_id: string | null;
   actor_type: string | null;
+  actor_home_org_id: string | null;
   target_type: string | null;
   target_id: string | null;
   client_id: string | null;
@@ -127,6 +128,7 @@ export function prepareEvent(e: EventInput): PreparedEvent {
       service: nz(e.service),
       actor_id: nz(e.actor?.id),
       actor_type: nz(e.actor?.type),
+      actor_home_org_id: nz(e.actor?.home_org_id),
       target_type: nz(e.target?.type),
       target_id: nz(e.target?.id),
       client_id: nz(e.client?.id),

@@ -18,6 +18,7 @@ export const STAGE_COLUMNS = [
   'service',
   'actor_id',
   'actor_type',
+  'actor_home_org_id',
   'target_type',
   'target_id',
   'client_id',
@@ -34,16 +35,16 @@ export type StageRow = Record<(typeof STAGE_COLUMNS)[number], string | number | 
 
 const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS tk_stage (
   seq bigint, id text, occurred_at timestamptz, action text, category text, outcome text, service text,
-  actor_id text, actor_type text, target_type text, target_id text, client_id text, session_id text,
+  actor_id text, actor_type text, actor_home_org_id text, target_type text, target_id text, client_id text, session_id text,
   trace_id text, transaction_id text, text text, digest text, hash text, body text
 ) ON COMMIT DELETE ROWS`;
 
 const MOVE_EVENTS = `
   INSERT INTO events (tenant, seq, id, occurred_at, received_at, action, category, outcome, service,
-    actor_id, actor_type, target_type, target_id, client_id, session_id, trace_id, transaction_id,
-    search, hash, body)
+    actor_id, actor_type, actor_home_org_id, target_type, target_id, client_id, session_id, trace_id,
+    transaction_id, search, hash, body)
   SELECT $1, seq, id, occurred_at, $2::timestamptz, action, category, outcome, service, actor_id,
-    actor_type, target_type, target_id, client_id, session_id, trace_id, transaction_id,
+    actor_type, actor_home_org_id, target_type, target_id, client_id, session_id, trace_id, transaction_id,
     to_tsvector('simple', text), hash, body
   FROM tk_stage`;
 

@@ -1,7 +1,13 @@
 import { TrailkeepError } from '../../core/errors.js';
 import type { PreparedEvent } from '../../core/event/prepare.js';
 import { sealEvent, withHash } from '../../core/event/seal.js';
-import { type EventFilter, type EventQuery, type EventRow, searchTerms } from '../../core/query.js';
+import {
+  type EventFilter,
+  type EventQuery,
+  type EventRow,
+  type Facet,
+  searchTerms,
+} from '../../core/query.js';
 import type { AppendResult, EventStore } from '../types.js';
 import { copyEvents, type StageRow } from './copy.js';
 import { type Db, run } from './db.js';
@@ -45,7 +51,18 @@ export function listSql(tenant: string, q: EventQuery): { sql: string; params: u
   }
   const dir = q.order === 'asc' ? 'ASC' : 'DESC';
   sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT $${params.push(q.limit)}`;
+  if (q.offset) sql += ` OFFSET $${params.push(q.offset)}`;
   return { sql, params };
+}
+
+export function facetsSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  return {
+    // Bytewise order with nulls last, as SQLite sorts.
+    sql: `SELECT * FROM (SELECT DISTINCT service, target_type, action FROM events WHERE ${where(tenant, f, params)}) f
+      ORDER BY service COLLATE "C" NULLS LAST, target_type COLLATE "C" NULLS LAST, action COLLATE "C"`,
+    params,
+  };
 }
 
 export function countSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
@@ -144,6 +161,11 @@ export function pgEvents(db: Db, partitions: Partitions): EventStore {
     async count(tenant, f) {
       const { sql, params } = countSql(tenant, f);
       return ((await db.query<{ n: number }>(sql, params))[0] as { n: number }).n;
+    },
+
+    async facets(tenant, f) {
+      const { sql, params } = facetsSql(tenant, f);
+      return db.query<Facet>(sql, params);
     },
 
     async get(tenant, id, seq) {

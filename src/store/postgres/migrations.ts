@@ -130,6 +130,11 @@ export const PG_MIGRATIONS: string[] = [
     PRIMARY KEY (tenant, job_id, attempt)
   );
   `,
+  `
+  ALTER TABLE events ADD COLUMN actor_home_org_id text;
+  CREATE INDEX events_actor_home_org ON events (tenant, actor_home_org_id, occurred_at, seq)
+    WHERE actor_home_org_id IS NOT NULL;
+  `,
 ];
 
 /** Any constant both sides agree on: the key of the advisory lock that serialises migrations. */

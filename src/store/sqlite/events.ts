@@ -1,7 +1,13 @@
 import { TrailkeepError } from '../../core/errors.js';
 import type { PreparedEvent } from '../../core/event/prepare.js';
 import { sealEvent, withHash } from '../../core/event/seal.js';
-import { type EventFilter, type EventQuery, type EventRow, searchTerms } from '../../core/query.js';
+import {
+  type EventFilter,
+  type EventQuery,
+  type EventRow,
+  type Facet,
+  searchTerms,
+} from '../../core/query.js';
 import type { AppendResult, EventStore } from '../types.js';
 import { type Db, StatementCache } from './db.js';
 
@@ -17,6 +23,7 @@ const COLUMNS = [
   'service',
   'actor_id',
   'actor_type',
+  'actor_home_org_id',
   'target_type',
   'target_id',
   'client_id',
@@ -39,6 +46,7 @@ const ORDERED_INDEXES: [string, string[]][] = [
   ['events_trace', ['trace_id']],
   ['events_session', ['session_id']],
   ['events_actor', ['actor_id']],
+  ['events_actor_home_org', ['actor_home_org_id']],
   ['events_target_id', ['target_id']],
   ['events_client', ['client_id']],
   ['events_action', ['action']],
@@ -95,14 +103,22 @@ export function listSql(tenant: string, q: EventQuery): { sql: string; params: u
     sql += ` AND (occurred_at, seq) ${q.order === 'asc' ? '>' : '<'} (?, ?)`;
     w.params.push(q.after.occurredAt, q.after.seq);
   }
-  sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT ?`;
-  w.params.push(q.limit);
+  sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT ? OFFSET ?`;
+  w.params.push(q.limit, q.offset ?? 0);
   return { sql, params: w.params };
 }
 
 export function countSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
   const w = where(tenant, f);
   return { sql: `SELECT count(*) AS n FROM events WHERE ${w.sql}`, params: w.params };
+}
+
+export function facetsSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
+  const w = where(tenant, f);
+  return {
+    sql: `SELECT DISTINCT service, target_type, action FROM events WHERE ${w.sql} ORDER BY service NULLS LAST, target_type NULLS LAST, action`,
+    params: w.params,
+  };
 }
 
 export function sqliteEvents(db: Db): EventStore {
@@ -167,6 +183,7 @@ export function sqliteEvents(db: Db): EventStore {
             x.service,
             x.actor_id,
             x.actor_type,
+            x.actor_home_org_id,
             x.target_type,
             x.target_id,
             x.client_id,
@@ -202,6 +219,10 @@ export function sqliteEvents(db: Db): EventStore {
     async count(tenant, f) {
       const { sql, params } = countSql(tenant, f);
       return (statements.get(sql).get(...params) as { n: number }).n;
+    },
+    async facets(tenant, f) {
+      const { sql, params } = facetsSql(tenant, f);
+      return statements.get(sql).all(...params) as Facet[];
     },
     async get(tenant, id, seq) {
       const row = getById.get(tenant, id) ?? (seq === undefined ? undefined : getBySeq.get(tenant, seq));

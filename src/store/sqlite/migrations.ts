@@ -97,4 +97,9 @@ export const SQLITE_MIGRATIONS: string[] = [
   CREATE INDEX jobs_runnable ON jobs(state, created_at) WHERE state IN ('queued', 'running');
   CREATE INDEX jobs_expiry ON jobs(expires_at) WHERE expires_at IS NOT NULL;
   `,
+  `
+  ALTER TABLE events ADD COLUMN actor_home_org_id TEXT;
+  CREATE INDEX events_actor_home_org ON events(tenant, actor_home_org_id, occurred_at, seq)
+    WHERE actor_home_org_id IS NOT NULL;
+  `,
 ];
