@@ -1,3 +1,4 @@
+import type { AppendResult } from '../core/event/idempotency.js';
 import type { PreparedEvent } from '../core/event/prepare.js';
 import type { EventFilter, EventQuery, EventRow, Facet } from '../core/query.js';
 import type { ExportFiles } from './exports.js';
@@ -74,13 +75,7 @@ export interface CredentialStore {
   revoke(tenant: string | null, kind: CredentialKind, id: string, now: number): Promise<boolean>;
 }
 
-export interface AppendResult {
-  id: string;
-  seq: number;
-  hash: string;
-  /** The same id and content was stored before: nothing new was written. */
-  duplicate: boolean;
-}
+export type { AppendResult } from '../core/event/idempotency.js';
 
 export interface EventStore {
   /**

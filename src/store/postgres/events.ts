@@ -1,4 +1,5 @@
 import { TrailkeepError } from '../../core/errors.js';
+import { planAppend } from '../../core/event/idempotency.js';
 import type { PreparedEvent } from '../../core/event/prepare.js';
 import { sealEvent, withHash } from '../../core/event/seal.js';
 import {
@@ -8,7 +9,7 @@ import {
   type Facet,
   searchTerms,
 } from '../../core/query.js';
-import type { AppendResult, EventStore } from '../types.js';
+import type { EventStore } from '../types.js';
 import { copyEvents, type StageRow } from './copy.js';
 import { type Db, run } from './db.js';
 import type { Partitions } from './partitions.js';
@@ -100,30 +101,14 @@ export function pgEvents(db: Db, partitions: Partitions): EventStore {
             )
           ).map((r) => [r.id, r]),
         );
-        const results: AppendResult[] = new Array(events.length);
-        const fresh: { i: number; e: PreparedEvent }[] = [];
-        const first = new Map<string, number>();
-        events.forEach((e, i) => {
-          const earlier = first.get(e.id);
-          const known = prior.get(e.id);
-          const digest = earlier === undefined ? known?.digest : events[earlier]?.digest;
-          if (digest !== undefined && digest !== e.digest) {
-            throw new TrailkeepError('conflict', `Event id ${e.id} exists with different content.`, {
-              id: e.id,
-            });
-          }
-          if (known) results[i] = { id: e.id, seq: known.seq, hash: known.hash, duplicate: true };
-          else if (earlier === undefined) {
-            first.set(e.id, i);
-            fresh.push({ i, e });
-          }
-        });
+        const { fresh, results, complete } = planAppend(events, (id) => prior.get(id));
         if (fresh.length) {
           let seq = (locked[0] as { last_seq: number }).last_seq;
           const receivedIso = iso(receivedAt);
           const rows: StageRow[] = [];
           const ips: [string[], number[]] = [[], []];
-          for (const { i, e } of fresh) {
+          for (const i of fresh) {
+            const e = events[i] as PreparedEvent;
             seq += 1;
             const { body, hash } = sealEvent(e.members, tenant, seq, receivedIso);
             rows.push({
@@ -145,11 +130,7 @@ export function pgEvents(db: Db, partitions: Partitions): EventStore {
           await copyEvents(client, tenant, receivedIso, rows);
           if (ips[0].length) await run(client, INSERT_IPS, [tenant, ...ips]);
         }
-        events.forEach((e, i) => {
-          if (!results[i])
-            results[i] = { ...(results[first.get(e.id) as number] as AppendResult), duplicate: true };
-        });
-        return results;
+        return complete();
       });
     },
 

@@ -1,4 +1,5 @@
 import { TrailkeepError } from '../../core/errors.js';
+import { planAppend } from '../../core/event/idempotency.js';
 import type { PreparedEvent } from '../../core/event/prepare.js';
 import { sealEvent, withHash } from '../../core/event/seal.js';
 import {
@@ -145,24 +146,7 @@ export function sqliteEvents(db: Db): EventStore {
   const append = db.transaction(
     (tenant: string, events: PreparedEvent[], receivedAt: number): AppendResult[] => {
       if (!lastSeq.get(tenant)) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
-      const results: AppendResult[] = new Array(events.length);
-      const fresh: number[] = [];
-      const inBatch = new Map<string, number>();
-      events.forEach((e, i) => {
-        const earlier = inBatch.get(e.id);
-        const prior = earlier === undefined ? byId.get(tenant, e.id) : undefined;
-        const digest = earlier === undefined ? prior?.digest : events[earlier]?.digest;
-        if (digest !== undefined && digest !== e.digest) {
-          throw new TrailkeepError('conflict', `Event id ${e.id} exists with different content.`, {
-            id: e.id,
-          });
-        }
-        if (prior) results[i] = { id: e.id, seq: prior.seq, hash: prior.hash, duplicate: true };
-        else if (earlier === undefined) {
-          inBatch.set(e.id, i);
-          fresh.push(i);
-        }
-      });
+      const { fresh, results, complete } = planAppend(events, (id) => byId.get(tenant, id));
       if (fresh.length) {
         let seq = (bump.get(fresh.length, tenant) as { last_seq: number }).last_seq - fresh.length;
         const receivedIso = new Date(receivedAt).toISOString();
@@ -199,12 +183,7 @@ export function sqliteEvents(db: Db): EventStore {
           results[i] = { id: e.id, seq, hash, duplicate: false };
         }
       }
-      // Repeats of an id within the batch point at the copy stored above.
-      events.forEach((e, i) => {
-        if (!results[i])
-          results[i] = { ...(results[inBatch.get(e.id) as number] as AppendResult), duplicate: true };
-      });
-      return results;
+      return complete();
     },
   );
 
