@@ -34,6 +34,12 @@ export const ConfigSchema = Type.Object({
         'Signs cursors, access tokens and download links. Generated and kept in the database when unset.',
     }),
   ),
+  TRAILKEEP_TRUST_PROXY: Type.String({
+    default: 'false',
+    pattern: '^\\S+$',
+    description:
+      'Behind a load balancer: "true", or comma-separated proxy addresses/CIDRs whose X-Forwarded-* headers are trusted (for client IPs and absolute URLs).',
+  }),
   TRAILKEEP_LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     default: 'info',
     description: 'Log level.',
@@ -66,6 +72,19 @@ export const ConfigSchema = Type.Object({
     minimum: 60,
     maximum: 86_400,
     description: 'Lifetime of OAuth access tokens, in seconds.',
+  }),
+  TRAILKEEP_GENESYS_REALTIME_DAYS: Type.Integer({
+    default: 14,
+    minimum: 1,
+    maximum: 3660,
+    description:
+      'Genesys dialect: days back the synchronous realtime audit query reaches; older intervals must use the async query.',
+  }),
+  TRAILKEEP_GENESYS_REDIRECT_ROWS: Type.Integer({
+    default: 10_000,
+    minimum: 1,
+    description:
+      'Genesys dialect: results of an async audit query with more events than this answer allowRedirect=true with a download URL instead of a page.',
   }),
   TRAILKEEP_URL: Type.Optional(
     Type.String({
@@ -107,6 +126,12 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     );
   }
   return Object.freeze(raw as Config);
+}
+
+/** TRAILKEEP_TRUST_PROXY in the form Fastify's `trustProxy` takes. */
+export function trustProxyOf(config: Config): boolean | string {
+  const v = config.TRAILKEEP_TRUST_PROXY;
+  return v === 'true' || v === 'false' ? v === 'true' : v;
 }
 
 /** Human-readable list of settings, for `--help` and docs. */

@@ -5,7 +5,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Options as AjvOptions } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { trustProxyOf } from '../config/config.js';
 import type { Services } from '../services/index.js';
+import { genesysApi } from './genesys/index.js';
 import { nativeErrorHandler, nativeNotFound } from './native/envelope.js';
 import { nativeApi } from './native/index.js';
 import { opsRoutes } from './ops.js';
@@ -37,6 +39,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     genReqId: () => randomUUID(),
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: JSON_BODY_LIMIT,
+    trustProxy: trustProxyOf(services.config),
     // Slow or stuck clients cannot hold connections open forever.
     requestTimeout: 120_000,
     connectionTimeout: 120_000,
@@ -72,5 +75,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   await app.register(opsRoutes, { services });
   await app.register(nativeApi, { services });
+  await app.register(genesysApi, { services, prefix: '/api/v2/audits' });
   return app;
 }
