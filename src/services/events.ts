@@ -1,7 +1,8 @@
 import type { CursorSigner } from '../core/cursor.js';
 import { TrailkeepError } from '../core/errors.js';
 import { prepareBatch } from '../core/event/prepare.js';
-import type { EventFilter, EventRow, Order } from '../core/query.js';
+import { type ServiceMap, serviceMap } from '../core/facets.js';
+import type { EventFilter, EventRow, Order, Position } from '../core/query.js';
 import type { AppendResult, Store } from '../store/types.js';
 
 export interface Page {
@@ -9,11 +10,51 @@ export interface Page {
   nextCursor: string | null;
 }
 
+/** A numbered page: its rows and the size of the whole matching set. */
+export interface OffsetPage {
+  rows: EventRow[];
+  total: number;
+}
+
+/** The most events `related` returns: one action causing more than this is not a transaction. */
+export const RELATED_LIMIT = 10_000;
+
 export interface PageRequest {
   order?: Order;
   limit: number;
   cursor?: string;
 }
+
+/** A page read in either direction from a cursor, for dialects that also page backwards. */
+export interface SpanRequest {
+  /** The order rows are listed in; a cursor's own order when absent (newest first without one). */
+  order?: Order;
+  limit: number;
+  /** The rows strictly after this cursor's position, in `order`. */
+  after?: string;
+  /** The rows strictly before this cursor's position (the page that precedes it), in `order`. */
+  before?: string;
+}
+
+/**
+ * Rows in the requested order, with cursors at both ends: `first` (pass it as `before` for the
+ * previous page) and `last` (pass it as `after` for the next). An empty page keeps the position it
+ * was read from, so polling it again returns what has arrived since. `more` says whether rows exist
+ * beyond the page in the direction it was read.
+ */
+export interface Span {
+  rows: EventRow[];
+  order: Order;
+  direction: 'after' | 'before';
+  more: boolean;
+  first: string | null;
+  last: string | null;
+}
+
+const opposite = (o: Order): Order => (o === 'asc' ? 'desc' : 'asc');
+
+/** Client ids are never empty, so looking this id up always falls through to the seq. */
+const NO_CLIENT_ID = '';
 
 /** Serialises a page without re-parsing stored events: their JSON is spliced in as stored. */
 export const pageJson = (page: Page): string =>
@@ -63,6 +104,101 @@ export class EventService {
         ? this.cursors.sign(tenant, scope, { order, occurredAt: last.occurredAt, seq: last.seq })
         : null;
     return { rows, nextCursor };
+  }
+
+  /**
+   * One page after or before a cursor (never both), cursors at both ends. A `before` page is an
+   * `after` page read in the opposite order and reversed, so both directions are one index range.
+   */
+  async span(tenant: string, filter: EventFilter, req: SpanRequest, scope = 'events'): Promise<Span> {
+    if (req.after !== undefined && req.before !== undefined) {
+      throw new TrailkeepError('invalid_cursor', 'Page after or before a cursor, not both.');
+    }
+    const given = req.after ?? req.before;
+    const direction = req.before !== undefined ? 'before' : 'after';
+    let order: Order = req.order ?? 'desc';
+    let from: Position | undefined;
+    if (given !== undefined) {
+      const c = this.cursors.verify(tenant, scope, given);
+      if (req.order !== undefined && req.order !== c.order) {
+        throw new TrailkeepError('invalid_cursor', 'The cursor was made for the other order.');
+      }
+      order = c.order;
+      from = { occurredAt: c.occurredAt, seq: c.seq };
+    }
+    const rows = await this.store.events.list(tenant, {
+      ...filter,
+      order: direction === 'before' ? opposite(order) : order,
+      limit: req.limit + 1,
+      ...(from ? { after: from } : {}),
+    });
+    const more = rows.length > req.limit;
+    if (more) rows.pop();
+    if (direction === 'before') rows.reverse();
+    const sign = (p: Position | undefined) =>
+      p ? this.cursors.sign(tenant, scope, { order, occurredAt: p.occurredAt, seq: p.seq }) : null;
+    return { rows, order, direction, more, first: sign(rows[0] ?? from), last: sign(rows.at(-1) ?? from) };
+  }
+
+  /** The event with this seq, by seq only (a client id that looks like a number cannot shadow it). */
+  async getBySeq(tenant: string, seq: number): Promise<string> {
+    const json =
+      Number.isSafeInteger(seq) && seq > 0 ? await this.store.events.get(tenant, NO_CLIENT_ID, seq) : null;
+    if (json === null) throw new TrailkeepError('not_found', `Event ${seq} not found.`);
+    return json;
+  }
+
+  /**
+   * A numbered page (offset paging), for dialects whose clients ask for page N. Offsets move as
+   * events arrive, so this is for bounded, recent ranges; keyset `page` is for everything else.
+   */
+  async offsetPage(
+    tenant: string,
+    filter: EventFilter,
+    req: { order: Order; limit: number; offset: number },
+  ): Promise<OffsetPage> {
+    const [total, rows] = await Promise.all([
+      this.store.events.count(tenant, filter),
+      this.store.events.list(tenant, { ...filter, order: req.order, limit: req.limit, offset: req.offset }),
+    ]);
+    return { rows, total };
+  }
+
+  /** Every matching event in `order`, one chunk at a time: memory stays bounded by one chunk. */
+  async *scan(tenant: string, filter: EventFilter, order: Order, chunk = 1000): AsyncGenerator<EventRow[]> {
+    let after: Position | undefined;
+    for (;;) {
+      const rows = await this.store.events.list(tenant, {
+        ...filter,
+        order,
+        limit: chunk,
+        ...(after ? { after } : {}),
+      });
+      if (rows.length > 0) yield rows;
+      const last = rows.at(-1);
+      if (!last || rows.length < chunk) return;
+      after = { occurredAt: last.occurredAt, seq: last.seq };
+    }
+  }
+
+  /**
+   * The events of the given event's transaction (`transaction_id`), itself included, in
+   * `order`; just the event when it has no transaction. `not_found` when the id is unknown.
+   */
+  async related(tenant: string, id: string, order: Order): Promise<EventRow[]> {
+    const json = await this.get(tenant, id);
+    const e = JSON.parse(json) as { transaction_id?: string; occurred_at: string; seq: number };
+    if (e.transaction_id === undefined) return [{ occurredAt: Date.parse(e.occurred_at), seq: e.seq, json }];
+    return this.store.events.list(tenant, {
+      fields: { transaction_id: [e.transaction_id] },
+      order,
+      limit: RELATED_LIMIT,
+    });
+  }
+
+  /** Which services, target types and actions occur in the matching events. */
+  async serviceMap(tenant: string, filter: EventFilter): Promise<ServiceMap> {
+    return serviceMap(await this.store.events.facets(tenant, filter));
   }
 
   count(tenant: string, filter: EventFilter): Promise<number> {

@@ -1,10 +1,12 @@
 import type { Config } from '../config/config.js';
 import { CursorSigner } from '../core/cursor.js';
+import { LinkSigner } from '../core/links.js';
 import type { Store } from '../store/types.js';
 import { AuthService } from './auth/auth.js';
 import { deriveKey } from './auth/secrets.js';
 import { loadSecrets, type Secrets } from './bootstrap.js';
 import { EventService } from './events.js';
+import { ResultLinks } from './jobs/links.js';
 import { JobService } from './jobs/service.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { TenantService } from './tenants.js';
@@ -17,6 +19,8 @@ export interface Services {
   tenants: TenantService;
   events: EventService;
   jobs: JobService;
+  /** Presigned download links to query results. */
+  resultLinks: ResultLinks;
   cursors: CursorSigner;
   metrics: Metrics;
   clock: () => number;
@@ -31,6 +35,7 @@ export async function createServices(
   const secrets = await loadSecrets(config, store);
   const cursors = new CursorSigner(deriveKey(secrets.serverSecret, 'cursor'));
   const events = new EventService(store, cursors, clock);
+  const jobs = new JobService(store, events, store.exports, config.TRAILKEEP_JOB_TTL * 1000, clock);
   return {
     config,
     store,
@@ -44,7 +49,12 @@ export async function createServices(
     ),
     tenants: new TenantService(store, clock),
     events,
-    jobs: new JobService(store, events, store.exports, config.TRAILKEEP_JOB_TTL * 1000, clock),
+    jobs,
+    resultLinks: new ResultLinks(
+      new LinkSigner(deriveKey(secrets.serverSecret, 'download-link')),
+      jobs,
+      clock,
+    ),
     cursors,
     metrics: createMetrics(),
     clock,

@@ -1,12 +1,22 @@
 import { type FilterParams, toEventFilter } from '../../core/filters.js';
-import type { EventFilter } from '../../core/query.js';
+import type { EventFilter, Order } from '../../core/query.js';
 import type { Job } from '../../store/types.js';
 import type { ExportFormat } from '../exports/writer.js';
 
 /** What a query job was asked, as stored in `jobs.params`. */
 export interface QueryParams {
   filters: FilterParams;
+  /** The order results are read in; newest first when absent (jobs made before it existed). */
+  order?: Order;
+  /**
+   * The request as the client's API dialect phrased it (a Genesys query's interval, filters and
+   * sort), kept only to be shown back to that client; it plays no part in running the job.
+   */
+  request?: Record<string, unknown>;
 }
+
+/** What a query may add to its filters. */
+export type QueryOptions = Pick<QueryParams, 'order' | 'request'>;
 
 export interface ExportParams extends QueryParams {
   format: ExportFormat;
@@ -20,5 +30,11 @@ export function frozenFilter(job: Job, snapshotSeq: number): EventFilter {
   const { filters } = job.params as unknown as QueryParams;
   return { ...toEventFilter(filters ?? {}), maxSeq: snapshotSeq };
 }
+
+export const orderOf = (job: Job): Order => (job.params as unknown as QueryParams).order ?? 'desc';
+
+/** The dialect's phrasing of the request, if it kept one. */
+export const requestOf = (job: Job): Record<string, unknown> | undefined =>
+  (job.params as unknown as QueryParams).request;
 
 export const exportFormatOf = (job: Job): ExportFormat => (job.params as unknown as ExportParams).format;

@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { TrailkeepError } from '../../core/errors.js';
 import { type FilterParams, toEventFilter } from '../../core/filters.js';
+import type { EventRow } from '../../core/query.js';
 import type { ExportDownload, ExportFiles, Job, JobKind, Store } from '../../store/types.js';
 import type { EventService, Page, PageRequest } from '../events.js';
 import type { ExportFormat } from '../exports/writer.js';
-import { type ExportParams, exportFormatOf, frozenFilter, type QueryParams } from './params.js';
+import {
+  type ExportParams,
+  exportFormatOf,
+  frozenFilter,
+  orderOf,
+  type QueryOptions,
+  type QueryParams,
+} from './params.js';
 
 const NOUN: Record<JobKind, string> = { query: 'Query job', export: 'Export' };
 
@@ -36,8 +44,9 @@ export class JobService {
     return () => this.listeners.delete(listener);
   }
 
-  createQuery(tenant: string, filters: FilterParams): Promise<Job> {
-    return this.create(tenant, 'query', { filters });
+  /** `options` sets the results' order (newest first by default) and keeps the dialect's request. */
+  createQuery(tenant: string, filters: FilterParams, options: QueryOptions = {}): Promise<Job> {
+    return this.create(tenant, 'query', { filters, ...options });
   }
 
   createExport(tenant: string, format: ExportFormat, filters: FilterParams): Promise<Job> {
@@ -74,10 +83,21 @@ export class JobService {
     return job;
   }
 
-  /** One page of a succeeded query's frozen result set, newest first. */
+  /** One page of a succeeded query's frozen result set, in the query's order (newest first by default). */
   async results(tenant: string, id: string, req: PageRequest): Promise<Page> {
     const job = ready(await this.get(tenant, 'query', id));
-    return this.events.page(tenant, frozenFilter(job, job.snapshot_seq ?? 0), req, resultsScope(id));
+    return this.events.page(
+      tenant,
+      frozenFilter(job, job.snapshot_seq ?? 0),
+      { ...req, order: req.order ?? orderOf(job) },
+      resultsScope(id),
+    );
+  }
+
+  /** The whole frozen result set of a succeeded query, in its order, chunk by chunk (for streaming). */
+  async scan(tenant: string, id: string): Promise<{ job: Job; chunks: AsyncGenerator<EventRow[]> }> {
+    const job = ready(await this.get(tenant, 'query', id));
+    return { job, chunks: this.events.scan(tenant, frozenFilter(job, job.snapshot_seq ?? 0), orderOf(job)) };
   }
 
   /** The finished export file of a succeeded export, opened for streaming. */

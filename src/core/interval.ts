@@ -1,0 +1,95 @@
+import { TrailkeepError } from './errors.js';
+
+/** A time range in epoch milliseconds: `from` inclusive, `to` exclusive. */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const DURATION =
+  /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d{1,3})?)S)?)?$/i;
+
+/**
+ * An ISO-8601 date or date-time in years 0000–9999. Without a zone it is UTC (a server has no
+ * business guessing the client's zone). Impossible dates (Feb 30, 24:00) are rejected.
+ */
+export function parseInstant(text: string): number | null {
+  const m = DATE_TIME.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
+  const ms = Number(frac.padEnd(3, '0').slice(0, 3));
+  const date = new Date(0);
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(s), ms);
+  const local = date.getTime();
+  // A date that rolled over (month 13, Feb 30, 25:00) no longer shows the fields it was given.
+  if (
+    date.getUTCFullYear() !== Number(y) ||
+    date.getUTCMonth() !== Number(mo) - 1 ||
+    date.getUTCDate() !== Number(d) ||
+    date.getUTCHours() !== Number(h) ||
+    date.getUTCMinutes() !== Number(mi) ||
+    date.getUTCSeconds() !== Number(s)
+  ) {
+    return null;
+  }
+  if (zone.toUpperCase() === 'Z') return local;
+  const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  if (!z) return null;
+  const offset = (Number(z[2]) * 60 + Number(z[3])) * 60_000;
+  if (Number(z[2]) > 23 || Number(z[3]) > 59) return null;
+  return z[1] === '+' ? local - offset : local + offset;
+}
+
+/** Adds (sign 1) or subtracts (sign -1) an ISO-8601 duration; years and months are calendar (UTC) steps. */
+function shift(at: number, duration: string, sign: 1 | -1): number | null {
+  const m = DURATION.exec(duration.trim());
+  if (!m) return null;
+  const [, y = '0', mo = '0', w = '0', d = '0', h = '0', mi = '0', s = '0'] = m;
+  const date = new Date(at);
+  date.setUTCFullYear(date.getUTCFullYear() + sign * Number(y), date.getUTCMonth() + sign * Number(mo));
+  const fixed =
+    ((Number(w) * 7 + Number(d)) * 86_400 + Number(h) * 3600 + Number(mi) * 60) * 1000 +
+    Math.round(Number(s.replace(',', '.')) * 1000);
+  return date.getTime() + sign * fixed;
+}
+
+const inYears = (ms: number) => {
+  const y = new Date(ms).getUTCFullYear();
+  return y >= 0 && y <= 9999;
+};
+
+/**
+ * Parses an ISO-8601 time interval: `start/end`, `start/duration` or `duration/end`, start
+ * inclusive, end exclusive, end after start. Throws `invalid_request` naming `field`.
+ */
+export function parseInterval(text: string, field = 'interval'): TimeRange {
+  const bad = (why: string): never => {
+    throw new TrailkeepError('invalid_request', `${field} ${why}`, [{ path: `$.${field}`, message: why }]);
+  };
+  const parts = text.split('/');
+  if (parts.length !== 2) {
+    return bad('must be an ISO-8601 interval "start/end", e.g. 2024-05-01T00:00:00Z/2024-05-02T00:00:00Z.');
+  }
+  const [a = '', b = ''] = parts;
+  const start = parseInstant(a);
+  const end = parseInstant(b);
+  let range: TimeRange | null = null;
+  if (start !== null && end !== null) range = { from: start, to: end };
+  else if (start !== null) {
+    const to = shift(start, b, 1);
+    if (to !== null) range = { from: start, to };
+  } else if (end !== null) {
+    const from = shift(end, a, -1);
+    if (from !== null) range = { from, to: end };
+  }
+  if (!range || !inYears(range.from) || !inYears(range.to)) {
+    return bad(
+      'must be an ISO-8601 interval "start/end" of date-times (or one side a duration such as P1D) in years 0000-9999.',
+    );
+  }
+  if (range.to <= range.from) return bad('must end after it starts.');
+  return range;
+}
