@@ -11,6 +11,7 @@ import { genesysApi } from './genesys/index.js';
 import { nativeErrorHandler, nativeNotFound } from './native/envelope.js';
 import { nativeApi } from './native/index.js';
 import { opsRoutes } from './ops.js';
+import { zendeskApi } from './zendesk/index.js';
 
 // ajv-formats ships CommonJS; under NodeNext its default export arrives untyped for Fastify.
 const addFormats = addFormatsModule as never;
@@ -76,5 +77,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(opsRoutes, { services });
   await app.register(nativeApi, { services });
   await app.register(genesysApi, { services, prefix: '/api/v2/audits' });
+  await app.register(zendeskApi, { services, prefix: '/api/v2' });
   return app;
 }

@@ -133,6 +133,16 @@ export interface JobStore {
     job: { id: string; tenant: string; kind: JobKind; params: Record<string, unknown> },
     now: number,
   ): Promise<Job>;
+  /**
+   * Creates the job unless the tenant created a job of the same kind at or after `since`
+   * (a per-tenant rate limit that holds across nodes: the check and the insert are atomic).
+   * Returns the new job, or the creation time of the job that blocks it.
+   */
+  createSpaced(
+    job: { id: string; tenant: string; kind: JobKind; params: Record<string, unknown> },
+    now: number,
+    since: number,
+  ): Promise<{ job: Job } | { blockedBy: number }>;
   get(tenant: string, id: string): Promise<Job | null>;
   /**
    * Takes the oldest runnable job (queued, or running with an expired lease) for `owner` until

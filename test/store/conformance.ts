@@ -339,6 +339,25 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         const done = await store.jobs.get('acme', 'j1');
         assert.deepEqual([done?.state, done?.rows, done?.snapshot_seq], ['succeeded', 3, 40]);
       });
+      it('spaces a tenant’s jobs of one kind atomically: concurrent creations let exactly one through', async () => {
+        const spaced = (id: string, tenant: string, now: number) =>
+          store.jobs.createSpaced({ id, tenant, kind: 'export', params }, now, now - 60_000 + 1);
+        const made = await Promise.all(
+          ['s1', 's2', 's3', 's4'].map((id) => spaced(id, 'globex', T0 + 100_000)),
+        );
+        assert.equal(made.filter((m) => 'job' in m).length, 1);
+        for (const m of made) if ('blockedBy' in m) assert.equal(m.blockedBy, T0 + 100_000);
+        assert.ok('blockedBy' in (await spaced('s5', 'globex', T0 + 159_999)), 'within the interval');
+        assert.ok('job' in (await spaced('s6', 'globex', T0 + 160_000)), 'after the interval');
+        assert.ok('job' in (await spaced('s7', 'acme', T0 + 160_000)), 'another tenant is not limited');
+        const created = await store.jobs.createSpaced(
+          { id: 's8', tenant: 'globex', kind: 'query', params },
+          T0 + 160_001,
+          T0 + 100_002,
+        );
+        assert.ok('job' in created && created.job.state === 'queued', 'another kind is not limited');
+      });
+
       it('cancels unfinished jobs only, and lists and deletes expired ones', async () => {
         await store.jobs.create({ id: 'j3', tenant: 'acme', kind: 'query', params }, T0 + 2);
         assert.equal((await store.jobs.cancel('acme', 'j3', T0 + 3, T0 + 100))?.state, 'cancelled');

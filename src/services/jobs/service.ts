@@ -53,6 +53,28 @@ export class JobService {
     return this.create(tenant, 'export', { format, filters });
   }
 
+  /**
+   * An export, unless the tenant started one less than `spacingMs` ago (on any node): then
+   * how long until it may, in milliseconds.
+   */
+  async createExportSpaced(
+    tenant: string,
+    format: ExportFormat,
+    filters: FilterParams,
+    spacingMs: number,
+  ): Promise<{ job: Job } | { retryAfterMs: number }> {
+    toEventFilter(filters);
+    const now = this.clock();
+    const made = await this.store.jobs.createSpaced(
+      { id: randomUUID(), tenant, kind: 'export', params: { format, filters } },
+      now,
+      now - spacingMs + 1,
+    );
+    if ('blockedBy' in made) return { retryAfterMs: made.blockedBy + spacingMs - now };
+    this.created();
+    return made;
+  }
+
   private async create(tenant: string, kind: JobKind, params: QueryParams | ExportParams): Promise<Job> {
     // Parsed now so a bad filter is the caller's 400, not a failed job later.
     toEventFilter(params.filters);
@@ -60,8 +82,12 @@ export class JobService {
       { id: randomUUID(), tenant, kind, params: { ...params } },
       this.clock(),
     );
-    for (const listener of this.listeners) listener();
+    this.created();
     return job;
+  }
+
+  private created(): void {
+    for (const listener of this.listeners) listener();
   }
 
   /** The tenant's job of that kind; anything else (another tenant's, the other kind, expired) is 404. */

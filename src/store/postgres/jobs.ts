@@ -1,5 +1,5 @@
 import type { Job, JobStore } from '../types.js';
-import type { Db } from './db.js';
+import { type Db, run } from './db.js';
 
 const COLS =
   'id, tenant, kind, state, params, created_at, started_at, finished_at, expires_at, rows, snapshot_seq, error, attempts, lease_owner, lease_until';
@@ -17,6 +17,28 @@ export function pgJobs(db: Db): JobStore {
          RETURNING ${COLS}`,
         [tenant, id, kind, JSON.stringify(params), now],
       )) as Job;
+    },
+    createSpaced({ id, tenant, kind, params }, now, since) {
+      return db.tx(async (client) => {
+        // Serialises this tenant's creations of this kind on every node, without touching ingest.
+        await run(client, "SELECT pg_advisory_xact_lock(hashtext('trailkeep:jobs:' || $1 || ':' || $2))", [
+          tenant,
+          kind,
+        ]);
+        const [latest] = await run<{ at: number | null }>(
+          client,
+          'SELECT max(created_at) AS at FROM jobs WHERE tenant = $1 AND kind = $2',
+          [tenant, kind],
+        );
+        if (latest?.at != null && latest.at >= since) return { blockedBy: latest.at };
+        const [job] = await run<Job>(
+          client,
+          `INSERT INTO jobs (tenant, id, kind, state, params, created_at) VALUES ($1, $2, $3, 'queued', $4, $5)
+           RETURNING ${COLS}`,
+          [tenant, id, kind, JSON.stringify(params), now],
+        );
+        return { job: job as Job };
+      });
     },
     get(tenant, id) {
       return one(`SELECT ${COLS} FROM jobs WHERE tenant = $1 AND id = $2`, [tenant, id]);

@@ -39,11 +39,29 @@ export function sqliteJobs(db: Db): JobStore {
     `SELECT ${COLS} FROM jobs WHERE expires_at IS NOT NULL AND expires_at < ? ORDER BY expires_at LIMIT ?`,
   );
   const remove = db.prepare('DELETE FROM jobs WHERE tenant = ? AND id = ?');
+  const latest = db.prepare<[string, string], { at: number | null }>(
+    'SELECT max(created_at) AS at FROM jobs WHERE tenant = ? AND kind = ?',
+  );
+  const createSpaced = db.transaction(
+    (
+      job: { id: string; tenant: string; kind: string; params: Record<string, unknown> },
+      now: number,
+      since: number,
+    ) => {
+      const at = latest.get(job.tenant, job.kind)?.at ?? null;
+      if (at !== null && at >= since) return { blockedBy: at };
+      insert.run(job.tenant, job.id, job.kind, JSON.stringify(job.params), now);
+      return { job: toJob(get.get(job.tenant, job.id)) as Job };
+    },
+  );
 
   return {
     async create({ id, tenant, kind, params }, now) {
       insert.run(tenant, id, kind, JSON.stringify(params), now);
       return toJob(get.get(tenant, id)) as Job;
+    },
+    async createSpaced(job, now, since) {
+      return createSpaced.immediate(job, now, since);
     },
     async get(tenant, id) {
       return toJob(get.get(tenant, id));
