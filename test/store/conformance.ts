@@ -34,7 +34,33 @@ const ev = (n: number, over: Partial<EventInput> = {}): PreparedEvent =>
     target: { type: n % 4 ? 'ticket' : 'user', id: `t${n % 5}` },
     service: n % 2 ? 'billing' : 'directory',
     client: { id: `c${n % 2}` },
-    source: { ip: [`10.0.0.${n % 3}`, '2001:db8::1'], session_id: `s${n % 2}`, trace_id: `tr${n}` },
+    source: {
+      ip: [`10.0.0.${n % 3}`, '2001:db8::1'],
+      session_id: `s${n % 2}`,
+      trace_id: `tr${n}`,
+      token_id: `tok${n % 4}`,
+      ...(n % 3 === 0 ? { request_id: `req${n}` } : {}),
+    },
+    ...(n % 7 === 0
+      ? {
+          auth: {
+            event: 'login',
+            stage: n % 2 ? 'password' : 'mfa',
+            result: n % 14 === 0 ? 'Failure' : 'Success',
+            upstream_idp: 'google',
+            upstream_user_id: `up${n}`,
+            login_org_id: 'org-login',
+          },
+        }
+      : {}),
+    ...(n % 5 === 0
+      ? {
+          attributes: [
+            { type: 'app', id: `app${n % 3}`, org_id: 'o1' },
+            { type: 'group', id: 'g1' },
+          ],
+        }
+      : {}),
     transaction_id: `tx${Math.floor(n / 3)}`,
     outcome: n % 5 === 0 ? 'failure' : 'success',
     category: n % 7 === 0 ? 'auth' : 'admin',
@@ -203,6 +229,41 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         ['session_id', { fields: { session_id: ['s1'] } }, (n) => n % 2 === 1],
         ['trace_id', { fields: { trace_id: ['tr5', 'tr6'] } }, (n) => n === 5 || n === 6],
         ['transaction_id', { fields: { transaction_id: ['tx2'] } }, (n) => Math.floor(n / 3) === 2],
+        ['token_id (JSON)', { fields: { token_id: ['tok1'] } }, (n) => n % 4 === 1],
+        [
+          'request_id (JSON, absent on most)',
+          { fields: { request_id: ['req3', 'req6'] } },
+          (n) => n === 3 || n === 6,
+        ],
+        ['auth_stage (JSON)', { fields: { auth_stage: ['mfa'] } }, (n) => n % 14 === 0],
+        [
+          'auth_result and auth_event',
+          { fields: { auth_result: ['Success'], auth_event: ['login'] } },
+          (n) => n % 7 === 0 && n % 14 !== 0,
+        ],
+        ['auth_upstream_user_id', { fields: { auth_upstream_user_id: ['up7'] } }, (n) => n === 7],
+        [
+          'auth_upstream_idp and auth_login_org_id',
+          { fields: { auth_upstream_idp: ['google'], auth_login_org_id: ['org-login'] } },
+          (n) => n % 7 === 0,
+        ],
+        ['attribute_type (any element)', { fields: { attribute_type: ['group'] } }, (n) => n % 5 === 0],
+        [
+          'attribute_id OR',
+          { fields: { attribute_id: ['app0', 'app2'] } },
+          (n) => n % 5 === 0 && n % 3 !== 1,
+        ],
+        [
+          'attribute_type and attribute_id from different elements',
+          { fields: { attribute_type: ['app'], attribute_id: ['g1'] } },
+          (n) => n % 5 === 0,
+        ],
+        ['attribute_org_id', { fields: { attribute_org_id: ['o1'] } }, (n) => n % 5 === 0],
+        [
+          'JSON field with an indexed one',
+          { fields: { token_id: ['tok2'], action: ['create'] } },
+          (n) => n % 4 === 2,
+        ],
         [
           'fields AND together',
           { fields: { action: ['update'], actor_id: ['u1'], target_type: ['ticket'] } },

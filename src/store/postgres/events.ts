@@ -7,6 +7,8 @@ import {
   type EventQuery,
   type EventRow,
   type Facet,
+  type FilterField,
+  JSON_FIELDS,
   searchTerms,
 } from '../../core/query.js';
 import type { EventStore } from '../types.js';
@@ -22,8 +24,16 @@ function where(tenant: string, f: EventFilter, params: unknown[]): string {
   const clauses = [`tenant = ${p(tenant)}`];
   for (const [field, values] of Object.entries(f.fields ?? {})) {
     if (!values || values.length === 0) continue;
+    const json = JSON_FIELDS[field as FilterField];
     if (field === 'ip') {
       clauses.push(`seq IN (SELECT seq FROM event_ips WHERE tenant = $1 AND ip = ANY(${p(values)}::text[]))`);
+    } else if (json) {
+      // Paths are constants of core/query.ts, never input; the values are bound.
+      clauses.push(
+        json.each
+          ? `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(body::jsonb #> '{${json.path.join(',')}}') = 'array' THEN body::jsonb #> '{${json.path.join(',')}}' ELSE '[]'::jsonb END) a WHERE a ->> '${json.each}' = ANY(${p(values)}::text[]))`
+          : `(body::jsonb #>> '{${json.path.join(',')}}') = ANY(${p(values)}::text[])`,
+      );
     } else {
       clauses.push(
         values.length === 1 ? `${field} = ${p(values[0])}` : `${field} = ANY(${p(values)}::text[])`,

@@ -7,6 +7,8 @@ import {
   type EventQuery,
   type EventRow,
   type Facet,
+  type FilterField,
+  JSON_FIELDS,
   searchTerms,
 } from '../../core/query.js';
 import type { AppendResult, EventStore } from '../types.js';
@@ -68,9 +70,18 @@ function where(tenant: string, f: EventFilter): { sql: string; params: unknown[]
   for (const [field, values] of Object.entries(f.fields ?? {})) {
     if (!values || values.length === 0) continue;
     const marks = values.map(() => '?').join(', ');
+    const json = JSON_FIELDS[field as FilterField];
     if (field === 'ip') {
       clauses.push(`seq IN (SELECT seq FROM event_ips WHERE tenant = ? AND ip IN (${marks}))`);
       params.push(tenant);
+    } else if (json) {
+      // Paths are constants of core/query.ts, never input; the values are bound.
+      const path = `$.${json.path.join('.')}`;
+      clauses.push(
+        json.each
+          ? `EXISTS (SELECT 1 FROM json_each(body, '${path}') a WHERE json_extract(a.value, '$.${json.each}') IN (${marks}))`
+          : `json_extract(body, '${path}') IN (${marks})`,
+      );
     } else {
       clauses.push(values.length === 1 ? `${field} = ?` : `${field} IN (${marks})`);
     }
