@@ -7,6 +7,7 @@ import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { trustProxyOf } from '../config/config.js';
 import type { Services } from '../services/index.js';
+import { agilicusApi } from './agilicus/index.js';
 import { genesysApi } from './genesys/index.js';
 import { nativeErrorHandler, nativeNotFound } from './native/envelope.js';
 import { nativeApi } from './native/index.js';
@@ -78,5 +79,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(nativeApi, { services });
   await app.register(genesysApi, { services, prefix: '/api/v2/audits' });
   await app.register(zendeskApi, { services, prefix: '/api/v2' });
+  await app.register(agilicusApi, { services, prefix: '/v1' });
   return app;
 }

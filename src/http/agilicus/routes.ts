@@ -1,0 +1,76 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Services } from '../../services/index.js';
+import { tenantFor } from '../auth.js';
+import { type AgilicusRead, auditsRead, authAuditsRead } from './filters.js';
+import { auditOf, authAuditOf, resultOf, type Stored } from './mapping.js';
+import {
+  AuditsQuery,
+  AuthAuditsQuery,
+  ErrorResponses,
+  ListAuditsResponse,
+  ListAuthAuditsResponse,
+} from './schemas.js';
+
+const tags = ['agilicus'];
+/** Rows read per step while matching `result` on its shown value. */
+const SCAN_CHUNK = 500;
+
+/**
+ * Exactly the two AuditsApi routes, relative to the plugin's `/v1` prefix: every other `/v1`
+ * path stays the native API's (and its 404).
+ */
+export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  const { events, clock } = services;
+
+  /** Up to `limit` matching events, newest first. */
+  async function read(tenant: string, { filter, otherOrg, result }: AgilicusRead, limit: number) {
+    const out: Stored[] = [];
+    if (otherOrg) return out;
+    // Without a shown-value `result` the first chunk is the answer (one query).
+    for await (const rows of events.scan(tenant, filter, 'desc', result ? SCAN_CHUNK : limit)) {
+      for (const row of rows) {
+        const e = JSON.parse(row.json) as Stored;
+        if (result !== undefined && resultOf(e) !== result) continue;
+        out.push(e);
+        if (out.length === limit) return out;
+      }
+    }
+    return out;
+  }
+
+  app.get(
+    '/audits',
+    {
+      schema: {
+        tags,
+        summary: 'Agilicus list_audits: admin, data and system events, newest first.',
+        querystring: AuditsQuery,
+        response: { 200: ListAuditsResponse, ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      const tenant = tenantFor(req, 'events:read');
+      const { limit } = req.query;
+      const rows = await read(tenant, auditsRead(tenant, req.query, clock()), limit);
+      return { limit, audits: rows.map(auditOf) };
+    },
+  );
+
+  app.get(
+    '/auth_audits',
+    {
+      schema: {
+        tags,
+        summary: 'Agilicus list_auth_records: authentication events, newest first.',
+        querystring: AuthAuditsQuery,
+        response: { 200: ListAuthAuditsResponse, ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      const tenant = tenantFor(req, 'events:read');
+      const { limit } = req.query;
+      const rows = await read(tenant, authAuditsRead(tenant, req.query, clock()), limit);
+      return { limit, auth_audits: rows.map(authAuditOf) };
+    },
+  );
+};
