@@ -9,6 +9,7 @@ import { trustProxyOf } from '../config/config.js';
 import type { Services } from '../services/index.js';
 import { agilicusApi } from './agilicus/index.js';
 import { genesysApi } from './genesys/index.js';
+import { livePersonApi } from './liveperson/index.js';
 import { nativeErrorHandler, nativeNotFound } from './native/envelope.js';
 import { nativeApi } from './native/index.js';
 import { opsRoutes } from './ops.js';
@@ -80,5 +81,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(genesysApi, { services, prefix: '/api/v2/audits' });
   await app.register(zendeskApi, { services, prefix: '/api/v2' });
   await app.register(agilicusApi, { services, prefix: '/v1' });
+  await app.register(livePersonApi, { services, prefix: '/api/account' });
   return app;
 }

@@ -1,0 +1,82 @@
+import { TrailkeepError } from '../../core/errors.js';
+import type { EventFilter } from '../../core/query.js';
+import { zonedDayRange, zoneNamed } from '../../core/zoned-days.js';
+import type { EventService } from '../../services/events.js';
+import { rowWindow } from '../../services/rows.js';
+import { type AuditRow, auditRowsOf, comparatorOf, isTimeColumn } from './mapping.js';
+import type { AuditDataArgs } from './schema.js';
+
+/** The most rows one `first` returns. */
+export const FIRST_MAX = 1000;
+/** The most rows a query ordered by something else than time may sort (all held in memory). */
+export const SORT_CAP = 50_000;
+const LIST_MAX = 100;
+
+/** What one request's resolution shares with the route: the caller's tenant, and the total found. */
+export interface AuditContext {
+  tenant: string;
+  events: EventService;
+  /** Rows matching the filters, before `first`/`offset`: the X-Total-Count header. */
+  total?: number;
+  /** How many times `auditData` was selected (aliases, fragments): once is allowed. */
+  calls?: number;
+}
+
+const invalid = (param: string, message: string): never => {
+  throw new TrailkeepError('invalid_request', `${param} ${message}`, [{ path: param, message }]);
+};
+
+/** A list argument: null and [] filter nothing. */
+function listOf(param: string, values: string[] | null | undefined): string[] | undefined {
+  if (!values?.length) return undefined;
+  if (values.length > LIST_MAX) invalid(param, `takes at most ${LIST_MAX} values.`);
+  return values;
+}
+
+/**
+ * Resolves `auditData`: the arguments become a store filter (time range, component types) plus
+ * in-memory conditions (users by id or login, LPA, automatic), then one window of rows.
+ */
+export async function resolveAuditData(args: AuditDataArgs, ctx: AuditContext): Promise<AuditRow[]> {
+  ctx.calls = (ctx.calls ?? 0) + 1;
+  if (ctx.calls > 1) {
+    throw new TrailkeepError('invalid_request', 'Select auditData once per request.');
+  }
+  if (args.first < 0 || args.first > FIRST_MAX) invalid('first', `must be between 0 and ${FIRST_MAX}.`);
+  if (args.offset < 0) invalid('offset', 'must not be negative.');
+  const zone = zoneNamed(args.timezone);
+  try {
+    Intl.getCanonicalLocales(args.language);
+  } catch {
+    invalid('language', `is not a language tag: ${JSON.stringify(args.language)}.`);
+  }
+  const columns = args.orderBy.length > 0 ? args.orderBy : (['changeTimestamp'] as const);
+  if (args.orderDirection.length > columns.length) {
+    invalid('orderDirection', 'has more entries than orderBy.');
+  }
+  const order = columns.map((column, i) => ({ column, desc: (args.orderDirection[i] ?? 'DESC') === 'DESC' }));
+
+  const componentTypes = listOf('componentTypes', args.componentTypes);
+  const users = listOf('users', args.users);
+  const filter: EventFilter = {
+    ...zonedDayRange(zone, args.fromDate ?? undefined, args.toDate ?? undefined),
+    ...(componentTypes ? { fields: { target_type: componentTypes } } : {}),
+  };
+  const match = {
+    privileged: args.lpa,
+    automatic: args.automaticUpdates,
+    ...(users ? { actorIdOrLogin: users } : {}),
+  };
+  // Ordered by time alone, rows stream in the store's (occurred_at, seq) index order.
+  const timeOnly = order.every((o) => isTimeColumn(o.column));
+  const { rows, total } = await rowWindow(ctx.events, ctx.tenant, filter, {
+    rowsOf: (json) => auditRowsOf(json, zone, match),
+    offset: args.offset,
+    limit: args.first,
+    order: order[0]?.desc === false ? 'asc' : 'desc',
+    ...(timeOnly ? {} : { compare: comparatorOf(order) }),
+    cap: SORT_CAP,
+  });
+  ctx.total = total;
+  return rows;
+}
