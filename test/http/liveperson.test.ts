@@ -478,7 +478,7 @@ describe('LivePerson audit trail over HTTP', () => {
   it('answers unknown paths under /api/account with 404 in the same envelope', async () => {
     const res = await post({ query: '{ auditData { element } }' }, key, '/api/account/acme/nothing');
     assert.equal(res.statusCode, 404);
-    assert.deepEqual(res.json(), { errors: [{ message: 'Not found.' }] });
+    assert.deepEqual(res.json(), { errors: [{ message: 'No route POST /api/account/acme/nothing.' }] });
   });
 
   it('shows each tenant only its own rows', async () => {

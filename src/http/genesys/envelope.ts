@@ -1,7 +1,5 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorCode, TrailkeepError } from '../../core/errors.js';
-import type { Problem } from '../../core/schema.js';
-import { classify } from '../errors.js';
+import type { ErrorCode } from '../../core/errors.js';
+import { clientFieldName, dialectErrors } from '../envelope.js';
 
 /**
  * The closed catalogue as Genesys ErrorBody codes (the swagger's x-inin-error-codes). Genesys
@@ -25,51 +23,31 @@ const GENESYS: Record<ErrorCode, { code: string; status?: number }> = {
   internal: { code: 'internal.server.error' },
 };
 
-/** `$.filters[0].property` / `query.pageSize` → `filters[0].property` / `pageSize`. */
-const fieldName = (path: string) => path.replace(/^(?:\$|query|path|headers)(?:\.|(?=\[)|$)/, '');
-
-const problemsOf = (e: TrailkeepError): Problem[] =>
-  Array.isArray(e.details) ? e.details.filter((p) => typeof p?.path === 'string') : [];
-
 /**
  * Genesys `ErrorBody`: `{message, code, status, contextId, details, errors}`. A 400 that names
  * fields is `invalid.value`, each field a `details` entry; `contextId` is the request id.
  */
-export function renderGenesysError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  const e = classify(err);
-  if (e.code === 'internal') req.log.error({ err }, 'request failed');
-  else req.log.info({ code: e.code, status: e.status }, 'request rejected');
-  const wire = GENESYS[e.code];
-  const status = wire.status ?? e.status;
-  const problems = problemsOf(e);
-  const fields = problems.map((p) => ({
-    errorCode: 'invalid.value',
-    fieldName: fieldName(p.path) || 'body',
-  }));
-  const message = problems.length
-    ? problems.map((p) => `${fieldName(p.path) || 'The request body'} ${p.message}`.trim()).join('; ')
-    : e.message;
-  if (e.code === 'unauthorized') reply.header('www-authenticate', 'Bearer');
-  if (e.code === 'unavailable') reply.header('retry-after', '1');
-  return reply
-    .code(status)
-    .type('application/json; charset=utf-8')
-    .send({
+const genesys = dialectErrors({
+  challenge: 'Bearer',
+  status: (e) => GENESYS[e.code].status,
+  body(e, req, problems) {
+    const fields = problems.map((p) => ({
+      errorCode: 'invalid.value',
+      fieldName: clientFieldName(p.path) || 'body',
+    }));
+    const message = problems.length
+      ? problems.map((p) => `${clientFieldName(p.path) || 'The request body'} ${p.message}`.trim()).join('; ')
+      : e.message;
+    return {
       message,
-      code: fields.length ? 'invalid.value' : wire.code,
-      status,
+      code: fields.length ? 'invalid.value' : GENESYS[e.code].code,
+      status: GENESYS[e.code].status ?? e.status,
       contextId: req.id,
       details: fields,
       errors: [],
-    });
-}
+    };
+  },
+});
 
-export const genesysErrorHandler = (err: FastifyError, req: FastifyRequest, reply: FastifyReply) =>
-  renderGenesysError(err, req, reply);
-
-export const genesysNotFound = (req: FastifyRequest, reply: FastifyReply) =>
-  renderGenesysError(
-    new TrailkeepError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`),
-    req,
-    reply,
-  );
+export const genesysErrorHandler = genesys.errorHandler;
+export const genesysNotFound = genesys.notFound;

@@ -1,7 +1,6 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorCode, TrailkeepError } from '../../core/errors.js';
+import type { ErrorCode } from '../../core/errors.js';
 import type { Problem } from '../../core/schema.js';
-import { classify } from '../errors.js';
+import { clientFieldName, dialectErrors } from '../envelope.js';
 
 /**
  * The closed catalogue as Zendesk error labels. A 401 is the bare `{"error":"Couldn't
@@ -29,18 +28,12 @@ const ZENDESK: Record<ErrorCode, { error: string; description?: string }> = {
   internal: { error: 'InternalError' },
 };
 
-/** `query.page[size]` / `$.x` → `page[size]` / `x`: Zendesk names fields as the client sent them. */
-const fieldName = (path: string) => path.replace(/^(?:\$|query|path|headers)(?:\.|(?=\[)|$)/, '') || 'base';
-
 /** `{"field":[{"description","error"}]}` from the problems an error names. */
-function detailsOf(e: TrailkeepError): Record<string, { description: string; error: string }[]> | null {
-  const problems = Array.isArray(e.details)
-    ? (e.details as Problem[]).filter((p) => typeof p?.path === 'string')
-    : [];
+function detailsOf(problems: Problem[]): Record<string, { description: string; error: string }[]> | null {
   if (problems.length === 0) return null;
   const out: Record<string, { description: string; error: string }[]> = {};
   for (const p of problems) {
-    const name = fieldName(p.path);
+    const name = clientFieldName(p.path) || 'base';
     const list = out[name] ?? [];
     list.push({ description: `${name} ${p.message}`.trim(), error: 'InvalidValue' });
     out[name] = list;
@@ -48,30 +41,20 @@ function detailsOf(e: TrailkeepError): Record<string, { description: string; err
   return out;
 }
 
-/** Zendesk's envelope `{"error","description","details"}`; a 429 carries `Retry-After`. */
-export function renderZendeskError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  const e = classify(err);
-  if (e.code === 'internal') req.log.error({ err }, 'request failed');
-  else req.log.info({ code: e.code, status: e.status }, 'request rejected');
-  const wire = ZENDESK[e.code];
-  if (e.code === 'unauthorized') reply.header('www-authenticate', 'Basic realm="Web Password"');
-  if (e.code === 'unavailable') reply.header('retry-after', '1');
-  const retry = !Array.isArray(e.details) ? e.details?.retry_after : undefined;
-  if (e.code === 'rate_limited' && typeof retry === 'number') reply.header('retry-after', String(retry));
-  const details = detailsOf(e);
-  const body =
-    e.code === 'unauthorized'
-      ? { error: wire.error }
-      : {
-          error: wire.error,
-          description: wire.description ?? (e.code === 'internal' ? 'Internal error.' : e.message),
-          ...(details ? { details } : {}),
-        };
-  return reply.code(e.status).type('application/json; charset=utf-8').send(body);
-}
+/** Zendesk's envelope `{"error","description","details"}`; a 401 is the bare error. */
+const zendesk = dialectErrors({
+  challenge: 'Basic realm="Web Password"',
+  body(e, _req, problems) {
+    const wire = ZENDESK[e.code];
+    if (e.code === 'unauthorized') return { error: wire.error };
+    const details = detailsOf(problems);
+    return {
+      error: wire.error,
+      description: wire.description ?? (e.code === 'internal' ? 'Internal error.' : e.message),
+      ...(details ? { details } : {}),
+    };
+  },
+});
 
-export const zendeskErrorHandler = (err: FastifyError, req: FastifyRequest, reply: FastifyReply) =>
-  renderZendeskError(err, req, reply);
-
-export const zendeskNotFound = (req: FastifyRequest, reply: FastifyReply) =>
-  renderZendeskError(new TrailkeepError('not_found'), req, reply);
+export const zendeskErrorHandler = zendesk.errorHandler;
+export const zendeskNotFound = zendesk.notFound;
