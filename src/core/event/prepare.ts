@@ -6,6 +6,23 @@ import { compileSchema, formatSchemaErrors, type Problem } from '../schema.js';
 import { type EventInput, EventInputSchema, MAX_EVENT_BYTES } from './schema.js';
 import { type CanonicalMembers, canonicalMembers, joinMembers, sha256Hex } from './seal.js';
 
+/** The filterable scalar columns of an event, in the order every engine stores them. */
+export const INDEX_COLUMNS = [
+  'action',
+  'category',
+  'outcome',
+  'service',
+  'actor_id',
+  'actor_type',
+  'actor_home_org_id',
+  'target_type',
+  'target_id',
+  'client_id',
+  'session_id',
+  'trace_id',
+  'transaction_id',
+] as const;
+
 /** The indexed columns of an event: what the stores filter on. */
 export interface EventIndex {
   action: string;

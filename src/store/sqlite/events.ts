@@ -1,6 +1,6 @@
 import { TrailkeepError } from '../../core/errors.js';
 import { planAppend } from '../../core/event/idempotency.js';
-import type { PreparedEvent } from '../../core/event/prepare.js';
+import { INDEX_COLUMNS, type PreparedEvent } from '../../core/event/prepare.js';
 import { sealEvent, withHash } from '../../core/event/seal.js';
 import {
   type EventFilter,
@@ -20,23 +20,11 @@ const COLUMNS = [
   'id',
   'occurred_at',
   'received_at',
-  'action',
-  'category',
-  'outcome',
-  'service',
-  'actor_id',
-  'actor_type',
-  'actor_home_org_id',
-  'target_type',
-  'target_id',
-  'client_id',
-  'session_id',
-  'trace_id',
-  'transaction_id',
+  ...INDEX_COLUMNS,
   'digest',
   'hash',
   'body',
-] as const;
+];
 
 /**
  * Indexes that return one field value's events already in (occurred_at, seq) order, most
@@ -172,19 +160,7 @@ export function sqliteEvents(db: Db): EventStore {
             e.id,
             e.occurredAt,
             receivedAt,
-            x.action,
-            x.category,
-            x.outcome,
-            x.service,
-            x.actor_id,
-            x.actor_type,
-            x.actor_home_org_id,
-            x.target_type,
-            x.target_id,
-            x.client_id,
-            x.session_id,
-            x.trace_id,
-            x.transaction_id,
+            ...INDEX_COLUMNS.map((c) => x[c]),
             e.digest,
             hash,
             withHash(body, hash),
