@@ -82,6 +82,8 @@ export interface TestApp {
   /** Creates a tenant and a key with the given scopes; returns the key's secret. */
   tenantWithKey(tenant: string, scopes?: string[]): Promise<string>;
   key(tenant: string, scopes: string[]): Promise<string>;
+  /** Creates an OAuth client and returns an access token from `/oauth/token` for it. */
+  accessToken(tenant: string, scopes: string[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -131,6 +133,22 @@ export async function startTestApp(env: Record<string, string> = {}, data?: Test
     worker,
     call,
     key,
+    async accessToken(tenant, scopes) {
+      const made = await call(ADMIN_TOKEN, {
+        method: 'POST',
+        url: `/v1/tenants/${tenant}/oauth-clients`,
+        payload: { name: `client for ${tenant}`, scopes },
+      });
+      if (made.statusCode !== 201) throw new Error(`client creation failed: ${made.statusCode} ${made.body}`);
+      const { client_id, client_secret } = made.json<{ client_id: string; client_secret: string }>();
+      const res = await app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        payload: { grant_type: 'client_credentials', client_id, client_secret },
+      });
+      if (res.statusCode !== 200) throw new Error(`token request failed: ${res.statusCode} ${res.body}`);
+      return res.json<{ access_token: string }>().access_token;
+    },
     async tenantWithKey(tenant, scopes = ['events:write', 'events:read']) {
       const res = await call(ADMIN_TOKEN, { method: 'POST', url: '/v1/tenants', payload: { id: tenant } });
       if (res.statusCode !== 201) throw new Error(`tenant creation failed: ${res.statusCode} ${res.body}`);

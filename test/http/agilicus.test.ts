@@ -436,20 +436,7 @@ describe('Agilicus AuditsApi over HTTP', () => {
   });
 
   it('accepts an OAuth access token with events:read', async () => {
-    const made = await t.call(ADMIN_TOKEN, {
-      method: 'POST',
-      url: '/v1/tenants/acme/oauth-clients',
-      payload: { name: 'agilicus reader', scopes: ['events:read'] },
-    });
-    assert.equal(made.statusCode, 201, made.body);
-    const { client_id, client_secret } = made.json<{ client_id: string; client_secret: string }>();
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/oauth/token',
-      payload: { grant_type: 'client_credentials', client_id, client_secret },
-    });
-    assert.equal(res.statusCode, 200, res.body);
-    const token = res.json<{ access_token: string }>().access_token;
+    const token = await t.accessToken('acme', ['events:read']);
     assert.deepEqual(await labels('/v1/audits?user_id=u2', token), ['a2']);
     assert.deepEqual(await labels('/v1/auth_audits?user_id=u2', token), ['h2']);
   });

@@ -399,20 +399,8 @@ describe('LivePerson audit trail over HTTP', () => {
   });
 
   it('accepts an OAuth access token', async () => {
-    const made = await t.call(ADMIN_TOKEN, {
-      method: 'POST',
-      url: '/v1/tenants/acme/oauth-clients',
-      payload: { name: 'lp reader', scopes: ['events:read'] },
-    });
-    assert.equal(made.statusCode, 201, made.body);
-    const { client_id, client_secret } = made.json<{ client_id: string; client_secret: string }>();
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/oauth/token',
-      payload: { grant_type: 'client_credentials', client_id, client_secret },
-    });
-    assert.equal(res.statusCode, 200, res.body);
-    const { total } = await audit('', 'element', res.json<{ access_token: string }>().access_token);
+    const token = await t.accessToken('acme', ['events:read']);
+    const { total } = await audit('', 'element', token);
     assert.equal(total, 6);
   });
 
