@@ -1,0 +1,92 @@
+/**
+ * The load driver, run as its own process (bench/ingest.ts spawns it) so the client's JSON
+ * work never shares an event loop with the server or the harness. It posts the generated
+ * batches to `POST /v1/events` with `concurrency` requests in flight over as many keep-alive
+ * connections, and prints one JSON line: what it sent, what the server accepted, and the wall
+ * time from the first request to the last response.
+ *
+ * Input: the DRIVER_SPEC environment variable, a JSON `DriverSpec`.
+ */
+import http from 'node:http';
+import { batchCount, batchSize, makeBatch } from './generate.js';
+
+export interface DriverSpec {
+  url: string;
+  /** Tenant id → API key secret with events:write. */
+  keys: Record<string, string>;
+  seed: number;
+  events: number;
+  batch: number;
+  concurrency: number;
+  requestTimeoutMs: number;
+}
+
+export interface DriverResult {
+  sent: number;
+  accepted: number;
+  duplicates: number;
+  requests: number;
+  seconds: number;
+}
+
+const spec = JSON.parse(process.env.DRIVER_SPEC ?? '') as DriverSpec;
+const target = new URL('/v1/events', spec.url);
+const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
+
+function post(token: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      target,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+        timeout: spec.requestTimeoutMs,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no response within ${spec.requestTimeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const batches = batchCount(spec.events, spec.batch);
+let next = 0;
+const result: DriverResult = { sent: 0, accepted: 0, duplicates: 0, requests: 0, seconds: 0 };
+
+async function worker(): Promise<void> {
+  // Bounded: each iteration claims one of `batches` indexes.
+  for (let index = next++; index < batches; index = next++) {
+    const { tenant, events } = makeBatch(spec.seed, index, batchSize(spec.events, spec.batch, index));
+    const token = spec.keys[tenant];
+    if (!token) throw new Error(`no key for tenant ${tenant}`);
+    const res = await post(token, JSON.stringify({ events }));
+    if (res.status !== 201 && res.status !== 200) {
+      throw new Error(`batch ${index}: HTTP ${res.status}: ${res.text.slice(0, 500)}`);
+    }
+    const reply = JSON.parse(res.text) as { accepted: number; duplicates: number };
+    result.sent += events.length;
+    result.accepted += reply.accepted;
+    result.duplicates += reply.duplicates;
+    result.requests += 1;
+  }
+}
+
+const started = performance.now();
+await Promise.all(Array.from({ length: spec.concurrency }, worker));
+result.seconds = (performance.now() - started) / 1000;
+agent.destroy();
+process.stdout.write(`${JSON.stringify(result)}\n`);

