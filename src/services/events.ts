@@ -4,6 +4,7 @@ import { prepareBatch } from '../core/event/prepare.js';
 import { type ServiceMap, serviceMap } from '../core/facets.js';
 import type { EventFilter, EventRow, Order, Position } from '../core/query.js';
 import type { AppendResult, Store } from '../store/types.js';
+import { scanEvents } from './scan.js';
 
 export interface Page {
   rows: EventRow[];
@@ -164,21 +165,35 @@ export class EventService {
     return { rows, total };
   }
 
-  /** Every matching event in `order`, one chunk at a time: memory stays bounded by one chunk. */
-  async *scan(tenant: string, filter: EventFilter, order: Order, chunk = 1000): AsyncGenerator<EventRow[]> {
-    let after: Position | undefined;
-    for (;;) {
-      const rows = await this.store.events.list(tenant, {
-        ...filter,
-        order,
-        limit: chunk,
-        ...(after ? { after } : {}),
-      });
-      if (rows.length > 0) yield rows;
-      const last = rows.at(-1);
-      if (!last || rows.length < chunk) return;
-      after = { occurredAt: last.occurredAt, seq: last.seq };
+  /**
+   * The first `limit` matching events in `order` that `pick` keeps (it returns undefined to skip
+   * one): for conditions no store filter expresses. Without skips it is a single query; with
+   * them it reads on chunk by chunk until it has `limit`, so a rare condition can read far.
+   */
+  async take<T>(
+    tenant: string,
+    filter: EventFilter,
+    order: Order,
+    limit: number,
+    pick: (row: EventRow) => T | undefined,
+    chunk = limit,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    if (limit <= 0) return out;
+    for await (const rows of this.scan(tenant, filter, order, chunk)) {
+      for (const row of rows) {
+        const kept = pick(row);
+        if (kept === undefined) continue;
+        out.push(kept);
+        if (out.length === limit) return out;
+      }
     }
+    return out;
+  }
+
+  /** Every matching event in `order`, one chunk at a time (scanEvents). */
+  scan(tenant: string, filter: EventFilter, order: Order, chunk = 1000): AsyncGenerator<EventRow[]> {
+    return scanEvents(this.store, tenant, filter, order, chunk);
   }
 
   /**

@@ -22,20 +22,21 @@ const SCAN_CHUNK = 500;
 export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { events, clock } = services;
 
-  /** Up to `limit` matching events, newest first. */
-  async function read(tenant: string, { filter, otherOrg, result }: AgilicusRead, limit: number) {
-    const out: Stored[] = [];
-    if (otherOrg) return out;
-    // Without a shown-value `result` the first chunk is the answer (one query).
-    for await (const rows of events.scan(tenant, filter, 'desc', result ? SCAN_CHUNK : limit)) {
-      for (const row of rows) {
+  /** Up to `limit` matching events, newest first; `result` is matched on its shown value. */
+  function read(tenant: string, { filter, otherOrg, result }: AgilicusRead, limit: number) {
+    if (otherOrg) return Promise.resolve([]);
+    return events.take(
+      tenant,
+      filter,
+      'desc',
+      limit,
+      (row) => {
         const e = JSON.parse(row.json) as Stored;
-        if (result !== undefined && resultOf(e) !== result) continue;
-        out.push(e);
-        if (out.length === limit) return out;
-      }
-    }
-    return out;
+        return result === undefined || resultOf(e) === result ? e : undefined;
+      },
+      // Without a shown-value `result` the first chunk is the answer (one query).
+      result ? SCAN_CHUNK : limit,
+    );
   }
 
   app.get(

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
-import type { EventFilter, EventRow, Position } from '../../core/query.js';
+import type { EventFilter, EventRow } from '../../core/query.js';
 import type { Store } from '../../store/types.js';
+import { scanEvents } from '../scan.js';
 
 export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -128,8 +129,6 @@ export async function writeExport(
   out: Writable,
   options: ExportOptions = {},
 ): Promise<number | null> {
-  const chunk = options.chunk ?? 2000;
-  let after: Position | undefined;
   let written = 0;
   if (
     format === 'csv' &&
@@ -137,21 +136,12 @@ export async function writeExport(
   ) {
     await drained(out);
   }
-  for (;;) {
+  for await (const rows of scanEvents(store, tenant, filter, 'asc', options.chunk ?? 2000)) {
+    // Checked between chunks: a cancelled job or a lost lease stops before writing more.
     if (options.keepGoing && !(await options.keepGoing())) return null;
-    const rows = await store.events.list(tenant, {
-      ...filter,
-      order: 'asc',
-      limit: chunk,
-      ...(after ? { after } : {}),
-    });
-    if (rows.length === 0) break;
     if (!out.write(render(format, rows))) await drained(out);
     written += rows.length;
     options.onProgress?.(written);
-    const last = rows[rows.length - 1] as EventRow;
-    after = { occurredAt: last.occurredAt, seq: last.seq };
-    if (rows.length < chunk) break;
   }
   return written;
 }
