@@ -6,18 +6,9 @@ import { ROOT } from '../cli/run.js';
 export const ADMIN_TOKEN = 'multi-node-admin-token-0123456789';
 export const SECRET = 'multi-node-server-secret-0123456789abcdef';
 
-/** Rejects when `ms` elapse first; every wait in these tests is bounded by one. */
-export async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { within } from '../helpers/wait.js';
+
+export { within };
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
