@@ -93,10 +93,18 @@ interface Server {
   exited: Promise<number | string | null>;
 }
 
+let cpuProfileDir: string | undefined;
+
+/** From now on, every server started writes a V8 CPU profile (`--cpu-prof`) into `dir` on exit. */
+export function profileServersInto(dir: string): void {
+  cpuProfileDir = dir;
+}
+
 /** `trailkeep serve` on an ephemeral port with the given database; default log level. */
 async function startServer(db: string, adminToken: string): Promise<Server> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRAILKEEP_')));
-  const child = spawn(process.execPath, serverCommand().args, {
+  const flags = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  const child = spawn(process.execPath, [...flags, ...serverCommand().args], {
     cwd: ROOT,
     env: {
       ...base,

