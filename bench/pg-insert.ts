@@ -103,7 +103,7 @@ async function appendByCopy(client: pg.PoolClient, events: PreparedEvent[], stag
     let ips = '';
     for (const e of events) {
       seq += 1;
-      const { body, hash } = sealEvent(e.members, TENANT, seq, receivedAt);
+      const { body, hash } = sealEvent(e.template, TENANT, seq, receivedAt);
       const x = e.index;
       const occurred = new Date(e.occurredAt).toISOString();
       const common = [
@@ -214,7 +214,7 @@ try {
   const fsync = (await pgVersion.query<{ v: string }>("SELECT current_setting('fsync') AS v")).rows[0]?.v;
   await pgVersion.end();
   const batches = makeBatches();
-  const bytes = batches.flat().reduce((n, e) => n + JSON.stringify(e.event).length, 0) / (BATCHES * BATCH);
+  const bytes = batches.flat().reduce((n, e) => n + e.bytes, 0) / (BATCHES * BATCH);
   console.log(
     `PostgreSQL ${version} (fsync ${fsync}), Node ${process.version}: ${BATCHES} batches × ${BATCH} events ` +
       `(~${Math.round(bytes)} B of JSON each), ${ROUNDS} rounds per method, methods interleaved`,

@@ -61,12 +61,14 @@ describe('validateEvent', () => {
 describe('prepareEvent', () => {
   it('fills defaults, normalises time to UTC milliseconds and assigns a UUIDv7', () => {
     const p = prepareEvent(base);
-    assert.equal(p.event.occurred_at, '2026-01-02T02:04:05.600Z');
+    const stored = JSON.parse(sealEvent(p.template, 't', 1, '2026-01-02T02:04:06.000Z').body);
+    assert.equal(stored.occurred_at, '2026-01-02T02:04:05.600Z');
     assert.equal(p.occurredAt, Date.parse('2026-01-02T02:04:05.600Z'));
     assert.deepEqual(
-      [p.event.category, p.event.outcome, p.event.level, p.event.automatic],
+      [stored.category, stored.outcome, stored.level, stored.automatic],
       ['admin', 'success', 'user', false],
     );
+    assert.equal(stored.id, p.id);
     assert.match(p.id, /^[0-9a-f-]{14}7/);
   });
   it('gives equal content the same digest and different content another', () => {
@@ -115,16 +117,21 @@ describe('prepareBatch', () => {
 
 describe('sealing', () => {
   it('hashes the canonical stored event, and detects any change', () => {
-    const p = prepareEvent({
-      ...base,
-      id: 'e1',
-      actor: { id: 'u', name: 'Ünï' },
-      context: { z: '1', a: '2' },
-    });
-    const { body, hash } = sealEvent(p.members, 'acme', 7, '2026-01-02T02:04:06.000Z');
+    const input = { ...base, id: 'e1', actor: { id: 'u', name: 'Ünï' }, context: { z: '1', a: '2' } };
+    const p = prepareEvent(input);
+    const { body, hash } = sealEvent(p.template, 'acme', 7, '2026-01-02T02:04:06.000Z');
+    const normalised = {
+      ...input,
+      occurred_at: '2026-01-02T02:04:05.600Z',
+      category: 'admin',
+      outcome: 'success',
+      level: 'user',
+      automatic: false,
+    };
+    assert.equal(p.digest, sha256Hex(canonicalJson(normalised)));
     assert.equal(
       body,
-      canonicalJson({ ...p.event, tenant: 'acme', seq: 7, received_at: '2026-01-02T02:04:06.000Z' }),
+      canonicalJson({ ...normalised, tenant: 'acme', seq: 7, received_at: '2026-01-02T02:04:06.000Z' }),
     );
     assert.equal(hash, sha256Hex(body));
     const returned = JSON.parse(withHash(body, hash)) as Record<string, unknown>;

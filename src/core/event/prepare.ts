@@ -4,7 +4,7 @@ import { TrailkeepError } from '../errors.js';
 import { tokenize } from '../query.js';
 import { compileSchema, formatSchemaErrors, type Problem } from '../schema.js';
 import { type EventInput, EventInputSchema, MAX_EVENT_BYTES } from './schema.js';
-import { type CanonicalMembers, canonicalMembers, joinMembers, sha256Hex } from './seal.js';
+import { canonicalEvent, type SealTemplate, sha256Hex } from './seal.js';
 
 /** The filterable scalar columns of an event, in the order every engine stores them. */
 export const INDEX_COLUMNS = [
@@ -49,9 +49,10 @@ export interface PreparedEvent {
   occurredAt: number;
   /** SHA-256 of the normalised content: the same id with another digest is a conflict. */
   digest: string;
-  event: Record<string, unknown>;
-  /** The event's canonical members, computed once for both the digest and the seal. */
-  members: CanonicalMembers;
+  /** Its canonical JSON cut where the server's members go: sealing is concatenation. */
+  template: SealTemplate;
+  /** Bytes of its canonical JSON (before the server's members). */
+  bytes: number;
   index: EventIndex;
 }
 
@@ -59,19 +60,25 @@ const check = compileSchema<EventInput>(EventInputSchema);
 const MIN_TIME = Date.parse('0000-01-01T00:00:00.000Z');
 const MAX_TIME = Date.parse('9999-12-31T23:59:59.999Z');
 
-/** Problems no JSON schema expresses: NUL and lone surrogates in strings, IP syntax, size. */
-function deepProblems(value: unknown, path: string, out: Problem[]): void {
+/** A member's path: `.name` for identifiers, `["odd key"]` otherwise. */
+const member = (path: string, key: string): string =>
+  /^[A-Za-z_]\w*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+
+/**
+ * Problems no JSON schema expresses: NUL and lone surrogates in strings and keys. Paths are
+ * built only when a problem is found: this walk runs on every event ingested.
+ */
+function deepProblems(value: unknown, path: () => string, out: Problem[]): void {
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) out.push({ path, message: 'must not contain NUL characters' });
-    else if (!value.isWellFormed()) out.push({ path, message: 'must be well-formed Unicode' });
+    if (value.includes('\u0000')) out.push({ path: path(), message: 'must not contain NUL characters' });
+    else if (!value.isWellFormed()) out.push({ path: path(), message: 'must be well-formed Unicode' });
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => {
-      deepProblems(v, `${path}[${i}]`, out);
-    });
+    for (let i = 0; i < value.length; i++) deepProblems(value[i], () => `${path()}[${i}]`, out);
   } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\u0000') || !k.isWellFormed()) out.push({ path, message: 'has a malformed key' });
-      deepProblems(v, /^[A-Za-z_]\w*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, out);
+    for (const k in value) {
+      if (k.includes('\u0000') || !k.isWellFormed())
+        out.push({ path: path(), message: 'has a malformed key' });
+      deepProblems((value as Record<string, unknown>)[k], () => member(path(), k), out);
     }
   }
 }
@@ -84,7 +91,7 @@ export function validateEvent(input: unknown, root: string): { event?: EventInpu
   const problems: Problem[] = [];
   if (!check(input)) problems.push(...formatSchemaErrors(check.errors, root));
   // Only a schema-valid event is walked: the schema bounds its depth.
-  else deepProblems(input, root, problems);
+  else deepProblems(input, () => root, problems);
   const event = input as EventInput;
   if (problems.length === 0) {
     const ms = Date.parse(event.occurred_at);
@@ -96,9 +103,6 @@ export function validateEvent(input: unknown, root: string): { event?: EventInpu
       if (isIP(ip) === 0)
         problems.push({ path: `${root}.source.ip[${i}]`, message: 'must be an IPv4 or IPv6 address' });
     });
-    if (Buffer.byteLength(JSON.stringify(input)) > MAX_EVENT_BYTES) {
-      problems.push({ path: root, message: `must be at most ${MAX_EVENT_BYTES} bytes of JSON` });
-    }
   }
   return problems.length ? { problems } : { event, problems };
 }
@@ -130,14 +134,13 @@ export function prepareEvent(e: EventInput): PreparedEvent {
     level: e.level ?? 'user',
     automatic: e.automatic ?? false,
   };
-  const id = event.id as string;
-  const members = canonicalMembers(event);
+  const { json, template } = canonicalEvent(event);
   return {
-    id,
+    id: event.id as string,
     occurredAt,
-    digest: sha256Hex(joinMembers(members)),
-    event,
-    members,
+    digest: sha256Hex(json),
+    template,
+    bytes: Buffer.byteLength(json),
     index: {
       action: e.action,
       category: event.category as string,
@@ -167,8 +170,13 @@ export function prepareBatch(inputs: unknown[], rootOf: (i: number) => string): 
   const prepared: PreparedEvent[] = [];
   inputs.forEach((input, i) => {
     const r = validateEvent(input, rootOf(i));
-    if (r.event) prepared.push(prepareEvent(r.event));
-    else problems.push(...r.problems);
+    if (!r.event) problems.push(...r.problems);
+    else {
+      const p = prepareEvent(r.event);
+      if (p.bytes > MAX_EVENT_BYTES) {
+        problems.push({ path: rootOf(i), message: `must be at most ${MAX_EVENT_BYTES} bytes of JSON` });
+      } else prepared.push(p);
+    }
   });
   if (problems.length) throw new TrailkeepError('invalid_event', undefined, problems.slice(0, 1000));
   return prepared;

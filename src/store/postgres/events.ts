@@ -120,7 +120,7 @@ export function pgEvents(db: Db, partitions: Partitions): EventStore {
           for (const i of fresh) {
             const e = events[i] as PreparedEvent;
             seq += 1;
-            const { body, hash } = sealEvent(e.members, tenant, seq, receivedIso);
+            const { body, hash } = sealEvent(e.template, tenant, seq, receivedIso);
             rows.push({
               ...e.index,
               seq,

@@ -1,7 +1,3 @@
-import { TrailkeepError } from '../../core/errors.js';
-import { planAppend } from '../../core/event/idempotency.js';
-import { INDEX_COLUMNS, type PreparedEvent } from '../../core/event/prepare.js';
-import { sealEvent, withHash } from '../../core/event/seal.js';
 import {
   type EventFilter,
   type EventQuery,
@@ -11,20 +7,8 @@ import {
   JSON_FIELDS,
   searchTerms,
 } from '../../core/query.js';
-import type { AppendResult, EventStore } from '../types.js';
+import type { EventStore } from '../types.js';
 import { type Db, StatementCache } from './db.js';
-
-const COLUMNS = [
-  'tenant',
-  'seq',
-  'id',
-  'occurred_at',
-  'received_at',
-  ...INDEX_COLUMNS,
-  'digest',
-  'hash',
-  'body',
-];
 
 /**
  * Indexes that return one field value's events already in (occurred_at, seq) order, most
@@ -121,20 +105,13 @@ export function facetsSql(tenant: string, f: EventFilter): { sql: string; params
   };
 }
 
-export function sqliteEvents(db: Db): EventStore {
+/**
+ * The events of one database: reads on `db`, appends through `append` (the writer thread, or
+ * an in-thread transaction for an in-memory database, which no second connection can share).
+ */
+export function sqliteEvents(db: Db, append: EventStore['append']): EventStore {
   const statements = new StatementCache(db);
-  const byId = db.prepare<[string, string], { seq: number; hash: string; digest: string }>(
-    'SELECT seq, hash, digest FROM events WHERE tenant = ? AND id = ?',
-  );
-  const bump = db.prepare<[number, string], { last_seq: number }>(
-    'UPDATE tenants SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq',
-  );
   const lastSeq = db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM tenants WHERE id = ?');
-  const insert = db.prepare(
-    `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
-  );
-  const insertIp = db.prepare('INSERT OR IGNORE INTO event_ips (tenant, ip, seq) VALUES (?, ?, ?)');
-  const insertText = db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)');
   const getById = db.prepare<[string, string], { body: string }>(
     'SELECT body FROM events WHERE tenant = ? AND id = ?',
   );
@@ -142,42 +119,8 @@ export function sqliteEvents(db: Db): EventStore {
     'SELECT body FROM events WHERE tenant = ? AND seq = ?',
   );
 
-  const append = db.transaction(
-    (tenant: string, events: PreparedEvent[], receivedAt: number): AppendResult[] => {
-      if (!lastSeq.get(tenant)) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
-      const { fresh, results, complete } = planAppend(events, (id) => byId.get(tenant, id));
-      if (fresh.length) {
-        let seq = (bump.get(fresh.length, tenant) as { last_seq: number }).last_seq - fresh.length;
-        const receivedIso = new Date(receivedAt).toISOString();
-        for (const i of fresh) {
-          const e = events[i] as PreparedEvent;
-          seq += 1;
-          const { body, hash } = sealEvent(e.members, tenant, seq, receivedIso);
-          const x = e.index;
-          const { lastInsertRowid } = insert.run(
-            tenant,
-            seq,
-            e.id,
-            e.occurredAt,
-            receivedAt,
-            ...INDEX_COLUMNS.map((c) => x[c]),
-            e.digest,
-            hash,
-            withHash(body, hash),
-          );
-          for (const ip of x.ips) insertIp.run(tenant, ip, seq);
-          if (x.text) insertText.run(lastInsertRowid, x.text);
-          results[i] = { id: e.id, seq, hash, duplicate: false };
-        }
-      }
-      return complete();
-    },
-  );
-
   return {
-    async append(tenant, events, receivedAt) {
-      return append.immediate(tenant, events, receivedAt);
-    },
+    append,
     async list(tenant, q) {
       const { sql, params } = listSql(tenant, q);
       return statements.get(sql).all(...params) as EventRow[];

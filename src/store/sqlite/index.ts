@@ -1,9 +1,11 @@
 import type { Store } from '../types.js';
 import { sqliteCredentials, sqliteSettings, sqliteTenants } from './admin.js';
-import { migrate, openDb } from './db.js';
+import { appender } from './append.js';
+import { type Db, migrate, openDb } from './db.js';
 import { sqliteEvents } from './events.js';
 import { defaultExportDir, localExportFiles } from './exports.js';
 import { sqliteJobs } from './jobs.js';
+import { EventWriter } from './writer.js';
 
 /**
  * The embedded engine: one SQLite file, opened and migrated, and export files in a local
@@ -13,6 +15,7 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
   const db = openDb(path);
   migrate(db);
   const ping = db.prepare('SELECT 1');
+  const writer = path === ':memory:' ? inThread(db) : new EventWriter(path);
   return {
     engine: 'sqlite',
     async migrate() {
@@ -27,6 +30,7 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
       ping.get();
     },
     async close() {
+      await writer.close();
       if (db.open) {
         db.pragma('optimize');
         db.close();
@@ -35,8 +39,17 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
     settings: sqliteSettings(db),
     tenants: sqliteTenants(db),
     credentials: sqliteCredentials(db),
-    events: sqliteEvents(db),
+    events: sqliteEvents(db, (tenant, events, receivedAt) => writer.append(tenant, events, receivedAt)),
     jobs: sqliteJobs(db),
     exports: localExportFiles(exportDir),
+  };
+}
+
+/** An in-memory database has no second connection to give a writer thread: append in place. */
+function inThread(db: Db): Pick<EventWriter, 'append' | 'close'> {
+  const append = db.transaction(appender(db));
+  return {
+    append: async (tenant, events, receivedAt) => append.immediate(tenant, events, receivedAt),
+    close: async () => {},
   };
 }

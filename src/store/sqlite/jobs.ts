@@ -15,6 +15,11 @@ export function sqliteJobs(db: Db): JobStore {
     "INSERT INTO jobs (tenant, id, kind, state, params, created_at) VALUES (?, ?, ?, 'queued', ?, ?)",
   );
   const get = db.prepare<[string, string], JobRow>(`SELECT ${COLS} FROM jobs WHERE tenant = ? AND id = ?`);
+  // Polling must not take the write lock while no job is waiting: the writer thread holds it
+  // for every ingest commit, and a blocked poll would stall the event loop.
+  const runnable = db.prepare<[number], { one: number }>(
+    "SELECT 1 AS one FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < ?) LIMIT 1",
+  );
   const lease = db.prepare<[string, number, number, number], JobRow>(
     `UPDATE jobs SET state = 'running', lease_owner = ?, lease_until = ?, attempts = attempts + 1,
        started_at = coalesce(started_at, ?)
@@ -67,6 +72,7 @@ export function sqliteJobs(db: Db): JobStore {
       return toJob(get.get(tenant, id));
     },
     async lease(owner, now, leaseMs) {
+      if (!runnable.get(now)) return null;
       return toJob(lease.get(owner, now + leaseMs, now, now));
     },
     async renew(id, owner, until) {

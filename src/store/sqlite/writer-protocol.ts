@@ -1,0 +1,41 @@
+import { type ErrorCode, TrailkeepError } from '../../core/errors.js';
+import type { AppendResult } from '../../core/event/idempotency.js';
+import type { PreparedEvent } from '../../core/event/prepare.js';
+
+/** Messages between the store (writer.ts) and its writer thread (writer-thread.ts). */
+export interface AppendRequest {
+  type: 'append';
+  id: number;
+  tenant: string;
+  events: PreparedEvent[];
+  receivedAt: number;
+}
+
+export type WriterMessage = AppendRequest | { type: 'close' };
+
+/** An error as it crosses the thread boundary: structured clone keeps no class. */
+export interface WireError {
+  message: string;
+  trailkeep?: { code: ErrorCode; details?: TrailkeepError['details'] };
+  /** SQLite's result code (`SQLITE_BUSY`, …) for driver errors. */
+  code?: string;
+}
+
+export type AppendResponse = { id: number; results: AppendResult[] } | { id: number; error: WireError };
+
+export function toWire(err: unknown): WireError {
+  if (err instanceof TrailkeepError) {
+    return {
+      message: err.message,
+      trailkeep: { code: err.code, ...(err.details === undefined ? {} : { details: err.details }) },
+    };
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (e as { code?: unknown }).code;
+  return { message: e.message, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+export function fromWire(w: WireError): Error {
+  if (w.trailkeep) return new TrailkeepError(w.trailkeep.code, w.message, w.trailkeep.details);
+  return Object.assign(new Error(w.message), w.code === undefined ? {} : { code: w.code });
+}
