@@ -48,6 +48,17 @@ function field(v: string | number | null): string {
 
 const line = (row: StageRow): string => `${STAGE_COLUMNS.map((c) => field(row[c])).join('\t')}\n`;
 
+/**
+ * Sessions whose staging table exists: it lives as long as the connection, so it is created
+ * once. Its creation is part of the first batch's transaction, so a batch that fails must
+ * call forgetStage (the rollback may have taken the table with it).
+ */
+const staged = new WeakSet<pg.PoolClient>();
+
+export const forgetStage = (client: pg.PoolClient): void => {
+  staged.delete(client);
+};
+
 /** Copies the rows and moves them into `events` and `event_ids`, inside the caller's transaction. */
 export async function copyEvents(
   client: pg.PoolClient,
@@ -55,7 +66,10 @@ export async function copyEvents(
   receivedAt: string,
   rows: StageRow[],
 ): Promise<void> {
-  await client.query(CREATE_STAGE);
+  if (!staged.has(client)) {
+    await client.query(CREATE_STAGE);
+    staged.add(client);
+  }
   const copy = client.query(copyFrom(`COPY tk_stage (${STAGE_COLUMNS.join(', ')}) FROM STDIN`));
   // One string for the batch: a 500-event batch is well under a megabyte.
   await pipeline(async function* () {

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { TrailkeepError } from '../../core/errors.js';
 import { planAppend } from '../../core/event/idempotency.js';
 import type { PreparedEvent } from '../../core/event/prepare.js';
@@ -11,8 +12,8 @@ import {
   JSON_FIELDS,
   searchTerms,
 } from '../../core/query.js';
-import type { EventStore } from '../types.js';
-import { copyEvents, type StageRow } from './copy.js';
+import type { AppendResult, EventStore } from '../types.js';
+import { copyEvents, forgetStage, type StageRow } from './copy.js';
 import { type Db, run } from './db.js';
 import type { Partitions } from './partitions.js';
 
@@ -85,6 +86,62 @@ const INSERT_IPS = `
   INSERT INTO event_ips (tenant, ip, seq)
   SELECT $1, * FROM unnest($2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`;
 
+/** One batch, inside the caller's transaction. */
+async function appendIn(
+  client: pg.PoolClient,
+  tenant: string,
+  events: PreparedEvent[],
+  receivedAt: number,
+): Promise<AppendResult[]> {
+  // The tenant row's lock serialises a tenant's writers (on every node): seqs stay gapless
+  // and an id's first writer wins before the next one checks it.
+  const locked = await run<{ last_seq: number }>(
+    client,
+    'SELECT last_seq FROM tenants WHERE id = $1 FOR UPDATE',
+    [tenant],
+  );
+  if (!locked[0]) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
+  const prior = new Map(
+    (
+      await run<{ id: string; seq: number; hash: string; digest: string }>(
+        client,
+        'SELECT id, seq, hash, digest FROM event_ids WHERE tenant = $1 AND id = ANY($2::text[])',
+        [tenant, [...new Set(events.map((e) => e.id))]],
+      )
+    ).map((r) => [r.id, r]),
+  );
+  const { fresh, results, complete } = planAppend(events, (id) => prior.get(id));
+  if (fresh.length) {
+    let seq = (locked[0] as { last_seq: number }).last_seq;
+    const receivedIso = iso(receivedAt);
+    const rows: StageRow[] = [];
+    const ips: [string[], number[]] = [[], []];
+    for (const i of fresh) {
+      const e = events[i] as PreparedEvent;
+      seq += 1;
+      const { body, hash } = sealEvent(e.template, tenant, seq, receivedIso);
+      rows.push({
+        ...e.index,
+        seq,
+        id: e.id,
+        occurred_at: iso(e.occurredAt),
+        digest: e.digest,
+        hash,
+        body: withHash(body, hash),
+      });
+      for (const ip of e.index.ips) {
+        ips[0].push(ip);
+        ips[1].push(seq);
+      }
+      results[i] = { id: e.id, seq, hash, duplicate: false };
+    }
+    await run(client, 'UPDATE tenants SET last_seq = $2 WHERE id = $1', [tenant, seq]);
+    await copyEvents(client, tenant, receivedIso, rows);
+    if (ips[0].length) await run(client, INSERT_IPS, [tenant, ...ips]);
+  }
+  return complete();
+}
+
 /**
  * Events on PostgreSQL. A batch is one transaction of a few statements whatever its size: the
  * events go in by COPY (copy.ts), their IPs as arrays expanded by `unnest`.
@@ -93,55 +150,12 @@ export function pgEvents(db: Db, partitions: Partitions): EventStore {
   return {
     async append(tenant, events, receivedAt) {
       await partitions.ensure(events.map((e) => e.occurredAt));
-      return db.tx(async (client) => {
-        // The tenant row's lock serialises a tenant's writers (on every node): seqs stay gapless
-        // and an id's first writer wins before the next one checks it.
-        const locked = await run<{ last_seq: number }>(
-          client,
-          'SELECT last_seq FROM tenants WHERE id = $1 FOR UPDATE',
-          [tenant],
-        );
-        if (!locked[0]) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
-        const prior = new Map(
-          (
-            await run<{ id: string; seq: number; hash: string; digest: string }>(
-              client,
-              'SELECT id, seq, hash, digest FROM event_ids WHERE tenant = $1 AND id = ANY($2::text[])',
-              [tenant, [...new Set(events.map((e) => e.id))]],
-            )
-          ).map((r) => [r.id, r]),
-        );
-        const { fresh, results, complete } = planAppend(events, (id) => prior.get(id));
-        if (fresh.length) {
-          let seq = (locked[0] as { last_seq: number }).last_seq;
-          const receivedIso = iso(receivedAt);
-          const rows: StageRow[] = [];
-          const ips: [string[], number[]] = [[], []];
-          for (const i of fresh) {
-            const e = events[i] as PreparedEvent;
-            seq += 1;
-            const { body, hash } = sealEvent(e.template, tenant, seq, receivedIso);
-            rows.push({
-              ...e.index,
-              seq,
-              id: e.id,
-              occurred_at: iso(e.occurredAt),
-              digest: e.digest,
-              hash,
-              body: withHash(body, hash),
-            });
-            for (const ip of e.index.ips) {
-              ips[0].push(ip);
-              ips[1].push(seq);
-            }
-            results[i] = { id: e.id, seq, hash, duplicate: false };
-          }
-          await run(client, 'UPDATE tenants SET last_seq = $2 WHERE id = $1', [tenant, seq]);
-          await copyEvents(client, tenant, receivedIso, rows);
-          if (ips[0].length) await run(client, INSERT_IPS, [tenant, ...ips]);
-        }
-        return complete();
-      });
+      return db.tx((client) =>
+        appendIn(client, tenant, events, receivedAt).catch((err: unknown) => {
+          forgetStage(client);
+          throw err;
+        }),
+      );
     },
 
     async list(tenant, q) {
