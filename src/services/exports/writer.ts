@@ -1,91 +1,14 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
-import type { EventFilter, EventRow } from '../../core/query.js';
+import type { EventFilter } from '../../core/query.js';
 import type { Store } from '../../store/types.js';
 import { scanEvents } from '../scan.js';
+import { ByteBuffer } from './bytes.js';
+import { readAhead } from './read-ahead.js';
+import { type ExportFormat, fileHeader, render } from './render.js';
 
-export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-export const CONTENT_TYPES: Record<ExportFormat, string> = {
-  csv: 'text/csv; charset=utf-8',
-  ndjson: 'application/x-ndjson',
-};
-
-/** The CSV columns, flattened from the canonical event; nested lists are JSON in one cell. */
-export const CSV_COLUMNS = [
-  'seq',
-  'id',
-  'occurred_at',
-  'received_at',
-  'action',
-  'category',
-  'outcome',
-  'level',
-  'service',
-  'actor_id',
-  'actor_type',
-  'actor_name',
-  'actor_email',
-  'client_id',
-  'client_name',
-  'source_ip',
-  'target_type',
-  'target_id',
-  'target_name',
-  'description',
-  'changes',
-  'transaction_id',
-  'hash',
-] as const;
-
-type Obj = Record<string, unknown> | undefined;
-
-function csvRecord(json: string): unknown[] {
-  const e = JSON.parse(json) as Record<string, unknown>;
-  const actor = e.actor as Obj;
-  const client = e.client as Obj;
-  const target = e.target as Obj;
-  const ips = (e.source as Obj)?.ip as string[] | undefined;
-  return [
-    e.seq,
-    e.id,
-    e.occurred_at,
-    e.received_at,
-    e.action,
-    e.category,
-    e.outcome,
-    e.level,
-    e.service,
-    actor?.id,
-    actor?.type,
-    actor?.name,
-    actor?.email,
-    client?.id,
-    client?.name,
-    ips?.join(' '),
-    target?.type,
-    target?.id,
-    target?.name,
-    e.description,
-    e.changes === undefined ? undefined : JSON.stringify(e.changes),
-    e.transaction_id,
-    e.hash,
-  ];
-}
-
-/** Renders one chunk of rows; `escape_formulas` neutralises cells starting with = + - @ (and tab, CR). */
-function render(format: ExportFormat, rows: EventRow[]): string {
-  if (format === 'ndjson') return `${rows.map((r) => r.json).join('\n')}\n`;
-  return stringify(
-    rows.map((r) => csvRecord(r.json)),
-    {
-      columns: CSV_COLUMNS as unknown as string[],
-      escape_formulas: true,
-    },
-  );
-}
+export { CSV_COLUMNS } from './csv.js';
+export { CONTENT_TYPES, EXPORT_FORMATS, type ExportFormat } from './render.js';
 
 /**
  * Waits until `out` takes more data. An output that failed or closed meanwhile (a full disk, a
@@ -107,8 +30,32 @@ async function drained(out: Writable): Promise<void> {
   }
 }
 
+/**
+ * Events per page. A page's rows live until it is rendered, and while they do the young
+ * generation's collections copy them and then promote them to the old generation, which only
+ * a full collection frees. CSV parses every event while rendering, so its pages are short: a
+ * 1-million-event CSV export peaked at ~130 MB of heap with 2,000-event pages, ~60 MB with
+ * 500, at the same speed. NDJSON allocates little per event, and on PostgreSQL every page is
+ * a query: reading 1 million events took 3.9–5.7 s in 2,000-event pages, 6.4–6.8 s in 500.
+ */
+const PAGE: Record<ExportFormat, number> = { csv: 500, ndjson: 2000 };
+
+/**
+ * Writes `data` to `out`. `done` settles when `out` is finished with it (its write callback),
+ * after which the memory may be reused; `accepted` is write()'s answer.
+ */
+function send(out: Writable, data: Buffer): { accepted: boolean; done: Promise<void> } {
+  let accepted = false;
+  const done = new Promise<void>((resolve, reject) => {
+    accepted = out.write(data, (err) => (err ? reject(err) : resolve()));
+  });
+  // Awaited before the buffer is reused; marked handled so a failure meanwhile is not fatal.
+  done.catch(() => undefined);
+  return { accepted, done };
+}
+
 export interface ExportOptions {
-  /** Rows read from the store per step; memory stays bounded by one chunk. */
+  /** Rows read from the store per step; memory stays bounded by two chunks (one is read ahead). */
   chunk?: number;
   /** Called after each chunk is written, with the rows written so far. */
   onProgress?: (rows: number) => void;
@@ -118,7 +65,8 @@ export interface ExportOptions {
 
 /**
  * Streams every event matching `filter`, oldest first, to `out` in the given format, one
- * keyset page at a time and honouring backpressure. Returns the number of events written, or
+ * keyset page at a time and honouring backpressure; the next page is read while the current
+ * one is rendered and written. Returns the number of events written, or
  * null when `keepGoing` stopped it. Does not end `out`.
  */
 export async function writeExport(
@@ -129,19 +77,32 @@ export async function writeExport(
   out: Writable,
   options: ExportOptions = {},
 ): Promise<number | null> {
+  // Two page buffers in turn: one is rendered while `out` may still hold the other.
+  const buffers = [new ByteBuffer(), new ByteBuffer()] as const;
+  const held: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()];
+  let turn = 0;
+  const put = async (fill: (into: ByteBuffer) => void) => {
+    const i = turn++ % 2;
+    await held[i];
+    const into = buffers[i] as ByteBuffer;
+    into.clear();
+    fill(into);
+    const { accepted, done } = send(out, into.view());
+    held[i] = done;
+    if (!accepted) await drained(out);
+  };
+
   let written = 0;
-  if (
-    format === 'csv' &&
-    !out.write(stringify([], { header: true, columns: CSV_COLUMNS as unknown as string[] }))
-  ) {
-    await drained(out);
-  }
-  for await (const rows of scanEvents(store, tenant, filter, 'asc', options.chunk ?? 2000)) {
+  const header = fileHeader(format);
+  if (header) await put((into) => into.text(header));
+  const pages = readAhead(scanEvents(store, tenant, filter, 'asc', options.chunk ?? PAGE[format]));
+  for await (const rows of pages) {
     // Checked between chunks: a cancelled job or a lost lease stops before writing more.
     if (options.keepGoing && !(await options.keepGoing())) return null;
-    if (!out.write(render(format, rows))) await drained(out);
+    await put((into) => render(format, rows, into));
     written += rows.length;
     options.onProgress?.(written);
   }
+  await Promise.all(held);
   return written;
 }

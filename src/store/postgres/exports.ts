@@ -1,7 +1,9 @@
-import { Readable, Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type pg from 'pg';
+import { chunkWriter } from '../chunk-writer.js';
 import type { ExportFileRef, ExportFiles } from '../exports.js';
-import type { Db } from './db.js';
+import { type CopyValues, copyBytes } from './copy-bytes.js';
+import { type Db, mapError, run } from './db.js';
 
 /**
  * Bytes per stored chunk: large enough that per-row overhead is negligible, small enough that
@@ -29,7 +31,7 @@ const keyOf = (ref: ExportFileRef) => [ref.tenant, ref.jobId, ref.attempt];
  * commit publishes the attempt with one `export_files` row carrying its size, so until then
  * open() sees nothing, and an aborted or abandoned attempt leaves only rows that abort, a
  * discard or the job's expiry sweep delete. Downloads read one chunk per query as the client
- * consumes them.
+ * consumes them, one chunk ahead.
  */
 export function pgExportFiles(db: Db): ExportFiles {
   return {
@@ -37,73 +39,31 @@ export function pgExportFiles(db: Db): ExportFiles {
       const key = keyOf(ref);
       // No clearing of the key first: attempt numbers are never reused, and chunks left under
       // this key (abort failed) make the first insert conflict rather than mix into the file.
-      let parts: Buffer[] = [];
-      let buffered = 0;
       let chunks = 0;
       let size = 0;
-      /** The insert in progress, which abort() waits for before deleting. */
-      let inflight: Promise<void> = Promise.resolve();
-      /**
-       * The first failed insert. It is kept for commit() rather than failing the stream: the
-       * export writer waits for 'drain' between reads and would never see an error emitted
-       * then, and nothing written after a failure can be published anyway.
-       */
-      let failure: unknown;
-
-      const take = (bytes: number): Buffer => {
-        const all = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, buffered);
-        const rest = all.subarray(bytes);
-        parts = rest.length > 0 ? [rest] : [];
-        buffered = rest.length;
-        return all.subarray(0, bytes);
-      };
-      const store = async (data: Buffer) => {
-        await db.query(INSERT_CHUNK, [...key, chunks, data]);
+      // One insert at a time, each its own short statement, while the export fills the next
+      // chunk (chunk-writer.ts); when both chunks are busy the export waits for the database
+      // instead of piling bytes up in memory.
+      const out = chunkWriter(CHUNK_BYTES, async (data) => {
+        const n = chunks;
+        await db.tx(async (client) => {
+          // A chunk needs no flush of its own: the publishing commit is synchronous, and
+          // flushing the WAL up to it makes every chunk written before it durable too. Until
+          // then an unflushed chunk that a crash loses belongs to a file nobody can see.
+          await client.query('SET LOCAL synchronous_commit = off');
+          await run(client, INSERT_CHUNK, [...key, n, data]);
+        });
         chunks += 1;
         size += data.length;
-      };
-      // The callback waits for the insert: the stream's buffer fills and write() returns false,
-      // so a fast producer waits for the database instead of piling bytes up in memory.
-      const flush = (all: boolean, done: (err?: Error | null) => void) => {
-        inflight = (async () => {
-          if (failure !== undefined) return;
-          try {
-            while (buffered >= CHUNK_BYTES) await store(take(CHUNK_BYTES));
-            if (all && buffered > 0) await store(take(buffered));
-          } catch (err) {
-            failure = err;
-            parts = [];
-            buffered = 0;
-          }
-        })();
-        inflight.then(() => done());
-      };
-
-      const stream = new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          if (failure === undefined) {
-            parts.push(chunk);
-            buffered += chunk.length;
-          }
-          if (buffered < CHUNK_BYTES) done();
-          else flush(false, done);
-        },
-        final(done) {
-          flush(true, done);
-        },
       });
-
       return {
-        stream,
+        stream: out.stream,
         async commit() {
-          stream.end();
-          await finished(stream);
-          if (failure !== undefined) throw failure;
+          await out.end();
           await db.query(PUBLISH, [...key, size, chunks]);
         },
         async abort() {
-          stream.destroy();
-          await inflight;
+          await out.stop();
           await db.query(REMOVE_ATTEMPT, key);
         },
       };
@@ -118,19 +78,50 @@ export function pgExportFiles(db: Db): ExportFiles {
       const file = rows[0];
       if (!file) return null;
       const { chunks } = file;
-      async function* read() {
-        for (let n = 0; n < chunks; n++) {
-          const found = await db.query<{ data: Buffer }>(
-            `SELECT data FROM export_chunks WHERE ${KEY} AND n = $4`,
-            [...key, n],
+      const chunk = async (n: number): Promise<Buffer[]> => {
+        let client: pg.PoolClient;
+        try {
+          client = await db.pool.connect();
+        } catch (err) {
+          return mapError(err);
+        }
+        let found: CopyValues;
+        try {
+          // COPY takes no parameters: the key is quoted by the driver, the numbers are integers.
+          found = await copyBytes(
+            client,
+            `COPY (SELECT data FROM export_chunks WHERE tenant = ${client.escapeLiteral(ref.tenant)}
+              AND job_id = ${client.escapeLiteral(ref.jobId)} AND attempt = ${Math.trunc(ref.attempt)}
+              AND n = ${n}) TO STDOUT (FORMAT binary)`,
           );
-          // Only an expiry sweep deletes a published file; a download caught by it stops short.
-          if (!found[0]) throw new Error(`Export ${ref.jobId} was removed while it was being read.`);
-          yield found[0].data;
+        } catch (err) {
+          // Mid-COPY the connection's state is unknown: it is discarded, not reused.
+          client.release(err as Error);
+          throw err;
+        }
+        client.release();
+        // Only an expiry sweep deletes a published file; a download caught by it stops short.
+        if (found.rows === 0) throw new Error(`Export ${ref.jobId} was removed while it was being read.`);
+        return found.data;
+      };
+      const ask = (n: number) => {
+        const p = chunk(n);
+        // Handled at once: a read that fails while the previous chunk is being sent would
+        // otherwise be an unhandled rejection; it is rethrown when awaited.
+        p.catch(() => undefined);
+        return p;
+      };
+      async function* read() {
+        // One chunk read ahead: the database fetches the next while the client takes this one.
+        let next = chunks > 0 ? ask(0) : null;
+        for (let n = 0; next; n++) {
+          const data: Buffer[] = await next;
+          next = n + 1 < chunks ? ask(n + 1) : null;
+          yield* data;
         }
       }
       // Byte mode: the stream reads ahead only while less than its 16 KiB high-water mark is
-      // buffered, so one chunk at a time sits in memory.
+      // buffered, so about two chunks at a time sit in memory.
       return { size: file.size, stream: Readable.from(read(), { objectMode: false }) };
     },
 
