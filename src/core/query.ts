@@ -90,7 +90,8 @@ export interface EventRow extends Position {
   json: string;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+/** Nothing outside ASCII: no code unit at or above U+0080. */
+const ASCII = /^[^\u0080-\uffff]*$/;
 
 /**
  * Splits text into search tokens the same way for every engine: accents folded, lower case,
