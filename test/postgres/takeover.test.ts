@@ -134,8 +134,14 @@ describe('postgres: a job whose node is killed is completed by another node', ()
       ofJob(b, 'job started').map((l) => [l.attempt, String(l.worker).startsWith(ownerB)]),
       [[2, true]],
     );
+    // The state is committed before B logs it; the line reaches us through B's stdout.
+    const finished = await waitFor(
+      "B's log line for the finished job",
+      async () => (ofJob(b, 'job finished').length > 0 ? ofJob(b, 'job finished') : undefined),
+      5_000,
+    );
     assert.deepEqual(
-      ofJob(b, 'job finished').map((l) => [l.state, l.rows]),
+      finished.map((l) => [l.state, l.rows]),
       [['succeeded', EVENTS]],
     );
 
