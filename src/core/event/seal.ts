@@ -29,6 +29,7 @@ export const sha256Hex = (text: string): string => createHash('sha256').update(t
 
 /** The members the server adds when it stores an event, in canonical order. */
 const SERVER_KEYS = ['received_at', 'seq', 'tenant'] as const;
+const IS_SERVER_KEY = new Set<string>(SERVER_KEYS);
 
 /**
  * An event's canonical JSON cut where the server's members go, so that sealing is string
@@ -47,7 +48,7 @@ export function canonicalEvent(event: Record<string, unknown>): { json: string; 
   let group = 0;
   for (const key of Object.keys(event).sort()) {
     const v = event[key];
-    if (v === undefined || key === 'received_at' || key === 'seq' || key === 'tenant') continue;
+    if (v === undefined || IS_SERVER_KEY.has(key)) continue;
     while (group < SERVER_KEYS.length && key > (SERVER_KEYS[group] as string)) group += 1;
     const m = `${JSON.stringify(key)}:${canonicalJson(v)}`;
     groups[group] = groups[group] ? `${groups[group]},${m}` : m;

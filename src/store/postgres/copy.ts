@@ -22,7 +22,11 @@ export const STAGE_COLUMNS = [
 
 export type StageRow = Record<(typeof STAGE_COLUMNS)[number], string | number | null>;
 
-const CREATE_STAGE = `CREATE TEMP TABLE IF NOT EXISTS tk_stage (
+/**
+ * The staging table, session-local: every pooled connection creates it once, when it connects
+ * (Db's session set-up), so a batch costs no statement for it.
+ */
+export const STAGE_TABLE = `CREATE TEMP TABLE IF NOT EXISTS tk_stage (
   seq bigint, id text, occurred_at timestamptz, ${INDEX_COLUMNS.map((c) => `${c} text`).join(', ')},
   text text, digest text, hash text, body text
 ) ON COMMIT DELETE ROWS`;
@@ -48,17 +52,6 @@ function field(v: string | number | null): string {
 
 const line = (row: StageRow): string => `${STAGE_COLUMNS.map((c) => field(row[c])).join('\t')}\n`;
 
-/**
- * Sessions whose staging table exists: it lives as long as the connection, so it is created
- * once. Its creation is part of the first batch's transaction, so a batch that fails must
- * call forgetStage (the rollback may have taken the table with it).
- */
-const staged = new WeakSet<pg.PoolClient>();
-
-export const forgetStage = (client: pg.PoolClient): void => {
-  staged.delete(client);
-};
-
 /** Copies the rows and moves them into `events` and `event_ids`, inside the caller's transaction. */
 export async function copyEvents(
   client: pg.PoolClient,
@@ -66,10 +59,6 @@ export async function copyEvents(
   receivedAt: string,
   rows: StageRow[],
 ): Promise<void> {
-  if (!staged.has(client)) {
-    await client.query(CREATE_STAGE);
-    staged.add(client);
-  }
   const copy = client.query(copyFrom(`COPY tk_stage (${STAGE_COLUMNS.join(', ')}) FROM STDIN`));
   // One string for the batch: a 500-event batch is well under a megabyte.
   await pipeline(async function* () {

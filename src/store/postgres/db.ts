@@ -50,7 +50,12 @@ export class Db {
   readonly pool: pg.Pool;
   private closing: Promise<void> | undefined;
 
-  constructor(url: string, max: number, onError: (err: Error) => void) {
+  /**
+   * `session` runs on every new connection before anything else it is given (a client runs its
+   * queries in order). Such statements fail only with the connection itself, which then fails
+   * its first use as well.
+   */
+  constructor(url: string, max: number, onError: (err: Error) => void, session: readonly string[] = []) {
     this.pool = new pg.Pool({
       connectionString: url,
       max,
@@ -73,6 +78,7 @@ export class Db {
     // find the client not queryable, and release() discards it; so this listener needs do nothing.
     this.pool.on('connect', (client) => {
       client.on('error', () => {});
+      for (const sql of session) client.query(sql).catch(() => {});
     });
   }
 

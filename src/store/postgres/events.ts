@@ -13,7 +13,7 @@ import {
   searchTerms,
 } from '../../core/query.js';
 import type { AppendResult, EventStore } from '../types.js';
-import { copyEvents, forgetStage, type StageRow } from './copy.js';
+import { copyEvents, type StageRow } from './copy.js';
 import { type Db, run } from './db.js';
 import type { Partitions } from './partitions.js';
 
@@ -150,12 +150,7 @@ export function pgEvents(db: Db, partitions: Partitions): EventStore {
   return {
     async append(tenant, events, receivedAt) {
       await partitions.ensure(events.map((e) => e.occurredAt));
-      return db.tx((client) =>
-        appendIn(client, tenant, events, receivedAt).catch((err: unknown) => {
-          forgetStage(client);
-          throw err;
-        }),
-      );
+      return db.tx((client) => appendIn(client, tenant, events, receivedAt));
     },
 
     async list(tenant, q) {

@@ -1,5 +1,6 @@
 import type { Store } from '../types.js';
 import { pgCredentials, pgSettings, pgTenants } from './admin.js';
+import { STAGE_TABLE } from './copy.js';
 import { Db } from './db.js';
 import { pgEvents } from './events.js';
 import { pgExportFiles } from './exports.js';
@@ -16,7 +17,7 @@ export interface PostgresOptions {
 
 /** The production engine: PostgreSQL through a `pg` pool, migrated on open; export files live in the database. */
 export async function openPostgresStore(url: string, options: PostgresOptions): Promise<Store> {
-  const db = new Db(url, options.poolSize, options.onPoolError ?? (() => {}));
+  const db = new Db(url, options.poolSize, options.onPoolError ?? (() => {}), [STAGE_TABLE]);
   const partitions = new Partitions(db);
   const ready = async () => {
     await migrate(db);
