@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { type Config, exportDirOf } from './config/config.js';
 import { buildApp } from './http/app.js';
+import { createLogger } from './http/log.js';
 import { createServices, type Services } from './services/index.js';
 import { createJobWorker } from './services/jobs/index.js';
 import type { JobWorker } from './services/jobs/worker.js';
@@ -14,16 +14,6 @@ export interface RunningServer {
   url: string;
   /** Stops accepting and the job worker, lets in-flight work finish, then closes the store. */
   close(): Promise<void>;
-}
-
-export function createLogger(config: Config) {
-  return pino({
-    level: config.TRAILKEEP_LOG_LEVEL,
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.client_secret'],
-      remove: true,
-    },
-  });
 }
 
 /** Opens the store, composes the services and listens: what `trailkeep serve` runs. */

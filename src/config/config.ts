@@ -86,6 +86,49 @@ export const ConfigSchema = Type.Object({
     description:
       'Genesys dialect: results of an async audit query with more events than this answer allowRedirect=true with a download URL instead of a page.',
   }),
+  TRAILKEEP_RATE_LIMIT: Type.Integer({
+    default: 6000,
+    minimum: 0,
+    description:
+      'Requests one credential may make per TRAILKEEP_RATE_WINDOW on this node (unauthenticated requests count per client IP); over it, 429 with Retry-After. 0 turns the limit off.',
+  }),
+  TRAILKEEP_RATE_WINDOW: Type.Integer({
+    default: 60,
+    minimum: 1,
+    maximum: 86_400,
+    description: 'Seconds of the rate-limit window.',
+  }),
+  TRAILKEEP_TENANT_JOBS: Type.Integer({
+    default: 10,
+    minimum: 1,
+    maximum: 10_000,
+    description:
+      'Query and export jobs one tenant may have queued or running at once; one more is refused with 429.',
+  }),
+  TRAILKEEP_HEADERS_TIMEOUT: Type.Integer({
+    default: 20,
+    minimum: 1,
+    maximum: 3600,
+    description: 'Seconds a client has to send a request’s headers (a slow-loris client is cut off).',
+  }),
+  TRAILKEEP_REQUEST_TIMEOUT: Type.Integer({
+    default: 120,
+    minimum: 1,
+    maximum: 3600,
+    description: 'Seconds a client has to send a whole request, body included.',
+  }),
+  TRAILKEEP_IDLE_TIMEOUT: Type.Integer({
+    default: 60,
+    minimum: 1,
+    maximum: 3600,
+    description: 'Seconds a connection may sit idle (keep-alive, or a stalled transfer) before it is closed.',
+  }),
+  TRAILKEEP_CORS_ORIGINS: Type.String({
+    default: '',
+    pattern: '^[^\\s]*$',
+    description:
+      'Browser origins allowed to call the API cross-origin, comma-separated (https://app.example.com), or * for any. Empty: no cross-origin access.',
+  }),
   TRAILKEEP_URL: Type.Optional(
     Type.String({
       pattern: '^https?://[^\\s]+$',

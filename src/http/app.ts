@@ -9,6 +9,7 @@ import { trustProxyOf } from '../config/config.js';
 import type { Services } from '../services/index.js';
 import { agilicusApi } from './agilicus/index.js';
 import { genesysApi } from './genesys/index.js';
+import { connectionLimits, registerLimits } from './limits.js';
 import { livePersonApi } from './liveperson/index.js';
 import { nativeErrorHandler, nativeNotFound } from './native/envelope.js';
 import { nativeApi } from './native/index.js';
@@ -44,8 +45,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     bodyLimit: JSON_BODY_LIMIT,
     trustProxy: trustProxyOf(services.config),
     // Slow or stuck clients cannot hold connections open forever.
-    requestTimeout: 120_000,
-    connectionTimeout: 120_000,
+    ...connectionLimits(services.config),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     ajv: { customOptions: ajvOptions, plugins: [addFormats] },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -62,6 +62,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       .observe(reply.elapsedTime / 1000);
   });
 
+  await registerLimits(app, services.config);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

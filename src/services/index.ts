@@ -35,7 +35,14 @@ export async function createServices(
   const secrets = await loadSecrets(config, store);
   const cursors = new CursorSigner(deriveKey(secrets.serverSecret, 'cursor'));
   const events = new EventService(store, cursors, clock);
-  const jobs = new JobService(store, events, store.exports, config.TRAILKEEP_JOB_TTL * 1000, clock);
+  const jobs = new JobService(
+    store,
+    events,
+    store.exports,
+    config.TRAILKEEP_JOB_TTL * 1000,
+    config.TRAILKEEP_TENANT_JOBS,
+    clock,
+  );
   return {
     config,
     store,

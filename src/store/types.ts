@@ -128,21 +128,24 @@ export interface JobOutcome {
   expires_at: number;
 }
 
+/** What a tenant's new job must respect; both checks and the insert are one atomic step on every node. */
+export interface JobAdmission {
+  /** The tenant may have at most this many jobs queued or running, the new one included. */
+  maxActive: number;
+  /** Refuse when the tenant created a job of the same kind at or after this time (a spacing rule). */
+  spacedSince?: number;
+}
+
+/** The new job; or the creation time of the job that spaces it out; or the tenant's unfinished jobs. */
+export type JobAdmitted = { job: Job } | { blockedBy: number } | { active: number };
+
 export interface JobStore {
+  /** Creates a queued job if `rules` admit it. */
   create(
     job: { id: string; tenant: string; kind: JobKind; params: Record<string, unknown> },
     now: number,
-  ): Promise<Job>;
-  /**
-   * Creates the job unless the tenant created a job of the same kind at or after `since`
-   * (a per-tenant rate limit that holds across nodes: the check and the insert are atomic).
-   * Returns the new job, or the creation time of the job that blocks it.
-   */
-  createSpaced(
-    job: { id: string; tenant: string; kind: JobKind; params: Record<string, unknown> },
-    now: number,
-    since: number,
-  ): Promise<{ job: Job } | { blockedBy: number }>;
+    rules: JobAdmission,
+  ): Promise<JobAdmitted>;
   get(tenant: string, id: string): Promise<Job | null>;
   /**
    * Takes the oldest runnable job (queued, or running with an expired lease) for `owner` until

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { type Config, exportDirOf, loadConfig } from '../../src/config/config.js';
-import { buildApp } from '../../src/http/app.js';
+import { type AppOptions, buildApp } from '../../src/http/app.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { createJobWorker } from '../../src/services/jobs/index.js';
 import type { JobWorker } from '../../src/services/jobs/worker.js';
@@ -91,8 +91,13 @@ export interface TestApp {
  * A real application over a real database of the test engine (a SQLite file in a temp
  * directory, or a fresh PostgreSQL database). `env` overrides settings; pass the same `data`
  * again to reopen an existing database (restart tests): it is then the caller's to remove.
+ * `options` are buildApp's (a logger).
  */
-export async function startTestApp(env: Record<string, string> = {}, data?: TestData): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  data?: TestData,
+  options: AppOptions = {},
+): Promise<TestApp> {
   const place = data ?? (await testData());
   const config = loadConfig({
     ...place.env,
@@ -105,9 +110,12 @@ export async function startTestApp(env: Record<string, string> = {}, data?: Test
     exportDir: exportDirOf(config),
   });
   const services = await createServices(config, store);
-  const app = await buildApp(services);
+  const app = await buildApp(services, options);
   await app.ready();
-  const worker = createJobWorker(services);
+  const worker = createJobWorker(
+    services,
+    options.logger ? options.logger.child({ component: 'jobs' }) : undefined,
+  );
   worker.start();
 
   const call: TestApp['call'] = (token, opts) =>

@@ -9,7 +9,7 @@ import { type PreparedEvent, prepareEvent } from '../../src/core/event/prepare.j
 import type { EventInput } from '../../src/core/event/schema.js';
 import { canonicalJson, sha256Hex } from '../../src/core/event/seal.js';
 import type { EventFilter, EventQuery } from '../../src/core/query.js';
-import type { ExportFileRef, ExportFileWriter, Store } from '../../src/store/types.js';
+import type { ExportFileRef, ExportFileWriter, JobAdmitted, Store } from '../../src/store/types.js';
 
 export interface EngineUnderTest {
   store: Store;
@@ -369,15 +369,23 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
 
     describe('jobs', () => {
       const params = { filters: { action: 'create' } };
+      const open = { maxActive: 100 };
+      const created = async (made: Promise<JobAdmitted>) => {
+        const m = await made;
+        assert.ok('job' in m, JSON.stringify(m));
+        return m.job;
+      };
       it('creates queued jobs, readable only by their tenant', async () => {
-        const job = await store.jobs.create({ id: 'j1', tenant: 'acme', kind: 'query', params }, T0);
+        const job = await created(
+          store.jobs.create({ id: 'j1', tenant: 'acme', kind: 'query', params }, T0, open),
+        );
         assert.equal(job.state, 'queued');
         assert.deepEqual(job.params, params);
         assert.equal((await store.jobs.get('acme', 'j1'))?.id, 'j1');
         assert.equal(await store.jobs.get('globex', 'j1'), null);
       });
       it('leases each job to one owner; an expired lease is taken over and the old owner is fenced', async () => {
-        await store.jobs.create({ id: 'j2', tenant: 'acme', kind: 'export', params }, T0 + 1);
+        await created(store.jobs.create({ id: 'j2', tenant: 'acme', kind: 'export', params }, T0 + 1, open));
         const a = await store.jobs.lease('node-a', T0 + 10, 1000);
         const b = await store.jobs.lease('node-b', T0 + 10, 1000);
         assert.deepEqual([a?.id, b?.id], ['j1', 'j2']);
@@ -402,7 +410,10 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
       });
       it('spaces a tenant’s jobs of one kind atomically: concurrent creations let exactly one through', async () => {
         const spaced = (id: string, tenant: string, now: number) =>
-          store.jobs.createSpaced({ id, tenant, kind: 'export', params }, now, now - 60_000 + 1);
+          store.jobs.create({ id, tenant, kind: 'export', params }, now, {
+            ...open,
+            spacedSince: now - 60_000 + 1,
+          });
         const made = await Promise.all(
           ['s1', 's2', 's3', 's4'].map((id) => spaced(id, 'globex', T0 + 100_000)),
         );
@@ -411,16 +422,37 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         assert.ok('blockedBy' in (await spaced('s5', 'globex', T0 + 159_999)), 'within the interval');
         assert.ok('job' in (await spaced('s6', 'globex', T0 + 160_000)), 'after the interval');
         assert.ok('job' in (await spaced('s7', 'acme', T0 + 160_000)), 'another tenant is not limited');
-        const created = await store.jobs.createSpaced(
-          { id: 's8', tenant: 'globex', kind: 'query', params },
-          T0 + 160_001,
-          T0 + 100_002,
+        const other = await created(
+          store.jobs.create({ id: 's8', tenant: 'globex', kind: 'query', params }, T0 + 160_001, {
+            ...open,
+            spacedSince: T0 + 100_002,
+          }),
         );
-        assert.ok('job' in created && created.job.state === 'queued', 'another kind is not limited');
+        assert.equal(other.state, 'queued', 'another kind is not limited');
+      });
+      it('caps a tenant’s unfinished jobs atomically: concurrent creations stop at the cap', async () => {
+        const cap = (id: string, tenant: string) =>
+          store.jobs.create({ id, tenant, kind: 'query', params }, T0 + 200_000, { maxActive: 3 });
+        // globex already has s2/s6/s8 unfinished from the spacing test: one more is over the cap.
+        const before = await cap('c0', 'globex');
+        assert.ok('active' in before && before.active === 3, JSON.stringify(before));
+        const made = await Promise.all(['c1', 'c2', 'c3', 'c4', 'c5'].map((id) => cap(id, 'initech')));
+        assert.equal(made.filter((m) => 'job' in m).length, 3);
+        assert.deepEqual(
+          made.filter((m) => 'active' in m),
+          [{ active: 3 }, { active: 3 }],
+        );
+        const stored = await Promise.all(
+          ['c1', 'c2', 'c3', 'c4', 'c5'].map((id) => store.jobs.get('initech', id)),
+        );
+        assert.equal(stored.filter(Boolean).length, 3, 'the refused ones were not stored');
+        const first = made.find((m) => 'job' in m) as { job: { id: string } };
+        await store.jobs.cancel('initech', first.job.id, T0 + 200_001, T0 + 300_000);
+        assert.ok('job' in (await cap('c6', 'initech')), 'a finished job frees its place');
       });
 
       it('cancels unfinished jobs only, and lists and deletes expired ones', async () => {
-        await store.jobs.create({ id: 'j3', tenant: 'acme', kind: 'query', params }, T0 + 2);
+        await created(store.jobs.create({ id: 'j3', tenant: 'acme', kind: 'query', params }, T0 + 2, open));
         assert.equal((await store.jobs.cancel('acme', 'j3', T0 + 3, T0 + 100))?.state, 'cancelled');
         assert.equal((await store.jobs.cancel('acme', 'j1', T0 + 3, T0 + 100))?.state, 'succeeded');
         assert.equal(await store.jobs.cancel('globex', 'j2', T0 + 3, T0 + 100), null, 'another tenant');

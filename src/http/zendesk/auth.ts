@@ -26,6 +26,6 @@ export async function authenticateZendesk(req: FastifyRequest, auth: AuthService
   req.principal = principal;
   if (basic) {
     req.log = req.log.child({ reader: basic.email });
-    req.log.info({ reader: basic.email }, 'zendesk reader');
+    req.log.info('zendesk reader');
   }
 }

@@ -32,6 +32,8 @@ export class JobService {
     private readonly files: ExportFiles,
     /** How long a finished or cancelled job and its results are kept. */
     readonly ttlMs: number,
+    /** Jobs one tenant may have queued or running at once. */
+    private readonly maxActive: number,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -63,27 +65,40 @@ export class JobService {
     filters: FilterParams,
     spacingMs: number,
   ): Promise<{ job: Job } | { retryAfterMs: number }> {
-    toEventFilter(filters);
     const now = this.clock();
-    const made = await this.store.jobs.createSpaced(
-      { id: randomUUID(), tenant, kind: 'export', params: { format, filters } },
-      now,
-      now - spacingMs + 1,
-    );
+    const made = await this.admit(tenant, 'export', { format, filters }, now - spacingMs + 1);
     if ('blockedBy' in made) return { retryAfterMs: made.blockedBy + spacingMs - now };
-    this.created();
     return made;
   }
 
   private async create(tenant: string, kind: JobKind, params: QueryParams | ExportParams): Promise<Job> {
+    // Without a spacing rule, only the cap can refuse, and admit() throws for it.
+    return ((await this.admit(tenant, kind, params)) as { job: Job }).job;
+  }
+
+  /** Creates the job within the tenant's cap on unfinished jobs (and spacing, when given). */
+  private async admit(
+    tenant: string,
+    kind: JobKind,
+    params: QueryParams | ExportParams,
+    spacedSince?: number,
+  ): Promise<{ job: Job } | { blockedBy: number }> {
     // Parsed now so a bad filter is the caller's 400, not a failed job later.
     toEventFilter(params.filters);
-    const job = await this.store.jobs.create(
+    const made = await this.store.jobs.create(
       { id: randomUUID(), tenant, kind, params: { ...params } },
       this.clock(),
+      { maxActive: this.maxActive, ...(spacedSince === undefined ? {} : { spacedSince }) },
     );
-    this.created();
-    return job;
+    if ('active' in made) {
+      throw new TrailkeepError(
+        'rate_limited',
+        `The tenant has ${made.active} queued or running jobs, the most it may have at once; retry when one finishes.`,
+        { retry_after: 5 },
+      );
+    }
+    if ('job' in made) this.created();
+    return made;
   }
 
   private created(): void {

@@ -1,4 +1,4 @@
-import type { Job, JobStore } from '../types.js';
+import type { Job, JobAdmitted, JobStore } from '../types.js';
 import { type Db, run } from './db.js';
 
 const COLS =
@@ -11,26 +11,25 @@ const COLS =
 export function pgJobs(db: Db): JobStore {
   const one = async (sql: string, params: unknown[]) => (await db.query<Job>(sql, params))[0] ?? null;
   return {
-    async create({ id, tenant, kind, params }, now) {
-      return (await one(
-        `INSERT INTO jobs (tenant, id, kind, state, params, created_at) VALUES ($1, $2, $3, 'queued', $4, $5)
-         RETURNING ${COLS}`,
-        [tenant, id, kind, JSON.stringify(params), now],
-      )) as Job;
-    },
-    createSpaced({ id, tenant, kind, params }, now, since) {
-      return db.tx(async (client) => {
-        // Serialises this tenant's creations of this kind on every node, without touching ingest.
-        await run(client, "SELECT pg_advisory_xact_lock(hashtext('trailkeep:jobs:' || $1 || ':' || $2))", [
-          tenant,
-          kind,
-        ]);
-        const [latest] = await run<{ at: number | null }>(
+    create({ id, tenant, kind, params }, now, rules) {
+      return db.tx(async (client): Promise<JobAdmitted> => {
+        // Serialises this tenant's job creations on every node, without touching ingest.
+        await run(client, "SELECT pg_advisory_xact_lock(hashtext('trailkeep:jobs:' || $1))", [tenant]);
+        if (rules.spacedSince !== undefined) {
+          const [latest] = await run<{ at: number | null }>(
+            client,
+            'SELECT max(created_at) AS at FROM jobs WHERE tenant = $1 AND kind = $2',
+            [tenant, kind],
+          );
+          if (latest?.at != null && latest.at >= rules.spacedSince) return { blockedBy: Number(latest.at) };
+        }
+        const [count] = await run<{ n: number }>(
           client,
-          'SELECT max(created_at) AS at FROM jobs WHERE tenant = $1 AND kind = $2',
-          [tenant, kind],
+          "SELECT count(*)::int AS n FROM jobs WHERE tenant = $1 AND state IN ('queued', 'running')",
+          [tenant],
         );
-        if (latest?.at != null && latest.at >= since) return { blockedBy: latest.at };
+        const n = count?.n ?? 0;
+        if (n >= rules.maxActive) return { active: n };
         const [job] = await run<Job>(
           client,
           `INSERT INTO jobs (tenant, id, kind, state, params, created_at) VALUES ($1, $2, $3, 'queued', $4, $5)

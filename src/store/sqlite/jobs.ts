@@ -1,4 +1,4 @@
-import type { Job, JobStore } from '../types.js';
+import type { Job, JobAdmission, JobAdmitted, JobStore } from '../types.js';
 import type { Db } from './db.js';
 
 interface JobRow extends Omit<Job, 'params'> {
@@ -47,26 +47,29 @@ export function sqliteJobs(db: Db): JobStore {
   const latest = db.prepare<[string, string], { at: number | null }>(
     'SELECT max(created_at) AS at FROM jobs WHERE tenant = ? AND kind = ?',
   );
-  const createSpaced = db.transaction(
+  const active = db.prepare<[string], { n: number }>(
+    "SELECT count(*) AS n FROM jobs WHERE tenant = ? AND state IN ('queued', 'running')",
+  );
+  const create = db.transaction(
     (
       job: { id: string; tenant: string; kind: string; params: Record<string, unknown> },
       now: number,
-      since: number,
-    ) => {
-      const at = latest.get(job.tenant, job.kind)?.at ?? null;
-      if (at !== null && at >= since) return { blockedBy: at };
+      rules: JobAdmission,
+    ): JobAdmitted => {
+      if (rules.spacedSince !== undefined) {
+        const at = latest.get(job.tenant, job.kind)?.at ?? null;
+        if (at !== null && at >= rules.spacedSince) return { blockedBy: at };
+      }
+      const n = active.get(job.tenant)?.n ?? 0;
+      if (n >= rules.maxActive) return { active: n };
       insert.run(job.tenant, job.id, job.kind, JSON.stringify(job.params), now);
       return { job: toJob(get.get(job.tenant, job.id)) as Job };
     },
   );
 
   return {
-    async create({ id, tenant, kind, params }, now) {
-      insert.run(tenant, id, kind, JSON.stringify(params), now);
-      return toJob(get.get(tenant, id)) as Job;
-    },
-    async createSpaced(job, now, since) {
-      return createSpaced.immediate(job, now, since);
+    async create(job, now, rules) {
+      return create.immediate(job, now, rules);
     },
     async get(tenant, id) {
       return toJob(get.get(tenant, id));
