@@ -1,21 +1,19 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { makeBatch, mulberry32 } from '../../bench/generate.js';
 import { verifyEvent } from '../../src/core/event/seal.js';
-import { type TestData, testData } from '../helpers/app.js';
 import { freePort } from '../helpers/pg-server.js';
-import { type ServeProcess, Servers } from '../helpers/serve.js';
+import type { ServeProcess } from '../helpers/serve.js';
 import { within } from '../helpers/wait.js';
 import {
-  ADMIN_TOKEN,
   api,
   ENGINES,
+  engineSuite,
   listAll,
   logProblems,
   mismatches,
   readStoredLog,
-  SECRET,
   seeded,
   send,
   setting,
@@ -63,20 +61,12 @@ const line = (a: Ack) => `${a.tenant} ${a.id} ${a.seq} ${a.hash}`;
  */
 for (const engine of ENGINES) {
   describe(`crash durability on ${TITLE[engine]}: SIGKILL under concurrent ingest`, () => {
-    let data: TestData;
-    const servers = new Servers({ TRAILKEEP_ADMIN_TOKEN: ADMIN_TOKEN, TRAILKEEP_SECRET: SECRET });
-
-    before(async () => {
-      data = await testData(engine);
-    });
-    after(async () => {
-      servers.killAll();
-      await data?.remove();
-    });
+    const suite = engineSuite(engine);
 
     it(`every acknowledged event survives ${KILLS} SIGKILLs exactly once; seqs gapless, hashes recompute`, {
       timeout: 600_000,
     }, async (t) => {
+      const { data, servers } = suite;
       const { seed, random } = seeded();
       t.diagnostic(`seed=${seed} (TRAILKEEP_TEST_SEED=${seed} repeats the random choices)`);
       // One port for every start, so clients keep retrying the same address across restarts.

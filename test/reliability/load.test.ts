@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import pg from 'pg';
 import { makeBatch, mulberry32, zipf } from '../../bench/generate.js';
 import { prepareBatch } from '../../src/core/event/prepare.js';
 import { openStore } from '../../src/store/open.js';
-import { type TestData, testData } from '../helpers/app.js';
-import { Servers } from '../helpers/serve.js';
+import type { TestData } from '../helpers/app.js';
 import { within } from '../helpers/wait.js';
-import { ADMIN_TOKEN, api, ENGINES, SECRET, seeded, send, setting, TITLE } from './support.js';
+import { ADMIN_TOKEN, api, ENGINES, engineSuite, seeded, send, setting, TITLE } from './support.js';
 
 /**
  * The issue's figures are 1,000,000 events, 100 connections and 60 s per engine. Building a
@@ -140,18 +139,10 @@ const ms = (x: number) => x.toFixed(1);
  */
 for (const engine of ENGINES) {
   describe(`load on ${TITLE[engine]}: ${CONNECTIONS} connections for ${SECONDS} s on ${EVENTS} events`, () => {
-    let data: TestData;
-    const servers = new Servers({ TRAILKEEP_ADMIN_TOKEN: ADMIN_TOKEN, TRAILKEEP_SECRET: SECRET });
-
-    before(async () => {
-      data = await testData(engine);
-    });
-    after(async () => {
-      servers.killAll();
-      await data?.remove();
-    });
+    const suite = engineSuite(engine);
 
     it('answers every request without an error or a 5xx', { timeout: 3_600_000 }, async (t) => {
+      const { data, servers } = suite;
       const built = performance.now();
       await buildDataset(data, EVENTS);
       const buildSeconds = (performance.now() - built) / 1000;

@@ -1,22 +1,20 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { connect } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { makeBatch } from '../../bench/generate.js';
 import { verifyEvent } from '../../src/core/event/seal.js';
-import { type TestData, testData } from '../helpers/app.js';
-import { type LogLine, type ServeProcess, Servers } from '../helpers/serve.js';
+import type { LogLine, ServeProcess } from '../helpers/serve.js';
 import { within } from '../helpers/wait.js';
 import {
-  ADMIN_TOKEN,
   api,
   ENGINES,
+  engineSuite,
   listAll,
   logProblems,
   mismatches,
   type Reply,
   readStoredLog,
-  SECRET,
   send,
   setting,
   sleep,
@@ -105,24 +103,12 @@ function halfSent(url: string, token: string, body: string) {
  */
 for (const engine of ENGINES) {
   describe(`graceful shutdown on ${TITLE[engine]}: SIGTERM under load`, () => {
-    let data: TestData;
-    const servers = new Servers({
-      TRAILKEEP_ADMIN_TOKEN: ADMIN_TOKEN,
-      TRAILKEEP_SECRET: SECRET,
-      TRAILKEEP_JOB_WORKERS: '1',
-    });
-
-    before(async () => {
-      data = await testData(engine);
-    });
-    after(async () => {
-      servers.killAll();
-      await data?.remove();
-    });
+    const suite = engineSuite(engine, { TRAILKEEP_JOB_WORKERS: '1' });
 
     it('refuses new connections, finishes begun requests and the job step, exits 0 within 10 s; nothing acknowledged is lost; the job completes after restart', {
       timeout: 300_000,
     }, async (t) => {
+      const { data, servers } = suite;
       const first: ServeProcess = await servers.start(data.env);
       const url = first.url;
       const key = await tenantWithKey(url, TENANT);

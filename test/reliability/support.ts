@@ -1,10 +1,12 @@
 import { createHash, randomInt } from 'node:crypto';
 import http from 'node:http';
+import { after, before } from 'node:test';
 import Database from 'better-sqlite3';
 import canonicalize from 'canonicalize';
 import pg from 'pg';
 import { mulberry32 } from '../../bench/generate.js';
-import type { TestData, TestEngine } from '../helpers/app.js';
+import { type TestData, type TestEngine, testData } from '../helpers/app.js';
+import { Servers } from '../helpers/serve.js';
 // Imported here, at the top of every reliability file: a file run on its own (without the
 // runner's TRAILKEEP_TEST_PG_URL) then keeps its own PostgreSQL until all of its suites end.
 import '../helpers/pg.js';
@@ -25,6 +27,30 @@ export const TITLE: Record<TestEngine, string> = { sqlite: 'SQLite', postgres: '
 
 export const ADMIN_TOKEN = 'reliability-admin-token-0123456789';
 export const SECRET = 'reliability-server-secret-0123456789abcdef';
+
+/**
+ * For the suite it is called in: fresh data of `engine` (created before its tests, removed
+ * after them) and the servers its tests start, each with the shared credentials and `env`;
+ * every one still running is killed after the suite, whatever happened.
+ */
+export function engineSuite(engine: TestEngine, env: Record<string, string> = {}) {
+  let data: TestData | undefined;
+  const servers = new Servers({ TRAILKEEP_ADMIN_TOKEN: ADMIN_TOKEN, TRAILKEEP_SECRET: SECRET, ...env });
+  before(async () => {
+    data = await testData(engine);
+  });
+  after(async () => {
+    servers.killAll();
+    await data?.remove();
+  });
+  return {
+    servers,
+    get data(): TestData {
+      if (!data) throw new Error('the suite data is made in its before hook');
+      return data;
+    },
+  };
+}
 
 /** A number setting of a test from the environment, else its default. */
 export function setting(name: string, fallback: number): number {
