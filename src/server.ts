@@ -12,9 +12,23 @@ export interface RunningServer {
   services: Services;
   worker: JobWorker;
   url: string;
-  /** Stops accepting and the job worker, lets in-flight work finish, then closes the store. */
+  /**
+   * Stops accepting at once, lets requests already begun and the current step of each running
+   * job finish (jobs are then released for another node or the next start), then closes the
+   * store. Bounded by SHUTDOWN_MS: connections still open then are cut.
+   */
   close(): Promise<void>;
 }
+
+/**
+ * How long a shutdown may let requests and job steps run. Under the 10 s that orchestrators
+ * commonly allow between SIGTERM and SIGKILL (Docker's default, and the issue's bound), with
+ * room to close the store and exit.
+ */
+export const SHUTDOWN_MS = 8_000;
+
+/** How often idle keep-alive connections are closed during a shutdown. */
+const REAP_IDLE_MS = 50;
 
 /** Opens the store, composes the services and listens: what `trailkeep serve` runs. */
 export async function startServer(config: Config, log = createLogger(config)): Promise<RunningServer> {
@@ -31,8 +45,20 @@ export async function startServer(config: Config, log = createLogger(config)): P
     );
   }
   const app = await buildApp(services, { logger: log });
+  // Once closing, every answer tells its client to close the connection, so no client reuses
+  // one the shutdown is about to close under it; its next request finds the listener closed.
+  let closing = false;
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   const url = await app.listen({ host: config.TRAILKEEP_HOST, port: config.TRAILKEEP_PORT });
-  const worker = createJobWorker(services, log.child({ component: 'jobs' }));
+  // On shutdown a running job is asked to stop after its current step at once: a long export
+  // cannot finish within the deadline anyway, and a released job starts again at once on another
+  // node (or here after the restart) instead of waiting for its lease to lapse.
+  const worker = createJobWorker(services, log.child({ component: 'jobs' }), {
+    stopGraceMs: 0,
+    stopWaitMs: SHUTDOWN_MS,
+  });
   worker.start();
   log.info({ url, engine: store.engine, job_workers: config.TRAILKEEP_JOB_WORKERS }, 'trailkeep listening');
   return {
@@ -41,8 +67,26 @@ export async function startServer(config: Config, log = createLogger(config)): P
     worker,
     url,
     async close() {
-      // Both finish their in-flight work; the store they use closes last.
-      await Promise.all([app.close(), worker.stop()]);
+      closing = true;
+      // app.close() stops listening and answers 503 to requests arriving on open connections,
+      // but Node closes only the keep-alive connections idle at that moment: one whose request
+      // was in flight stays open after its answer until the client closes it or its keep-alive
+      // timeout (72 s), and the close waits for it. Reaped as they become idle instead.
+      const reap = setInterval(() => app.server.closeIdleConnections(), REAP_IDLE_MS);
+      const cut = setTimeout(() => {
+        log.warn(
+          { deadline_ms: SHUTDOWN_MS },
+          'shutdown deadline reached; closing the connections still open',
+        );
+        app.server.closeAllConnections();
+      }, SHUTDOWN_MS);
+      try {
+        // Both finish their in-flight work; the store they use closes last.
+        await Promise.all([app.close(), worker.stop()]);
+      } finally {
+        clearInterval(reap);
+        clearTimeout(cut);
+      }
       await store.close();
     },
   };

@@ -1,50 +1,16 @@
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { verifyEvent } from '../../src/core/event/seal.js';
-import { ROOT, runCli } from '../cli/run.js';
+import { runCli } from '../cli/run.js';
 import { tempDir } from '../helpers/app.js';
-
-interface Server {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  stdout: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `trailkeep serve` as a real process on an ephemeral port, as `npm start` runs it. */
-async function serve(env: Record<string, string>): Promise<Server> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRAILKEEP_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    cwd: ROOT,
-    env: { ...base, TRAILKEEP_PORT: '0', ...env },
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-  });
-  child.stderr.resume();
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    child.stdout.on('data', () => {
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    void exited.then((code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-  });
-  return { child, url, stdout: () => out, exited };
-}
+import { type ServeProcess, serve } from '../helpers/serve.js';
 
 /** The README's first steps, by a new user: a fresh server, curl-style calls and the CLI. */
 describe('quickstart, as the README tells it', () => {
   const tmp = tempDir();
   const env = { TRAILKEEP_DB: join(tmp.dir, 'data', 'trailkeep.db'), TRAILKEEP_LOG_LEVEL: 'info' };
-  let server: Server | undefined;
+  let server: ServeProcess | undefined;
   after(() => {
     server?.child.kill('SIGKILL');
     tmp.remove();

@@ -1,12 +1,10 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ROOT } from '../cli/run.js';
+import { type ServeProcess, Servers } from '../helpers/serve.js';
+import { within } from '../helpers/wait.js';
 
 /** Shared by every node of a cluster, as an operator would configure them. */
 export const ADMIN_TOKEN = 'multi-node-admin-token-0123456789';
 export const SECRET = 'multi-node-server-secret-0123456789abcdef';
-
-import { within } from '../helpers/wait.js';
 
 export { within };
 
@@ -28,97 +26,17 @@ export async function waitFor<T>(
   }
 }
 
-export interface Node {
-  child: ChildProcessWithoutNullStreams;
-  pid: number;
-  url: string;
-  /** Its log so far (JSON lines) and anything it wrote to stderr. */
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the exit code, or the signal's name when killed by one. */
-  exited: Promise<number | string | null>;
-  alive(): boolean;
-  /** Parsed log lines, for assertions on what this node did. */
-  logs(): Record<string, unknown>[];
-}
+/** A `trailkeep serve` process of a cluster. */
+export type Node = ServeProcess;
 
 /**
- * Real `trailkeep serve` processes, as `npm run dev` starts them, each on an ephemeral port.
- * Every process started is remembered so `killAll()` (in an `after` hook) ends it whatever
- * happened to the test.
+ * Real `trailkeep serve` processes on one database, configured as an operator would configure
+ * the nodes of a cluster (the same admin token and secret), each on an ephemeral port.
+ * `killAll()` (in an `after` hook) ends every one still running whatever happened to the test.
  */
-export class Cluster {
-  private readonly children = new Set<ChildProcessWithoutNullStreams>();
-
-  constructor(private readonly shared: Record<string, string>) {}
-
-  async start(env: Record<string, string> = {}, startMs = 30_000): Promise<Node> {
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRAILKEEP_')));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-      cwd: ROOT,
-      env: {
-        ...base,
-        TRAILKEEP_PORT: '0',
-        TRAILKEEP_ADMIN_TOKEN: ADMIN_TOKEN,
-        TRAILKEEP_SECRET: SECRET,
-        // info: the "listening" line carries the URL.
-        TRAILKEEP_LOG_LEVEL: 'info',
-        ...this.shared,
-        ...env,
-      },
-    });
-    this.children.add(child);
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-    });
-    let code: number | string | null | undefined;
-    const exited = new Promise<number | string | null>((resolve) =>
-      child.on('exit', (c, signal) => {
-        code = c ?? signal;
-        resolve(code);
-      }),
-    );
-    const url = await within(
-      new Promise<string>((resolve, reject) => {
-        const look = () => {
-          const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-          if (m?.[1]) resolve(m[1]);
-        };
-        child.stdout.on('data', look);
-        void exited.then((c) => reject(new Error(`node exited with ${c}:\n${out}\n${err}`)));
-      }),
-      startMs,
-      'a node to listen',
-    ).catch((e: Error) => {
-      child.kill('SIGKILL');
-      throw new Error(`${e.message}\n--- stdout\n${out}\n--- stderr\n${err}`);
-    });
-    return {
-      child,
-      pid: child.pid as number,
-      url,
-      stdout: () => out,
-      stderr: () => err,
-      exited,
-      alive: () => code === undefined,
-      logs: () =>
-        out
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .map((l) => JSON.parse(l) as Record<string, unknown>),
-    };
-  }
-
-  /** SIGKILLs every process still running; for `after` hooks. */
-  killAll(): void {
-    for (const child of this.children) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+export class Cluster extends Servers {
+  constructor(shared: Record<string, string>) {
+    super({ TRAILKEEP_ADMIN_TOKEN: ADMIN_TOKEN, TRAILKEEP_SECRET: SECRET, ...shared });
   }
 }
 

@@ -310,6 +310,38 @@ test('stop() asks a job that outlasts the grace period to stop and releases its 
   assert.equal(done.rows, 200);
 });
 
+test('stop() without a grace period asks running jobs to stop at once: an export releases after its step, a query finishes', async () => {
+  await seed(200);
+  const exporting = stalled(exportRunner(store, store.exports, { chunk: 10 }));
+  const querying = stalled(queryRunner(store));
+  const { log, records } = recordingLog();
+  const w1 = worker({
+    name: 'w1',
+    concurrency: 2,
+    stopGraceMs: 0,
+    log,
+    runners: { export: exporting.runner, query: querying.runner },
+  });
+  w1.start();
+  const exp = await services.jobs.createExport('acme', 'ndjson', {});
+  const query = await services.jobs.createQuery('acme', {});
+  await Promise.all([exporting.started, querying.started]);
+  const stopping = w1.stop();
+  // Asked before either step has finished: the grace period is not waited out.
+  await until(async () =>
+    records.some((r) => r.msg === 'asking running jobs to stop after their current step'),
+  );
+  exporting.release();
+  querying.release();
+  await stopping;
+  const released = await stored(exp.id);
+  assert.equal(released?.state, 'running');
+  assert.ok((released?.lease_until ?? Infinity) < now, 'the export is released for the next worker');
+  assert.equal((await stored(query.id))?.state, 'succeeded', 'a query is one step: it finishes');
+  worker({ name: 'w2' }).start();
+  assert.equal((await finished(exp.id)).state, 'succeeded');
+});
+
 test('jobs are per tenant: another tenant cannot see, cancel or read a job', async () => {
   const job = await services.jobs.createQuery('acme', {});
   const notFound = (e: TrailkeepError) => e.code === 'not_found';

@@ -1,19 +1,44 @@
 import { Command } from 'commander';
-import { startServer } from '../../server.js';
+import { createLogger } from '../../http/log.js';
+import { SHUTDOWN_MS, startServer } from '../../server.js';
 import type { CliContext } from '../context.js';
+
+/** Beyond the shutdown's own deadline, the time closing the store and exiting may take. */
+const EXIT_MARGIN_MS = 1_500;
 
 export function serveCommand(ctx: CliContext): Command {
   return new Command('serve')
     .description('Run the HTTP server (settings from the environment).')
     .action(async () => {
-      const server = await startServer(ctx.config());
-      const stop = () => {
+      const config = ctx.config();
+      const log = createLogger(config);
+      const server = await startServer(config, log);
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          log.warn({ signal }, 'second signal during shutdown; exiting now');
+          process.exit(1);
+        }
+        stopping = true;
+        const started = Date.now();
+        log.info({ signal, deadline_ms: SHUTDOWN_MS }, 'shutting down');
+        // Whatever hangs (a stuck disk, a database that stopped answering), the process ends.
+        setTimeout(() => {
+          log.error({ ms: Date.now() - started }, 'shutdown did not complete; exiting');
+          process.exit(1);
+        }, SHUTDOWN_MS + EXIT_MARGIN_MS).unref();
         server.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
+          () => {
+            log.info({ ms: Date.now() - started }, 'shut down');
+            process.exit(0);
+          },
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
         );
       };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
     });
 }

@@ -35,8 +35,10 @@ export interface JobWorkerOptions {
   /** How often held leases are extended; a third of the lease by default. */
   renewMs?: number;
   sweepMs?: number;
-  /** How long stop() lets running jobs finish before asking them to stop and release. */
+  /** How long stop() lets running jobs finish before asking them to stop and release (0: asks at once). */
   stopGraceMs?: number;
+  /** How long stop() then waits for them to stop (an export stops after its current step) before leaving them. */
+  stopWaitMs?: number;
   /** A job leased more often than this was interrupted each time: it fails instead of running again. */
   maxAttempts?: number;
   clock?: () => number;
@@ -70,6 +72,7 @@ export class JobWorker {
   private readonly renewMs: number;
   private readonly sweepMs: number;
   private readonly stopGraceMs: number;
+  private readonly stopWaitMs: number;
   private readonly maxAttempts: number;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
@@ -91,6 +94,7 @@ export class JobWorker {
     this.renewMs = options.renewMs ?? Math.max(100, Math.floor(options.leaseMs / 3));
     this.sweepMs = options.sweepMs ?? 60_000;
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
+    this.stopWaitMs = options.stopWaitMs ?? 10_000;
     this.maxAttempts = options.maxAttempts ?? 3;
   }
 
@@ -115,7 +119,8 @@ export class JobWorker {
 
   /**
    * Stops leasing, lets running jobs finish for up to `stopGraceMs`, then asks the rest to stop
-   * (an export stops after its current chunk) and releases their leases for another worker.
+   * (an export stops after its current chunk) and releases their leases for another worker,
+   * waiting up to `stopWaitMs` for that.
    */
   async stop(): Promise<void> {
     if (!this.running) return;
@@ -126,10 +131,14 @@ export class JobWorker {
     await this.filling;
     await this.sweeping;
     const all = () => Promise.all([...this.active.values()].map((r) => r.done));
-    if (await this.within(all(), this.stopGraceMs)) return;
+    if (this.stopGraceMs > 0 && (await this.within(all(), this.stopGraceMs))) return;
+    if (this.active.size === 0) return;
     for (const run of this.active.values()) run.aborting = true;
-    this.log.warn({ worker: this.name, jobs: this.runningJobs }, 'asking running jobs to stop');
-    if (await this.within(all(), this.stopGraceMs)) return;
+    this.log.info(
+      { worker: this.name, jobs: this.runningJobs },
+      'asking running jobs to stop after their current step',
+    );
+    if (await this.within(all(), this.stopWaitMs)) return;
     // Stuck (a hung disk, say): give up waiting. Their leases lapse and another worker takes over.
     this.log.error({ worker: this.name, jobs: this.runningJobs }, 'jobs did not stop; leaving them');
   }
