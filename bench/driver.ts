@@ -1,14 +1,16 @@
 /**
- * The load driver, run as its own process (bench/ingest.ts spawns it) so the client's JSON
+ * The load driver, run as its own process (bench/ingest.ts runs it) so the client's JSON
  * work never shares an event loop with the server or the harness. It posts the generated
- * batches to `POST /v1/events` with `concurrency` requests in flight over as many keep-alive
- * connections, and prints one JSON line: what it sent, what the server accepted, and the wall
- * time from the first request to the last response.
+ * batches to `POST /v1/events` with `concurrency` requests in flight over as many
+ * keep-alive connections, and prints one JSON line: what it sent, what the server accepted, and
+ * the wall time from the first request to the last response.
  *
- * Input: the DRIVER_SPEC environment variable, a JSON `DriverSpec`.
+ * Input: a JSON `DriverSpec` (children.ts, runScript).
  */
 import http from 'node:http';
+import { specOf } from './children.js';
 import { batchCount, batchSize, makeBatch } from './generate.js';
+import { request } from './http.js';
 
 export interface DriverSpec {
   url: string;
@@ -29,39 +31,17 @@ export interface DriverResult {
   seconds: number;
 }
 
-const spec = JSON.parse(process.env.DRIVER_SPEC ?? '') as DriverSpec;
+const spec = specOf<DriverSpec>();
 const target = new URL('/v1/events', spec.url);
 const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
 
-function post(token: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      target,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-        timeout: spec.requestTimeoutMs,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no response within ${spec.requestTimeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
+const post = (token: string, body: string) =>
+  request(agent, target, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body,
+    timeoutMs: spec.requestTimeoutMs,
   });
-}
 
 const batches = batchCount(spec.events, spec.batch);
 let next = 0;

@@ -13,7 +13,8 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { killChildren, profileServersInto, ROOT } from './ingest.js';
+import { killChildren, ROOT } from './children.js';
+import { profileServersInto } from './server.js';
 import { type Engine, runSuite } from './suite.js';
 
 const PROFILES = { quick: { events: 1_000_000, rounds: 3 }, full: { events: 10_000_000, rounds: 3 } };

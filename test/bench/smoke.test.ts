@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
+import { killChildren } from '../../bench/children.js';
 import { makeBatch } from '../../bench/generate.js';
-import { killChildren } from '../../bench/ingest.js';
 import { type Engine, runSuite, type SuiteResult } from '../../bench/suite.js';
 import { tempDir } from '../helpers/app.js';
 
