@@ -1,7 +1,11 @@
-/** Scratch databases for the rounds: a temp SQLite file, or a new PostgreSQL database on the suite's server. */
+/**
+ * Scratch databases for the rounds (a temp SQLite file, or a new PostgreSQL database on the
+ * suite's server), and the settling a loaded database gets before it is measured.
+ */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -61,5 +65,28 @@ export async function pgVersion(adminUrl: string): Promise<string> {
       "SELECT current_setting('server_version') AS v, current_setting('fsync') AS f",
     );
     return `${r.rows[0]?.v} (fsync=${r.rows[0]?.f})`;
+  });
+}
+
+/**
+ * Brings a freshly loaded database to the state a running one is in before it is measured, so
+ * that maintenance does not land inside a measurement: on PostgreSQL what autovacuum does after
+ * a large insert (VACUUM, which sets the visibility map index-only scans rely on, and ANALYZE),
+ * then a CHECKPOINT; on SQLite a WAL checkpoint, as the writer's auto-checkpoint would. SQLite
+ * gets no ANALYZE: the product never runs one, so its planner works without statistics.
+ */
+export async function settle(engine: Engine, db: string): Promise<void> {
+  if (engine === 'sqlite') {
+    const c = new Database(db);
+    try {
+      c.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      c.close();
+    }
+    return;
+  }
+  await onAdmin(db, async (c) => {
+    await c.query('VACUUM (ANALYZE)');
+    await c.query('CHECKPOINT');
   });
 }

@@ -1,7 +1,7 @@
 /**
- * The load driver, run as its own process (bench/ingest.ts runs it) so the client's JSON
- * work never shares an event loop with the server or the harness. It posts the generated
- * batches to `POST /v1/events` with `concurrency` requests in flight over as many
+ * The load driver, run as its own process (bench/ingest.ts and bench/dataset.ts run it) so the
+ * client's JSON work never shares an event loop with the server or the harness. It posts the
+ * generated batches to `POST /v1/events` with `concurrency` requests in flight over as many
  * keep-alive connections, and prints one JSON line: what it sent, what the server accepted, and
  * the wall time from the first request to the last response.
  *
@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import { specOf } from './children.js';
-import { batchCount, batchSize, makeBatch } from './generate.js';
+import { batchCount, batchSize, makeBatch, type Timeline } from './generate.js';
 import { request } from './http.js';
 
 export interface DriverSpec {
@@ -21,6 +21,8 @@ export interface DriverSpec {
   batch: number;
   concurrency: number;
   requestTimeoutMs: number;
+  /** The query dataset's layout (one tenant, evenly over a span); the ingest layout without. */
+  timeline?: Timeline;
 }
 
 export interface DriverResult {
@@ -50,7 +52,8 @@ const result: DriverResult = { sent: 0, accepted: 0, duplicates: 0, requests: 0,
 async function worker(): Promise<void> {
   // Bounded: each iteration claims one of `batches` indexes.
   for (let index = next++; index < batches; index = next++) {
-    const { tenant, events } = makeBatch(spec.seed, index, batchSize(spec.events, spec.batch, index));
+    const size = batchSize(spec.events, spec.batch, index);
+    const { tenant, events } = makeBatch(spec.seed, index, size, spec.timeline);
     const token = spec.keys[tenant];
     if (!token) throw new Error(`no key for tenant ${tenant}`);
     const res = await post(token, JSON.stringify({ events }));

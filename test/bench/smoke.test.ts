@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { killChildren } from '../../bench/children.js';
-import { makeBatch } from '../../bench/generate.js';
 import { type Engine, runSuite, type SuiteResult } from '../../bench/suite.js';
 import { tempDir } from '../helpers/app.js';
 
@@ -16,17 +15,6 @@ describe('benchmark suite (smoke)', () => {
   after(() => {
     killChildren();
     tmp.remove();
-  });
-
-  it('generates the same events from the same seed, about 600 bytes each, a third with changes', () => {
-    const a = makeBatch(7, 3, 500);
-    assert.deepEqual(makeBatch(7, 3, 500), a);
-    assert.notDeepEqual(makeBatch(8, 3, 500).events, a.events);
-    const bytes = a.events.reduce((n, e) => n + JSON.stringify(e).length, 0) / a.events.length;
-    assert.ok(bytes > 500 && bytes < 700, `average ${bytes} bytes`);
-    const changed = a.events.filter((e) => e.changes).length / a.events.length;
-    assert.ok(changed > 0.25 && changed < 0.42, `${changed} with changes`);
-    assert.equal(new Set(a.events.map((e) => e.id)).size, 500);
   });
 
   const pgUrl = process.env.TRAILKEEP_TEST_PG_URL;
