@@ -1,7 +1,7 @@
 /**
  * The benchmark suite, per engine: ingest (rounds of the product's ingest and of the engine's
- * ceiling, interleaved, each into a fresh database), then queries on a dataset loaded into one
- * tenant. Medians with min and max; tables on stdout and one JSON file in
+ * ceiling, interleaved, each into a fresh database), then queries and exports on one dataset
+ * loaded into one tenant. Medians with min and max; tables on stdout and one JSON file in
  * `resultsDir`. bench/run.ts is the command line; the smoke test (test/bench/smoke.test.ts)
  * calls runSuite with tiny sizes.
  */
@@ -12,6 +12,7 @@ import { startPostgres } from '../test/helpers/pg-server.js';
 import { killChildren } from './children.js';
 import { type Engine, pgVersion, settle, withScratch } from './databases.js';
 import { type Dataset, type Loaded, loadDataset, queryDataset, SPAN_DAYS } from './dataset.js';
+import { type ExportEngineResult, exportPart } from './export.js';
 import { int, mib } from './format.js';
 import { DEFAULT_SEED, makeBatch } from './generate.js';
 import {
@@ -31,10 +32,10 @@ import { report } from './tables.js';
 
 export type { Engine } from './databases.js';
 
-export const PARTS = ['ingest', 'queries'] as const;
+export const PARTS = ['ingest', 'queries', 'exports'] as const;
 export type Part = (typeof PARTS)[number];
 
-/** The query dataset's size unless given: what the issue's targets are stated for. */
+/** The query and export dataset's size unless given: what the issue's targets are stated for. */
 export const QUERY_EVENTS_CAP = 1_000_000;
 
 export interface SuiteOptions {
@@ -44,9 +45,9 @@ export interface SuiteOptions {
   rounds: number;
   profile: string;
   resultsDir: string;
-  /** Default: all. */
+  /** Default: all three. */
   parts?: Part[];
-  /** Events in the query dataset (default: `events`, at most QUERY_EVENTS_CAP). */
+  /** Events in the query and export dataset (default: `events`, at most QUERY_EVENTS_CAP). */
   queryEvents?: number;
   /** Timed requests per query kind per round (default 200). */
   requests?: number;
@@ -90,7 +91,7 @@ export interface SuiteResult {
     server: string;
     seed: number;
     ingest: (IngestSettings & { tenants: number; avgEventBytes: number; ceilingTransaction: number }) | null;
-    /** The query dataset: one tenant, evenly over `spanDays` ending at `to`. */
+    /** The query and export dataset: one tenant, evenly over `spanDays` ending at `to`. */
     dataset: { events: number; tenant: string; from: string; to: string; spanDays: number } | null;
     queries: {
       requests: number;
@@ -98,10 +99,12 @@ export interface SuiteResult {
       concurrency: 1;
       kinds: { kind: string; label: string }[];
     } | null;
+    exports: { formats: string[] } | null;
   };
   ingest: EngineResult[];
   datasets: DatasetResult[];
   queries: QueryEngineResult[];
+  exports: ExportEngineResult[];
   file: string;
 }
 
@@ -152,7 +155,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const ingest: IngestSettings = { seed, events: options.events, batch: 500, concurrency: 8 };
   const sample = makeBatch(seed, 0, 500).events;
   const avgEventBytes = Math.round(sample.reduce((n, e) => n + JSON.stringify(e).length, 0) / sample.length);
-  const dataset: Dataset | undefined = parts.includes('queries')
+  const onDataset = parts.includes('queries') || parts.includes('exports');
+  const dataset: Dataset | undefined = onDataset
     ? queryDataset(seed, options.queryEvents ?? Math.min(options.events, QUERY_EVENTS_CAP))
     : undefined;
   const tmp = mkdtempSync(join(os.tmpdir(), 'trailkeep-bench-'));
@@ -191,10 +195,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         queries: parts.includes('queries')
           ? { requests, warmup, concurrency: 1, kinds: KINDS.map((k) => ({ kind: k.name, label: k.label })) }
           : null,
+        exports: parts.includes('exports') ? { formats: ['csv', 'ndjson'] } : null,
       },
       ingest: [],
       datasets: [],
       queries: [],
+      exports: [],
       file: '',
     };
     log(
@@ -202,7 +208,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         (parts.includes('ingest')
           ? `ingest ${int(options.events)} events (~${avgEventBytes} B JSON) in batches of ${ingest.batch}, ${ingest.concurrency} in flight; `
           : '') +
-        (dataset ? `queries on ${int(dataset.total)} events in one tenant; ` : '') +
+        (dataset ? `queries/exports on ${int(dataset.total)} events in one tenant; ` : '') +
         `server: ${result.settings.server}; ${result.machine.cpus} CPUs, Node ${process.version}` +
         (result.machine.postgres ? `, PostgreSQL ${result.machine.postgres}` : ''),
     );
@@ -226,6 +232,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
           result.queries.push(
             await queryPart(engine, loaded, dataset, { rounds: options.rounds, requests, warmup }, log),
           );
+        }
+        if (parts.includes('exports')) {
+          result.exports.push(await exportPart(engine, loaded, dataset, options.rounds, log));
         }
       });
     }

@@ -1,4 +1,5 @@
 /** The printed report: one Markdown table per part, each figure marked against its target. */
+import type { ExportEngineResult } from './export.js';
 import { fixed, int, mib, spread } from './format.js';
 import { RESULT_PAGE } from './genesys-async.js';
 import type { QueryEngineResult } from './queries.js';
@@ -98,6 +99,33 @@ export function asyncTable(queries: QueryEngineResult[]): string {
   ]);
 }
 
+export function exportTable(exports: ExportEngineResult[]): string {
+  return markdown([
+    [
+      'engine',
+      'format',
+      'events/s [min–max]',
+      'job alone events/s',
+      'ceiling read events/s',
+      'file',
+      'server peak RSS',
+      'targets',
+    ],
+    ...exports.flatMap((e) =>
+      e.formats.map((f) => [
+        ENGINE[e.engine],
+        f.format,
+        spread(f.eventsPerSec, int),
+        int(f.jobEventsPerSec.median),
+        int(e.ceiling.eventsPerSec.median),
+        mib(f.bytes),
+        mib(f.peakRssBytes),
+        marks(f.checks),
+      ]),
+    ),
+  ]);
+}
+
 /** The report: a table per part, engines side by side. */
 export function report(result: SuiteResult): string[] {
   const out: string[] = [];
@@ -122,6 +150,7 @@ export function report(result: SuiteResult): string[] {
       '',
     );
   }
+  if (result.exports.length) out.push('Exports of every event', exportTable(result.exports), '');
   const events = result.settings.dataset?.events;
   if (events !== undefined && events !== TARGET_EVENTS) {
     out.push(

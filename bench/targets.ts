@@ -18,6 +18,8 @@ export const TARGETS = {
   deepSlackRatio: 0.1,
   /** A Genesys async query over the whole dataset reaches Succeeded within this. */
   asyncSucceededSeconds: 10,
+  exportEventsPerSec: 100_000,
+  exportPeakRssBytes: 256 * 2 ** 20,
 } as const;
 
 export interface Check {
@@ -43,3 +45,11 @@ export const asyncCheck = (seconds: number): Check => ({
   target: `Succeeded ≤ ${TARGETS.asyncSucceededSeconds} s`,
   ok: seconds <= TARGETS.asyncSucceededSeconds,
 });
+
+export const exportChecks = (eventsPerSec: number, peakRssBytes: number | null): Check[] => [
+  { target: '≥ 100,000 events/s', ok: eventsPerSec >= TARGETS.exportEventsPerSec },
+  {
+    target: 'peak RSS ≤ 256 MiB',
+    ok: peakRssBytes !== null && peakRssBytes <= TARGETS.exportPeakRssBytes,
+  },
+];

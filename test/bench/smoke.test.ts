@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/app.js';
 
 /**
  * The benchmark suite at tiny sizes, so it never rots: real servers, the real driver processes,
- * every part (ingest, queries) with its ceilings, the product's and the ceiling's
+ * every part (ingest, queries, exports) with its ceilings, the product's and the ceiling's
  * answers compared request by request. No timing assertions. PostgreSQL uses the test runner's
  * server (TRAILKEEP_TEST_PG_URL); run on its own without one, the PostgreSQL half is skipped.
  */
@@ -25,7 +25,7 @@ describe('benchmark suite (smoke)', () => {
     it.skip('PostgreSQL: TRAILKEEP_TEST_PG_URL is not set (npm test sets it); SQLite only', () => {});
   }
 
-  it(`runs ingest and queries at 2,000 events on ${engines.join(' and ')}`, async () => {
+  it(`runs ingest, queries and exports at 2,000 events on ${engines.join(' and ')}`, async () => {
     const lines: string[] = [];
     const result = await runSuite({
       engines,
@@ -95,7 +95,30 @@ describe('benchmark suite (smoke)', () => {
       if (linux) assert.ok((q.peakRssBytes ?? 0) > 0);
     }
 
-    for (const heading of [/^\| engine +\| product events\/s/, /^\| query +\| rows/, /\| to Succeeded/]) {
+    assert.deepEqual(
+      written.exports.map((x) => x.engine),
+      engines,
+    );
+    for (const x of written.exports) {
+      assert.deepEqual(
+        x.formats.map((f) => f.format),
+        ['csv', 'ndjson'],
+      );
+      for (const f of x.formats) {
+        assert.equal(f.rounds[0]?.rows, 2_000);
+        assert.ok(f.bytes > 2_000 * 300 && f.eventsPerSec.median > 0 && f.jobEventsPerSec.median > 0);
+        if (linux) assert.ok((f.peakRssBytes ?? 0) > 0);
+        assert.equal(f.checks.length, 2);
+      }
+      assert.equal(x.ceiling.rounds[0]?.rows, 2_000);
+    }
+
+    for (const heading of [
+      /^\| engine +\| product events\/s/,
+      /^\| query +\| rows/,
+      /\| to Succeeded/,
+      /\| format +\|/,
+    ]) {
       assert.ok(
         lines.some((l) => heading.test(l)),
         `prints ${heading}`,
@@ -108,14 +131,14 @@ describe('benchmark suite (smoke)', () => {
       engines: ['sqlite'],
       events: 2_000,
       rounds: 1,
-      requests: 5,
-      parts: ['queries'],
+      parts: ['exports'],
       profile: 'smoke',
       resultsDir: tmp.dir,
       log: () => {},
     });
-    assert.deepEqual(result.settings.parts, ['queries']);
+    assert.deepEqual(result.settings.parts, ['exports']);
     assert.equal(result.settings.ingest, null);
-    assert.deepEqual([result.ingest.length, result.queries.length], [0, 1]);
+    assert.equal(result.settings.queries, null);
+    assert.deepEqual([result.ingest.length, result.queries.length, result.exports.length], [0, 0, 1]);
   });
 });
