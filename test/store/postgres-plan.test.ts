@@ -94,4 +94,29 @@ describe('postgres query plans', () => {
       assert.doesNotMatch(c, /Seq Scan on events_p202601/, c);
     });
   }
+
+  /** The plan of an executed statement, and the buffers (pages) it touched. */
+  const executed = async ({ sql, params }: { sql: string; params: unknown[] }) => {
+    const res = await client.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) ${sql}`,
+      params,
+    );
+    const text = res.rows.map((r) => r['QUERY PLAN']).join('\n');
+    const top = /Buffers: shared((?: \w+=\d+)+)/.exec(text)?.[1] ?? '';
+    const pages = [...top.matchAll(/=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    return { text, pages };
+  };
+
+  // A page deep in a time-filtered list: the index range starts at the cursor (and partitions
+  // after it are pruned), instead of at the filter's bound, stepping over every entry between.
+  it('time range: a page after a deep cursor starts its index range at the cursor', async () => {
+    for (const order of ['asc', 'desc'] as const) {
+      // The cursor sits in the middle of the tenant's events, thousands of entries from either bound.
+      const at = { occurredAt: T + (N / 4) * 60_000, seq: N / 4 + 1 };
+      const filter = { from: T, to: T + 86_400_000 * 90 };
+      const { text, pages } = await executed(listSql('acme', { ...filter, order, limit: 1, after: at }));
+      assert.match(text, /Index (Only )?Scan/, text);
+      assert.ok(pages < 10, `${pages} pages\n${text}`);
+    }
+  });
 });

@@ -54,4 +54,34 @@ describe('sqlite query plans', () => {
       assert.match(c, /USING COVERING INDEX \w+ \(tenant=\?/, c);
     });
   }
+
+  // A page deep in a time-filtered list: the index range must start at the cursor, not at the
+  // filter's bound with the cursor as a filter (which walks every row in between).
+  const deep: [string, Partial<EventQuery>, string][] = [
+    ['time range', { from: T, to: T + 1e9 }, 'events_time'],
+    ['action and time range', { fields: { action: ['create'] }, from: T, to: T + 1e9 }, 'events_action'],
+  ];
+  for (const [name, filter, index] of deep) {
+    it(`${name}: a page after a cursor reads ${index} from the cursor on`, () => {
+      const at = { occurredAt: T + 5e8, seq: 9 };
+      const down = listSql('acme', { ...filter, order: 'desc', limit: 100, after: at });
+      const p = plan(down);
+      assert.match(
+        p,
+        new RegExp(
+          `USING (COVERING )?INDEX ${index} \\(tenant=\\?.* AND occurred_at>\\? AND occurred_at<\\?\\)`,
+        ),
+        p,
+      );
+      assert.doesNotMatch(p, /USE TEMP B-TREE/, p);
+      assert.ok(down.params.includes(at.occurredAt + 1), 'the upper bound is the cursor');
+      assert.ok(!down.params.includes(T + 1e9), 'the later `to` is dropped');
+      const up = listSql('acme', { ...filter, order: 'asc', limit: 100, after: at });
+      assert.match(
+        plan(up),
+        new RegExp(`INDEX ${index} \\(tenant=\\?.* AND occurred_at>\\? AND occurred_at<\\?\\)`),
+      );
+      assert.ok(up.params.includes(at.occurredAt) && !up.params.includes(T), 'the lower bound is the cursor');
+    });
+  }
 });

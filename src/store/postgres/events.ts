@@ -12,6 +12,7 @@ import {
   JSON_FIELDS,
   searchTerms,
 } from '../../core/query.js';
+import { fromCursor } from '../keyset.js';
 import type { AppendResult, EventStore } from '../types.js';
 import { copyEvents, type StageRow } from './copy.js';
 import { type Db, run } from './db.js';
@@ -56,10 +57,13 @@ const MS = '(extract(epoch FROM occurred_at) * 1000)::bigint';
 
 export function listSql(tenant: string, q: EventQuery): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
-  let sql = `SELECT ${MS} AS "occurredAt", seq, body AS json FROM events WHERE ${where(tenant, q, params)}`;
-  if (q.after) {
+  // The cursor's time bounds the range (store/keyset.ts): the index read and the partitions
+  // scanned start at the cursor.
+  const range = fromCursor(q);
+  let sql = `SELECT ${MS} AS "occurredAt", seq, body AS json FROM events WHERE ${where(tenant, { ...q, from: range.from, to: range.to }, params)}`;
+  if (range.after) {
     const op = q.order === 'asc' ? '>' : '<';
-    sql += ` AND (occurred_at, seq) ${op} ($${params.push(iso(q.after.occurredAt))}::timestamptz, $${params.push(q.after.seq)})`;
+    sql += ` AND (occurred_at, seq) ${op} ($${params.push(iso(range.after.occurredAt))}::timestamptz, $${params.push(range.after.seq)})`;
   }
   const dir = q.order === 'asc' ? 'ASC' : 'DESC';
   sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT $${params.push(q.limit)}`;

@@ -7,6 +7,7 @@ import {
   JSON_FIELDS,
   searchTerms,
 } from '../../core/query.js';
+import { fromCursor } from '../keyset.js';
 import type { EventStore } from '../types.js';
 import { type Db, StatementCache } from './db.js';
 
@@ -80,12 +81,13 @@ function where(tenant: string, f: EventFilter): { sql: string; params: unknown[]
 
 /** The statement a page runs: exported so tests can check its query plan. */
 export function listSql(tenant: string, q: EventQuery): { sql: string; params: unknown[] } {
-  const w = where(tenant, q);
+  const range = fromCursor(q);
+  const w = where(tenant, { ...q, from: range.from, to: range.to });
   const dir = q.order === 'asc' ? 'ASC' : 'DESC';
   let sql = `SELECT occurred_at AS occurredAt, seq, body AS json FROM events${indexFor(q)} WHERE ${w.sql}`;
-  if (q.after) {
+  if (range.after) {
     sql += ` AND (occurred_at, seq) ${q.order === 'asc' ? '>' : '<'} (?, ?)`;
-    w.params.push(q.after.occurredAt, q.after.seq);
+    w.params.push(range.after.occurredAt, range.after.seq);
   }
   sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT ? OFFSET ?`;
   w.params.push(q.limit, q.offset ?? 0);
