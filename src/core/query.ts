@@ -59,6 +59,12 @@ export interface EventFilter {
   q?: string;
   /** Only events with seq ≤ this: a frozen snapshot of an append-only log. */
   maxSeq?: number;
+  /** Only events whose actor id or actor login is one of these (LivePerson `users`). */
+  actorIdOrLogin?: string[];
+  /** Only events with this `automatic` flag. */
+  automatic?: boolean;
+  /** Only events whose actor has this `privileged` flag (absent counts as false). */
+  privileged?: boolean;
 }
 
 export type Order = 'asc' | 'desc';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { EventQuery } from '../../src/core/query.js';
-import { countSql, listSql } from '../../src/store/sqlite/events.js';
+import { changeRowsSql, countSql, listSql } from '../../src/store/sqlite/events.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/app.js';
@@ -82,6 +82,28 @@ describe('sqlite query plans', () => {
         new RegExp(`INDEX ${index} \\(tenant=\\?.* AND occurred_at>\\? AND occurred_at<\\?\\)`),
       );
       assert.ok(up.params.includes(at.occurredAt) && !up.params.includes(T), 'the lower bound is the cursor');
+    });
+  }
+
+  // LivePerson's X-Total-Count: change rows summed from an index that holds them, never the events.
+  const rows: [string, Partial<EventQuery>, string][] = [
+    ['a date range', { from: T, to: T + 1e9, privileged: false, automatic: false }, 'events_rows'],
+    [
+      'component types and a date range',
+      {
+        fields: { target_type: ['ticket', 'user'] },
+        from: T,
+        to: T + 1e9,
+        privileged: false,
+        automatic: false,
+      },
+      'events_type_rows',
+    ],
+  ];
+  for (const [name, filter, index] of rows) {
+    it(`change rows of ${name}: summed over ${index}`, () => {
+      const p = plan(changeRowsSql('acme', filter));
+      assert.match(p, new RegExp(`INDEX ${index} \\(tenant=\\?.*occurred_at>\\? AND occurred_at<\\?\\)`), p);
     });
   }
 });

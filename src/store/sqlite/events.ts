@@ -60,10 +60,17 @@ function where(tenant: string, f: EventFilter): { sql: string; params: unknown[]
     }
     params.push(...values);
   }
+  if (f.actorIdOrLogin?.length) {
+    const marks = f.actorIdOrLogin.map(() => '?').join(', ');
+    clauses.push(`(actor_id IN (${marks}) OR actor_login IN (${marks}))`);
+    params.push(...f.actorIdOrLogin, ...f.actorIdOrLogin);
+  }
   const bounds: [string, number | undefined][] = [
     ['occurred_at >= ?', f.from],
     ['occurred_at < ?', f.to],
     ['seq <= ?', f.maxSeq],
+    ['automatic = ?', f.automatic === undefined ? undefined : Number(f.automatic)],
+    ['actor_privileged = ?', f.privileged === undefined ? undefined : Number(f.privileged)],
   ];
   for (const [clause, value] of bounds) {
     if (value === undefined) continue;
@@ -99,6 +106,20 @@ export function countSql(tenant: string, f: EventFilter): { sql: string; params:
   return { sql: `SELECT count(*) AS n FROM events WHERE ${w.sql}`, params: w.params };
 }
 
+/**
+ * The change rows of the matching events, summed from an index that holds them (events_rows,
+ * or events_type_rows when target types are filtered): no event is read.
+ */
+export function changeRowsSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
+  const w = where(tenant, f);
+  const index = f.fields?.target_type?.length ? 'events_type_rows' : 'events_rows';
+  const only = Object.entries(f.fields ?? {}).every(([k, v]) => k === 'target_type' || !v?.length);
+  return {
+    sql: `SELECT coalesce(sum(change_rows), 0) AS n FROM events${only && !f.actorIdOrLogin?.length && f.q === undefined ? ` INDEXED BY ${index}` : ''} WHERE ${w.sql}`,
+    params: w.params,
+  };
+}
+
 export function facetsSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
   const w = where(tenant, f);
   return {
@@ -129,6 +150,10 @@ export function sqliteEvents(db: Db, append: EventStore['append']): EventStore {
     },
     async count(tenant, f) {
       const { sql, params } = countSql(tenant, f);
+      return (statements.get(sql).get(...params) as { n: number }).n;
+    },
+    async countChangeRows(tenant, f) {
+      const { sql, params } = changeRowsSql(tenant, f);
       return (statements.get(sql).get(...params) as { n: number }).n;
     },
     async facets(tenant, f) {

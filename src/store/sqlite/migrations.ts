@@ -102,4 +102,22 @@ export const SQLITE_MIGRATIONS: string[] = [
   CREATE INDEX events_actor_home_org ON events(tenant, actor_home_org_id, occurred_at, seq)
     WHERE actor_home_org_id IS NOT NULL;
   `,
+  // 3: what LivePerson's change rows count and filter by, read from the stored event itself:
+  // generated columns need no copy at append and no backfill (existing rows are computed as the
+  // indexes are built). change_rows is max(1, number of changes) (core/change-rows.ts). The
+  // indexes hold the counts and flags, so counting an interval's rows never reads an event.
+  `
+  ALTER TABLE events ADD COLUMN change_rows INTEGER
+    GENERATED ALWAYS AS (max(1, coalesce(json_array_length(body, '$.changes'), 0))) VIRTUAL;
+  ALTER TABLE events ADD COLUMN automatic INTEGER
+    GENERATED ALWAYS AS (coalesce(json_extract(body, '$.automatic'), 0)) VIRTUAL;
+  ALTER TABLE events ADD COLUMN actor_privileged INTEGER
+    GENERATED ALWAYS AS (coalesce(json_extract(body, '$.actor.privileged'), 0)) VIRTUAL;
+  ALTER TABLE events ADD COLUMN actor_login TEXT
+    GENERATED ALWAYS AS (json_extract(body, '$.actor.login')) VIRTUAL;
+  CREATE INDEX events_rows ON events(tenant, occurred_at, seq, change_rows, automatic, actor_privileged);
+  CREATE INDEX events_type_rows ON events(tenant, target_type, occurred_at, seq, change_rows, automatic, actor_privileged)
+    WHERE target_type IS NOT NULL;
+  CREATE INDEX events_login ON events(tenant, actor_login, occurred_at, seq) WHERE actor_login IS NOT NULL;
+  `,
 ];
