@@ -65,6 +65,11 @@ export interface EventFilter {
   automatic?: boolean;
   /** Only events whose actor has this `privileged` flag (absent counts as false). */
   privileged?: boolean;
+  /**
+   * Only events with this result as shown (event-model §3): `auth.result`, else `Failure` for a
+   * failure outcome and `Success` otherwise (a warning still succeeded).
+   */
+  result?: string;
 }
 
 export type Order = 'asc' | 'desc';

@@ -286,6 +286,17 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         ],
         ['maxSeq', { maxSeq: 12 }, (n) => n <= 12],
         ['actor id or login', { actorIdOrLogin: ['u2', 'login1'] }, (n) => n % 3 === 2 || n % 8 === 1],
+        [
+          'result as shown: Failure (auth.result, else the outcome)',
+          { result: 'Failure' },
+          (n) => (n % 7 === 0 ? n % 14 === 0 : n % 5 === 0),
+        ],
+        [
+          'result as shown: Success',
+          { result: 'Success' },
+          (n) => (n % 7 === 0 ? n % 14 !== 0 : n % 5 !== 0),
+        ],
+        ['result as shown: Denied (only auth.result says it)', { result: 'Denied' }, () => false],
         ['automatic', { automatic: true }, (n) => n % 10 === 3],
         ['not automatic', { automatic: false }, (n) => n % 10 !== 3],
         ['privileged actor', { privileged: true }, (n) => n % 6 === 1],

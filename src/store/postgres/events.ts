@@ -48,6 +48,11 @@ function where(tenant: string, f: EventFilter, params: unknown[]): string {
   }
   if (f.automatic !== undefined) clauses.push(`automatic = ${p(f.automatic)}`);
   if (f.privileged !== undefined) clauses.push(`actor_privileged = ${p(f.privileged)}`);
+  if (f.result !== undefined) {
+    clauses.push(
+      `coalesce(body::jsonb #>> '{auth,result}', CASE WHEN outcome = 'failure' THEN 'Failure' ELSE 'Success' END) = ${p(f.result)}`,
+    );
+  }
   if (f.from !== undefined) clauses.push(`occurred_at >= ${p(iso(f.from))}::timestamptz`);
   if (f.to !== undefined) clauses.push(`occurred_at < ${p(iso(f.to))}::timestamptz`);
   if (f.maxSeq !== undefined) clauses.push(`seq <= ${p(f.maxSeq)}`);

@@ -75,6 +75,13 @@ function where(tenant: string, f: EventFilter, text = true): { sql: string; para
     ['automatic = ?', f.automatic === undefined ? undefined : Number(f.automatic)],
     ['actor_privileged = ?', f.privileged === undefined ? undefined : Number(f.privileged)],
   ];
+  if (f.result !== undefined) {
+    // The outcome is a column: events it decides cost no JSON unless they hold an auth.result.
+    clauses.push(
+      `coalesce(json_extract(body, '$.auth.result'), CASE WHEN outcome = 'failure' THEN 'Failure' ELSE 'Success' END) = ?`,
+    );
+    params.push(f.result);
+  }
   for (const [clause, value] of bounds) {
     if (value === undefined) continue;
     clauses.push(clause);
