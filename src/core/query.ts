@@ -59,6 +59,17 @@ export interface EventFilter {
   q?: string;
   /** Only events with seq ≤ this: a frozen snapshot of an append-only log. */
   maxSeq?: number;
+  /** Only events whose actor id or actor login is one of these (LivePerson `users`). */
+  actorIdOrLogin?: string[];
+  /** Only events with this `automatic` flag. */
+  automatic?: boolean;
+  /** Only events whose actor has this `privileged` flag (absent counts as false). */
+  privileged?: boolean;
+  /**
+   * Only events with this result as shown (event-model §3): `auth.result`, else `Failure` for a
+   * failure outcome and `Success` otherwise (a warning still succeeded).
+   */
+  result?: string;
 }
 
 export type Order = 'asc' | 'desc';

@@ -220,6 +220,11 @@ export class EventService {
     return this.store.events.count(tenant, filter);
   }
 
+  /** The change rows of the matching events (one per change, one for an event without changes). */
+  countChangeRows(tenant: string, filter: EventFilter): Promise<number> {
+    return this.store.events.countChangeRows(tenant, filter);
+  }
+
   /** By client id, or by seq when the id is a positive integer that no client id matches. */
   async get(tenant: string, idOrSeq: string): Promise<string> {
     const seq = /^[1-9]\d{0,15}$/.test(idOrSeq) ? Number(idOrSeq) : undefined;

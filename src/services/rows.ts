@@ -2,14 +2,17 @@ import { TrailkeepError } from '../core/errors.js';
 import type { EventFilter, Order } from '../core/query.js';
 import type { EventService } from './events.js';
 
-/** A numbered window of derived rows and the number of rows the whole selection holds. */
+/** A numbered window of change rows and the number of rows the whole selection holds. */
 export interface RowWindow<R> {
   rows: R[];
   total: number;
 }
 
 export interface RowWindowRequest<R> {
-  /** The rows one stored event stands for, in order; none when the event is filtered out. */
+  /**
+   * An event's change rows, in order (core/change-rows.ts: one per change, one for an event
+   * without changes): as many as the store counts for it.
+   */
   rowsOf: (json: string) => R[];
   offset: number;
   limit: number;
@@ -24,10 +27,12 @@ export interface RowWindowRequest<R> {
 }
 
 /**
- * Offset paging over rows derived from events (one event may be several rows, or none). In time
- * order it streams: every matching event is read once, in chunks, keeping only the window and a
- * counter, so memory is one chunk plus one page whatever the range. With `compare` the selection
- * is sorted in memory, bounded by `cap`. Either way the cost is a scan of the filtered events.
+ * Offset paging over the change rows of the matching events (an event is one row or more). The
+ * total is counted by the store from the rows it keeps per event, without reading an event. In
+ * time order only the events up to the window's end are read, and only the window's are mapped
+ * to rows beyond their count: a request costs its offset plus one page, whatever the range. With
+ * `compare` the whole selection is read and sorted in memory, bounded by `cap`, which the count
+ * checks before anything is read.
  */
 export async function rowWindow<R>(
   events: EventService,
@@ -37,24 +42,35 @@ export async function rowWindow<R>(
 ): Promise<RowWindow<R>> {
   const end = req.offset + req.limit;
   const kept: R[] = [];
-  let total = 0;
-  for await (const chunk of events.scan(tenant, filter, req.order)) {
-    for (const ev of chunk) {
-      for (const row of req.rowsOf(ev.json)) {
-        if (req.compare) {
-          if (total >= req.cap) {
-            throw new TrailkeepError(
-              'invalid_request',
-              `More than ${req.cap} rows to sort; narrow the date range or the filters, or order by time only.`,
-            );
-          }
-          kept.push(row);
-        } else if (total >= req.offset && total < end) kept.push(row);
-        total++;
+  if (req.compare) {
+    const total = await events.countChangeRows(tenant, filter);
+    if (total > req.cap) {
+      throw new TrailkeepError(
+        'invalid_request',
+        `More than ${req.cap} rows to sort; narrow the date range or the filters, or order by time only.`,
+      );
+    }
+    for await (const chunk of events.scan(tenant, filter, req.order)) {
+      for (const ev of chunk) kept.push(...req.rowsOf(ev.json));
+    }
+    kept.sort(req.compare);
+    return { rows: kept.slice(req.offset, end), total };
+  }
+  const window = async () => {
+    if (req.limit <= 0) return;
+    let seen = 0;
+    // Every event is at least one row, so `end` events always reach the window's end.
+    for await (const chunk of events.scan(tenant, filter, req.order, Math.min(1000, end))) {
+      for (const ev of chunk) {
+        const rows = req.rowsOf(ev.json);
+        if (seen + rows.length > req.offset) {
+          kept.push(...rows.slice(Math.max(0, req.offset - seen), end - seen));
+        }
+        seen += rows.length;
+        if (seen >= end) return;
       }
     }
-  }
-  if (!req.compare) return { rows: kept, total };
-  kept.sort(req.compare);
-  return { rows: kept.slice(req.offset, end), total };
+  };
+  const [total] = await Promise.all([events.countChangeRows(tenant, filter), window()]);
+  return { rows: kept, total };
 }

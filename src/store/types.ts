@@ -86,6 +86,11 @@ export interface EventStore {
   append(tenant: string, events: PreparedEvent[], receivedAt: number): Promise<AppendResult[]>;
   list(tenant: string, query: EventQuery): Promise<EventRow[]>;
   count(tenant: string, filter: EventFilter): Promise<number>;
+  /**
+   * The change rows of the matching events (core/change-rows.ts): one per change, one for an
+   * event without changes. What dialects that list one row per change count and page by.
+   */
+  countChangeRows(tenant: string, filter: EventFilter): Promise<number>;
   /** The distinct (service, target type, action) combinations of the matching events, sorted bytewise, nulls last. */
   facets(tenant: string, filter: EventFilter): Promise<Facet[]>;
   /** The stored event JSON by client id, or by seq when `seq` is given and no id matches. */

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Type } from 'typebox';
 import { LinkSigner } from '../../src/core/links.js';
+import {
+  AuditQueryExecutionLargeResultsResponse,
+  AuditQueryExecutionResultsResponse,
+} from '../../src/http/genesys/schemas.js';
 import { deriveKey } from '../../src/services/auth/secrets.js';
 import { ResultLinks } from '../../src/services/jobs/links.js';
 import {
@@ -14,6 +19,7 @@ import {
 } from '../genesys/fixtures.js';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
 import { ingest, until } from '../helpers/jobs.js';
+import { matchesSchema } from '../helpers/schema.js';
 
 /** The Genesys dialect on the wire, as raw HTTP: what the JS SDK does not check. Runs on both engines. */
 
@@ -397,6 +403,32 @@ describe('Genesys dialect over raw HTTP', () => {
         'not.found',
       );
     });
+  });
+
+  test('results pages are sent as JSON text that matches the route’s response schema exactly', async () => {
+    const id = await succeededQuery(key, { interval: everything });
+    const page = matchesSchema(AuditQueryExecutionResultsResponse);
+    const either = matchesSchema(
+      Type.Union([AuditQueryExecutionResultsResponse, AuditQueryExecutionLargeResultsResponse]),
+    );
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const q = `pageSize=2&expand=user${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const res = await get(key, `/api/v2/audits/query/${id}/results?${q}`);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(String(res.headers['content-type']), /^application\/json/);
+      const body = res.json<{ cursor?: string; entities: Obj[] }>();
+      page(body, `page ${pages}`);
+      either(body);
+      assert.ok(body.entities.length > 0);
+      cursor = body.cursor;
+      pages++;
+    } while (cursor);
+    assert.ok(pages > 2);
+    const large = await get(key, `/api/v2/audits/query/${id}/results?allowRedirect=true`);
+    matchesSchema(AuditQueryExecutionLargeResultsResponse)(large.json(), 'the large-results answer');
+    either(large.json());
   });
 
   test('the OpenAPI document lists the dialect’s routes under the genesys tag', async () => {

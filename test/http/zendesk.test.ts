@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import {
+  CursorPage as CursorPageSchema,
+  OffsetPage as OffsetPageSchema,
+} from '../../src/http/zendesk/schemas.js';
 import { event, startTestApp, type TestApp } from '../helpers/app.js';
 import { ingest } from '../helpers/jobs.js';
+import { matchesSchema } from '../helpers/schema.js';
 
 /** The Zendesk dialect over raw HTTP (inject): encodings, envelopes, paging, limits, isolation. */
 type Obj = Record<string, unknown>;
@@ -233,6 +238,31 @@ describe('Zendesk audit logs over HTTP', () => {
       const r = await get(`/api/v2/audit_logs?${qs}`);
       assert.equal(r.statusCode, 400, qs);
       assert.equal(r.json().error, 'InvalidValue', qs);
+    }
+  });
+
+  it('sends list pages as JSON text that matches the route’s response schema exactly', async () => {
+    const cursorPage = matchesSchema(CursorPageSchema);
+    const offsetPage = matchesSchema(OffsetPageSchema);
+    const either = matchesSchema({ anyOf: [CursorPageSchema, OffsetPageSchema] });
+    let url: string | null = '/api/v2/audit_logs.json?page[size]=3';
+    let pages = 0;
+    while (url) {
+      const res = await get(url);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(String(res.headers['content-type']), /^application\/json/);
+      const body = res.json<CursorPage>();
+      cursorPage(body, `cursor page ${pages}`);
+      either(body);
+      url = body.links.next && new URL(body.links.next).pathname + new URL(body.links.next).search;
+      pages++;
+    }
+    assert.equal(pages, 3);
+    for (const page of [1, 2, 3]) {
+      const res = await get(`/api/v2/audit_logs?per_page=3&page=${page}&filter[action][]=update`);
+      assert.equal(res.statusCode, 200, res.body);
+      offsetPage(res.json(), `offset page ${page}`);
+      either(res.json());
     }
   });
 

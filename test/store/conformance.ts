@@ -30,6 +30,8 @@ const ev = (n: number, over: Partial<EventInput> = {}): PreparedEvent =>
       type: n % 3 ? 'user' : 'system',
       name: `User ${n % 3}`,
       ...(n % 6 === 0 ? { home_org_id: 'org-trustee' } : {}),
+      ...(n % 4 === 1 ? { login: `login${n % 8}` } : {}),
+      ...(n % 6 === 1 ? { privileged: true } : {}),
     },
     target: { type: n % 4 ? 'ticket' : 'user', id: `t${n % 5}` },
     service: n % 2 ? 'billing' : 'directory',
@@ -65,7 +67,15 @@ const ev = (n: number, over: Partial<EventInput> = {}): PreparedEvent =>
     outcome: n % 5 === 0 ? 'failure' : 'success',
     category: n % 7 === 0 ? 'auth' : 'admin',
     description: n === 7 ? 'Role changed from Admin to Agent' : `event number ${n}`,
-    changes: n === 9 ? [{ field: 'plan', old: ['basic'], new: ['enterprise'] }] : undefined,
+    changes:
+      n === 9
+        ? [{ field: 'plan', old: ['basic'], new: ['enterprise'] }]
+        : n % 11 === 2
+          ? ['a', 'b', 'c'].map((field) => ({ field, new: [`${field}${n}`] }))
+          : n === 10
+            ? []
+            : undefined,
+    ...(n % 10 === 3 ? { automatic: true } : {}),
     ...over,
   } as EventInput);
 
@@ -275,6 +285,32 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
           (n) => n >= 10 && n < 20,
         ],
         ['maxSeq', { maxSeq: 12 }, (n) => n <= 12],
+        ['actor id or login', { actorIdOrLogin: ['u2', 'login1'] }, (n) => n % 3 === 2 || n % 8 === 1],
+        [
+          'result as shown: Failure (auth.result, else the outcome)',
+          { result: 'Failure' },
+          (n) => (n % 7 === 0 ? n % 14 === 0 : n % 5 === 0),
+        ],
+        [
+          'result as shown: Success',
+          { result: 'Success' },
+          (n) => (n % 7 === 0 ? n % 14 !== 0 : n % 5 !== 0),
+        ],
+        ['result as shown: Denied (only auth.result says it)', { result: 'Denied' }, () => false],
+        ['automatic', { automatic: true }, (n) => n % 10 === 3],
+        ['not automatic', { automatic: false }, (n) => n % 10 !== 3],
+        ['privileged actor', { privileged: true }, (n) => n % 6 === 1],
+        ['not privileged (absent counts as false)', { privileged: false }, (n) => n % 6 !== 1],
+        [
+          'flags with a field and a time range',
+          {
+            privileged: false,
+            automatic: false,
+            fields: { target_type: ['ticket'] },
+            from: T0 + 20 * minute,
+          },
+          (n) => n % 6 !== 1 && n % 10 !== 3 && n % 4 !== 0 && n >= 20,
+        ],
         ['full text', { q: 'role ADMIN' }, (n) => n === 7],
         ['full text in change values', { q: 'enterprise' }, (n) => n === 9],
         ['full text in names', { q: 'User 2' }, (n) => n % 3 === 2],
@@ -288,6 +324,90 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
           assert.equal(await store.events.count('acme', filter), expected(pred).length);
         });
       }
+
+      it('counts change rows: one per change, one for an event without any, within the tenant', async () => {
+        // Events 2, 13, 24 and 35 have three changes each; 9 has one; 10 has an empty list.
+        const rowsOf = (n: number) => (n % 11 === 2 ? 3 : 1);
+        const sum = (pred: (n: number) => boolean) => expected(pred).reduce((t, n) => t + rowsOf(n), 0);
+        assert.equal(await store.events.countChangeRows('acme', {}), N + 8);
+        const cases: [EventFilter, (n: number) => boolean][] = [
+          [{ fields: { action: ['create'] } }, (n) => n % 2 === 0],
+          [
+            { fields: { target_type: ['ticket', 'user'] }, from: T0 + 10 * minute, to: T0 + 30 * minute },
+            (n) => n >= 10 && n < 30,
+          ],
+          [
+            { fields: { target_type: ['user'] }, privileged: false, automatic: false },
+            (n) => n % 4 === 0 && n % 6 !== 1 && n % 10 !== 3,
+          ],
+          [{ actorIdOrLogin: ['u2'], maxSeq: 30 }, (n) => n % 3 === 2 && n <= 30],
+          [{ q: 'a13 b24' }, () => false],
+          [{ q: 'c24' }, (n) => n === 24],
+        ];
+        for (const [filter, pred] of cases) {
+          assert.equal(await store.events.countChangeRows('acme', filter), sum(pred), JSON.stringify(filter));
+        }
+        // globex holds two events without changes; an unknown tenant none.
+        assert.equal(await store.events.countChangeRows('globex', {}), 2);
+        assert.equal(await store.events.countChangeRows('nobody', {}), 0);
+      });
+
+      it('pages full-text matches in exact time order, within a second too, one tenant only', async () => {
+        await store.tenants.create({ id: 'words', name: 'Words' }, T0);
+        await store.tenants.create({ id: 'words-other', name: 'Other words' }, T0);
+        // 300 events over three seconds, appended out of time order, many sharing a millisecond.
+        const base = Date.parse('2026-03-01T00:00:00Z');
+        const at = (i: number) => base + ((i * 7) % 3) * 1000 + ((i * 13) % 10) * 50;
+        const words = Array.from({ length: 300 }, (_, i) =>
+          ev(1000 + i, {
+            occurred_at: new Date(at(i)).toISOString(),
+            description: `needle ${i % 2 ? 'hay' : 'straw'}`,
+          }),
+        );
+        for (let i = 0; i < words.length; i += 70)
+          await store.events.append('words', words.slice(i, i + 70), T0);
+        const others = Array.from({ length: 5 }, (_, i) =>
+          ev(2000 + i, { occurred_at: new Date(at(i)).toISOString(), description: 'needle hay straw' }),
+        );
+        await store.events.append('words-other', others, T0);
+        const all = await list({ limit: 1000 }, 'words');
+        const key = (r: { occurredAt: number; seq: number }) => [r.occurredAt, r.seq] as const;
+        // 'needle' matches more events than the rare-term threshold of SQLite's text index, 'straw' fewer.
+        for (const [q, pred] of [
+          ['needle', () => true],
+          ['straw', (d: string) => d.includes('straw')],
+          ['NEEDLE hay', (d: string) => d.includes('hay')],
+        ] as const) {
+          const matching = all.filter((r) =>
+            pred((JSON.parse(r.json) as { description: string }).description),
+          );
+          for (const order of ['asc', 'desc'] as const) {
+            const want = matching.map(key);
+            if (order === 'desc') want.reverse();
+            const seen: (readonly [number, number])[] = [];
+            let after: EventQuery['after'];
+            for (;;) {
+              const rows = await list({ q, order, limit: 7, ...(after ? { after } : {}) }, 'words');
+              seen.push(...rows.map(key));
+              const last = rows.at(-1);
+              if (!last || rows.length < 7) break;
+              after = { occurredAt: last.occurredAt, seq: last.seq };
+            }
+            assert.deepEqual(seen, want, `${q} ${order}`);
+            assert.equal(await store.events.count('words', { q }), want.length);
+          }
+        }
+        const from = base + 1000;
+        const inRange = await list({ q: 'needle', order: 'desc', limit: 5, from, to: from + 1000 }, 'words');
+        assert.deepEqual(
+          inRange.map(key),
+          all
+            .filter((r) => r.occurredAt >= from && r.occurredAt < from + 1000)
+            .map(key)
+            .reverse()
+            .slice(0, 5),
+        );
+      });
 
       it('orders by occurred_at then seq, both ways', async () => {
         await store.tenants.create({ id: 'ties', name: 'Ties' }, T0);

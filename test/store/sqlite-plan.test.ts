@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { EventQuery } from '../../src/core/query.js';
-import { countSql, listSql } from '../../src/store/sqlite/events.js';
+import { changeRowsSql, countSql, listSql, textListSql } from '../../src/store/sqlite/events.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/app.js';
@@ -52,6 +52,85 @@ describe('sqlite query plans', () => {
       }
       const c = plan(countSql('acme', filter));
       assert.match(c, /USING COVERING INDEX \w+ \(tenant=\?/, c);
+    });
+  }
+
+  // A page deep in a time-filtered list: the index range must start at the cursor, not at the
+  // filter's bound with the cursor as a filter (which walks every row in between).
+  const deep: [string, Partial<EventQuery>, string][] = [
+    ['time range', { from: T, to: T + 1e9 }, 'events_time'],
+    ['action and time range', { fields: { action: ['create'] }, from: T, to: T + 1e9 }, 'events_action'],
+  ];
+  for (const [name, filter, index] of deep) {
+    it(`${name}: a page after a cursor reads ${index} from the cursor on`, () => {
+      const at = { occurredAt: T + 5e8, seq: 9 };
+      const down = listSql('acme', { ...filter, order: 'desc', limit: 100, after: at });
+      const p = plan(down);
+      assert.match(
+        p,
+        new RegExp(
+          `USING (COVERING )?INDEX ${index} \\(tenant=\\?.* AND occurred_at>\\? AND occurred_at<\\?\\)`,
+        ),
+        p,
+      );
+      assert.doesNotMatch(p, /USE TEMP B-TREE/, p);
+      assert.ok(down.params.includes(at.occurredAt + 1), 'the upper bound is the cursor');
+      assert.ok(!down.params.includes(T + 1e9), 'the later `to` is dropped');
+      const up = listSql('acme', { ...filter, order: 'asc', limit: 100, after: at });
+      assert.match(
+        plan(up),
+        new RegExp(`INDEX ${index} \\(tenant=\\?.* AND occurred_at>\\? AND occurred_at<\\?\\)`),
+      );
+      assert.ok(up.params.includes(at.occurredAt) && !up.params.includes(T), 'the lower bound is the cursor');
+    });
+  }
+
+  // LivePerson's X-Total-Count: change rows summed from an index that holds them, never the events.
+  const rows: [string, Partial<EventQuery>, string][] = [
+    ['a date range', { from: T, to: T + 1e9, privileged: false, automatic: false }, 'events_rows'],
+    [
+      'component types and a date range',
+      {
+        fields: { target_type: ['ticket', 'user'] },
+        from: T,
+        to: T + 1e9,
+        privileged: false,
+        automatic: false,
+      },
+      'events_type_rows',
+    ],
+  ];
+  for (const [name, filter, index] of rows) {
+    it(`change rows of ${name}: summed over ${index}`, () => {
+      const p = plan(changeRowsSql('acme', filter));
+      assert.match(p, new RegExp(`INDEX ${index} \\(tenant=\\?.*occurred_at>\\? AND occurred_at<\\?\\)`), p);
+    });
+  }
+
+  // Full text: the text index is walked in key (time) order and each match joined to its event,
+  // in both orders, with or without other filters: no sort of all matches.
+  const text: [string, Partial<EventQuery>][] = [
+    ['a term', { q: 'ticket' }],
+    [
+      'terms, a time range and a field',
+      { q: 'ticket update', from: T, to: T + 1e9, fields: { action: ['x'] } },
+    ],
+  ];
+  for (const [name, filter] of text) {
+    it(`full text, ${name}: the text index in key order, then the event by its key`, () => {
+      for (const order of ['asc', 'desc'] as const) {
+        for (const scoped of [true, false]) {
+          const q = { ...filter, order, limit: 100, after: { occurredAt: T + 5e8, seq: 9 } };
+          const s = textListSql('acme', q, { scoped });
+          assert.ok(s);
+          const p = plan(s);
+          assert.match(
+            p,
+            /^SCAN events_text VIRTUAL TABLE INDEX \d+:M\d+(><|>|<)? \| SEARCH events USING INDEX events_text_key \(tenant=\? AND text_key=\?\)$/,
+            p,
+          );
+        }
+      }
     });
   }
 });

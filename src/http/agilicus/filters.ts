@@ -8,16 +8,11 @@ import type { AuditsQuery, AuthAuditsQuery } from './schemas.js';
 const AUDIT_CATEGORIES = ['admin', 'data', 'system'];
 const AUTH_CATEGORIES = ['auth'];
 
-/** Results a stored outcome also produces when the event has no auth.result (see mapping.ts). */
-export const DERIVED_RESULTS = new Set(['Success', 'Failure']);
-
-/** What a list reads: the store filter, and what the store cannot decide alone. */
+/** What a list reads: the store filter, and whether there is anything to read. */
 export interface AgilicusRead {
   filter: EventFilter;
   /** `org_id` names another org: nothing to read, as if that org had no audits. */
   otherOrg: boolean;
-  /** The `result` to match on the shown value, when the store cannot (Success, Failure). */
-  result?: string;
 }
 
 /** Non-empty values only: the SDK sends "" for "no filter". */
@@ -77,7 +72,6 @@ export function auditsRead(tenant: string, q: Static<typeof AuditsQuery>, now: n
 
 export function authAuditsRead(tenant: string, q: Static<typeof AuthAuditsQuery>, now: number): AgilicusRead {
   const result = given(q.result)[0];
-  const derived = result !== undefined && DERIVED_RESULTS.has(result);
   const read = split(
     build(tenant, q, now, {
       category: AUTH_CATEGORIES,
@@ -93,9 +87,8 @@ export function authAuditsRead(tenant: string, q: Static<typeof AuthAuditsQuery>
       auth_stage: given(q.stage),
       request_id: given(q.request_id),
       action: given(q.event_name),
-      // Only an auth.result can say InProgress, Denied, …: the store decides those alone.
-      auth_result: derived ? [] : given(result),
     }),
   );
-  return derived ? { ...read, result } : read;
+  // Matched on the shown value (mapping.ts resultOf), by the store.
+  return result === undefined ? read : { ...read, filter: { ...read.filter, result } };
 }

@@ -1,4 +1,4 @@
-import { type ChangeEvent, changeRowsOf, type EventMatch, eventMatches } from '../../core/change-rows.js';
+import { type ChangeEvent, changeRowsOf } from '../../core/change-rows.js';
 import { formatInZone } from '../../core/zoned-days.js';
 
 /** One LivePerson `auditData` row (shared/spec/event-model.md §3), plus the instant it sorts by. */
@@ -19,15 +19,18 @@ export interface AuditRow {
   changeDate: string;
 }
 
+/** A row before its `changeDate` is rendered: only the rows a page shows are. */
+export type UndatedRow = Omit<AuditRow, 'changeDate'>;
+
 export const CHANGE_DATE = 'yyyy-MM-dd HH:mm:ss.S';
 
 /**
- * The rows of one stored event, none when `match` drops it: one per change (`element` the field,
- * values joined with `, `), or one `N/A` row with empty values for an event without changes.
+ * The rows of one stored event: one per change (`element` the field, values joined with `, `), or
+ * one `N/A` row with empty values for an event without changes. The event filters (users, LPA,
+ * automatic) are the store's.
  */
-export function auditRowsOf(json: string, zone: string, match: EventMatch): AuditRow[] {
+export function auditRowsOf(json: string): UndatedRow[] {
   const e = JSON.parse(json) as ChangeEvent;
-  if (!eventMatches(e, match)) return [];
   const at = Date.parse(e.occurred_at);
   const a = e.actor ?? {};
   const base = {
@@ -41,7 +44,6 @@ export function auditRowsOf(json: string, zone: string, match: EventMatch): Audi
     originatorUserAgent: a.user_agent ?? e.source?.user_agent ?? null,
     originatorAuthType: a.auth_type ?? null,
     originatorIsLpa: a.privileged === true,
-    changeDate: formatInZone(at, zone, CHANGE_DATE),
   };
   return changeRowsOf(e).map((c) => ({
     ...base,
@@ -50,6 +52,12 @@ export function auditRowsOf(json: string, zone: string, match: EventMatch): Audi
     newValue: c.new.join(', '),
   }));
 }
+
+/** `changeDate`: the row's instant as local time in `zone`. */
+export const dated = (row: UndatedRow, zone: string): AuditRow => ({
+  ...row,
+  changeDate: formatInZone(row.changeTimestamp, zone, CHANGE_DATE),
+});
 
 /** The columns `orderBy` accepts: every selectable field, and `changeTimestamp`. */
 export const COLUMNS = [
@@ -82,7 +90,7 @@ const compareKeys = (a: Key, b: Key): number =>
 /** A row comparator for `orderBy` columns, each with its direction. */
 export function comparatorOf(order: { column: Column; desc: boolean }[]) {
   const keys = order.map((o) => ({ key: keyOf(o.column), sign: o.desc ? -1 : 1 }));
-  return (x: AuditRow, y: AuditRow): number => {
+  return (x: UndatedRow, y: UndatedRow): number => {
     for (const { key, sign } of keys) {
       const c = compareKeys(x[key], y[key]);
       if (c !== 0) return sign * c;

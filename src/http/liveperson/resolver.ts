@@ -3,7 +3,7 @@ import type { EventFilter } from '../../core/query.js';
 import { zonedDayRange, zoneNamed } from '../../core/zoned-days.js';
 import type { EventService } from '../../services/events.js';
 import { rowWindow } from '../../services/rows.js';
-import { type AuditRow, auditRowsOf, comparatorOf, isTimeColumn } from './mapping.js';
+import { type AuditRow, auditRowsOf, comparatorOf, dated, isTimeColumn } from './mapping.js';
 import type { AuditDataArgs } from './schema.js';
 
 /** The most rows one `first` returns. */
@@ -34,8 +34,9 @@ function listOf(param: string, values: string[] | null | undefined): string[] | 
 }
 
 /**
- * Resolves `auditData`: the arguments become a store filter (time range, component types) plus
- * in-memory conditions (users by id or login, LPA, automatic), then one window of rows.
+ * Resolves `auditData`: the arguments become one store filter (time range, component types,
+ * users by id or login, LPA, automatic), then one window of rows; only the window's rows get a
+ * `changeDate`.
  */
 export async function resolveAuditData(args: AuditDataArgs, ctx: AuditContext): Promise<AuditRow[]> {
   ctx.calls = (ctx.calls ?? 0) + 1;
@@ -58,19 +59,18 @@ export async function resolveAuditData(args: AuditDataArgs, ctx: AuditContext): 
 
   const componentTypes = listOf('componentTypes', args.componentTypes);
   const users = listOf('users', args.users);
+  // lpa and automaticUpdates include those events: false leaves them out, true filters nothing.
   const filter: EventFilter = {
     ...zonedDayRange(zone, args.fromDate ?? undefined, args.toDate ?? undefined),
     ...(componentTypes ? { fields: { target_type: componentTypes } } : {}),
-  };
-  const match = {
-    privileged: args.lpa,
-    automatic: args.automaticUpdates,
     ...(users ? { actorIdOrLogin: users } : {}),
+    ...(args.lpa ? {} : { privileged: false }),
+    ...(args.automaticUpdates ? {} : { automatic: false }),
   };
   // Ordered by time alone, rows stream in the store's (occurred_at, seq) index order.
   const timeOnly = order.every((o) => isTimeColumn(o.column));
   const { rows, total } = await rowWindow(ctx.events, ctx.tenant, filter, {
-    rowsOf: (json) => auditRowsOf(json, zone, match),
+    rowsOf: auditRowsOf,
     offset: args.offset,
     limit: args.first,
     order: order[0]?.desc === false ? 'asc' : 'desc',
@@ -78,5 +78,5 @@ export async function resolveAuditData(args: AuditDataArgs, ctx: AuditContext): 
     cap: SORT_CAP,
   });
   ctx.total = total;
-  return rows;
+  return rows.map((r) => dated(r, zone));
 }

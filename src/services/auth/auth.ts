@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { TrailkeepError } from '../../core/errors.js';
 import type { Credential, CredentialKind, Store } from '../../store/types.js';
@@ -20,6 +21,12 @@ export interface IssuedToken {
  * JWT access tokens those clients obtain. Only hashes of secrets are ever stored.
  */
 export class AuthService {
+  /**
+   * The JWT key imported once: given raw bytes, jose imports them into a CryptoKey on every
+   * sign and verify (a verify took 108 µs with the import, 36 µs without).
+   */
+  private signingKey: Promise<webcrypto.CryptoKey> | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly adminTokenHash: string,
@@ -27,6 +34,17 @@ export class AuthService {
     private readonly tokenTtlSeconds: number,
     private readonly clock: () => number = Date.now,
   ) {}
+
+  private key(): Promise<webcrypto.CryptoKey> {
+    this.signingKey ??= webcrypto.subtle.importKey(
+      'raw',
+      this.jwtKey,
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
+    return this.signingKey;
+  }
 
   /** Resolves a bearer credential to its principal, or null when it is not (or no longer) valid. */
   async authenticate(bearer: string): Promise<Principal | null> {
@@ -45,7 +63,7 @@ export class AuthService {
 
   private async verifyToken(token: string): Promise<Principal | null> {
     try {
-      const { payload } = await jwtVerify(token, this.jwtKey, {
+      const { payload } = await jwtVerify(token, await this.key(), {
         algorithms: [ALG],
         issuer: ISSUER,
         currentDate: new Date(this.clock()),
@@ -96,7 +114,7 @@ export class AuthService {
       .setSubject(c.id)
       .setIssuedAt(now)
       .setExpirationTime(now + this.tokenTtlSeconds)
-      .sign(this.jwtKey);
+      .sign(await this.key());
     return { access_token, token_type: 'bearer', expires_in: this.tokenTtlSeconds, scope: scopes.join(' ') };
   }
 

@@ -12,6 +12,7 @@ import {
   JSON_FIELDS,
   searchTerms,
 } from '../../core/query.js';
+import { fromCursor } from '../keyset.js';
 import type { AppendResult, EventStore } from '../types.js';
 import { copyEvents, type StageRow } from './copy.js';
 import { type Db, run } from './db.js';
@@ -41,6 +42,17 @@ function where(tenant: string, f: EventFilter, params: unknown[]): string {
       );
     }
   }
+  if (f.actorIdOrLogin?.length) {
+    const ids = p(f.actorIdOrLogin);
+    clauses.push(`(actor_id = ANY(${ids}::text[]) OR actor_login = ANY(${ids}::text[]))`);
+  }
+  if (f.automatic !== undefined) clauses.push(`automatic = ${p(f.automatic)}`);
+  if (f.privileged !== undefined) clauses.push(`actor_privileged = ${p(f.privileged)}`);
+  if (f.result !== undefined) {
+    clauses.push(
+      `coalesce(body::jsonb #>> '{auth,result}', CASE WHEN outcome = 'failure' THEN 'Failure' ELSE 'Success' END) = ${p(f.result)}`,
+    );
+  }
   if (f.from !== undefined) clauses.push(`occurred_at >= ${p(iso(f.from))}::timestamptz`);
   if (f.to !== undefined) clauses.push(`occurred_at < ${p(iso(f.to))}::timestamptz`);
   if (f.maxSeq !== undefined) clauses.push(`seq <= ${p(f.maxSeq)}`);
@@ -56,10 +68,13 @@ const MS = '(extract(epoch FROM occurred_at) * 1000)::bigint';
 
 export function listSql(tenant: string, q: EventQuery): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
-  let sql = `SELECT ${MS} AS "occurredAt", seq, body AS json FROM events WHERE ${where(tenant, q, params)}`;
-  if (q.after) {
+  // The cursor's time bounds the range (store/keyset.ts): the index read and the partitions
+  // scanned start at the cursor.
+  const range = fromCursor(q);
+  let sql = `SELECT ${MS} AS "occurredAt", seq, body AS json FROM events WHERE ${where(tenant, { ...q, from: range.from, to: range.to }, params)}`;
+  if (range.after) {
     const op = q.order === 'asc' ? '>' : '<';
-    sql += ` AND (occurred_at, seq) ${op} ($${params.push(iso(q.after.occurredAt))}::timestamptz, $${params.push(q.after.seq)})`;
+    sql += ` AND (occurred_at, seq) ${op} ($${params.push(iso(range.after.occurredAt))}::timestamptz, $${params.push(range.after.seq)})`;
   }
   const dir = q.order === 'asc' ? 'ASC' : 'DESC';
   sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT $${params.push(q.limit)}`;
@@ -80,6 +95,15 @@ export function facetsSql(tenant: string, f: EventFilter): { sql: string; params
 export function countSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   return { sql: `SELECT count(*) AS n FROM events WHERE ${where(tenant, f, params)}`, params };
+}
+
+/** The change rows of the matching events, summed in an index-only scan (events_rows, events_type_rows). */
+export function changeRowsSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  return {
+    sql: `SELECT coalesce(sum(change_rows), 0)::bigint AS n FROM events WHERE ${where(tenant, f, params)}`,
+    params,
+  };
 }
 
 const INSERT_IPS = `
@@ -160,6 +184,11 @@ export function pgEvents(db: Db, partitions: Partitions): EventStore {
 
     async count(tenant, f) {
       const { sql, params } = countSql(tenant, f);
+      return ((await db.query<{ n: number }>(sql, params))[0] as { n: number }).n;
+    },
+
+    async countChangeRows(tenant, f) {
+      const { sql, params } = changeRowsSql(tenant, f);
       return ((await db.query<{ n: number }>(sql, params))[0] as { n: number }).n;
     },
 

@@ -141,6 +141,26 @@ export const PG_MIGRATIONS: string[] = [
   `
   ALTER TABLE export_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
   `,
+  // 5: what LivePerson's change rows count and filter by, read from the stored event itself:
+  // stored generated columns need no copy at append and fill existing rows as the migration
+  // rewrites the table. change_rows is max(1, number of changes) (core/change-rows.ts). The
+  // indexes carry the counts and flags (INCLUDE), so counting an interval's rows is an
+  // index-only scan.
+  `
+  ALTER TABLE events
+    ADD COLUMN change_rows integer GENERATED ALWAYS AS (
+      CASE WHEN jsonb_typeof(body::jsonb -> 'changes') = 'array'
+        THEN greatest(jsonb_array_length(body::jsonb -> 'changes'), 1) ELSE 1 END) STORED,
+    ADD COLUMN automatic boolean GENERATED ALWAYS AS (
+      coalesce((body::jsonb ->> 'automatic')::boolean, false)) STORED,
+    ADD COLUMN actor_privileged boolean GENERATED ALWAYS AS (
+      coalesce((body::jsonb #>> '{actor,privileged}')::boolean, false)) STORED,
+    ADD COLUMN actor_login text GENERATED ALWAYS AS (body::jsonb #>> '{actor,login}') STORED;
+  CREATE INDEX events_rows ON events (tenant, occurred_at, seq) INCLUDE (change_rows, automatic, actor_privileged);
+  CREATE INDEX events_type_rows ON events (tenant, target_type, occurred_at, seq)
+    INCLUDE (change_rows, automatic, actor_privileged) WHERE target_type IS NOT NULL;
+  CREATE INDEX events_login ON events (tenant, actor_login, occurred_at, seq) WHERE actor_login IS NOT NULL;
+  `,
 ];
 
 /** Any constant both sides agree on: the key of the advisory lock that serialises migrations. */

@@ -3,6 +3,7 @@ import { type AppendResult, planAppend } from '../../core/event/idempotency.js';
 import { INDEX_COLUMNS, type PreparedEvent } from '../../core/event/prepare.js';
 import { sealEvent, withHash } from '../../core/event/seal.js';
 import type { Db } from './db.js';
+import { textIndexer } from './text.js';
 
 const COLUMNS = [
   'tenant',
@@ -32,10 +33,10 @@ export function appender(db: Db): Appender {
     'UPDATE tenants SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq',
   );
   const insert = db.prepare(
-    `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+    `INSERT INTO events (${COLUMNS.join(', ')}, text_key) VALUES (${COLUMNS.map(() => '?').join(', ')}, ?)`,
   );
   const insertIp = db.prepare('INSERT OR IGNORE INTO event_ips (tenant, ip, seq) VALUES (?, ?, ?)');
-  const insertText = db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)');
+  const indexText = textIndexer(db);
 
   return (tenant, events, receivedAt) => {
     if (!exists.get(tenant)) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
@@ -48,7 +49,8 @@ export function appender(db: Db): Appender {
         seq += 1;
         const { body, hash } = sealEvent(e.template, tenant, seq, receivedIso);
         const x = e.index;
-        const { lastInsertRowid } = insert.run(
+        const textKey = x.text ? indexText(tenant, e.occurredAt, x.text) : null;
+        insert.run(
           tenant,
           seq,
           e.id,
@@ -58,9 +60,9 @@ export function appender(db: Db): Appender {
           e.digest,
           hash,
           withHash(body, hash),
+          textKey,
         );
         for (const ip of x.ips) insertIp.run(tenant, ip, seq);
-        if (x.text) insertText.run(lastInsertRowid, x.text);
         results[i] = { id: e.id, seq, hash, duplicate: false };
       }
     }

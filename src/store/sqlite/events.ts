@@ -5,10 +5,11 @@ import {
   type Facet,
   type FilterField,
   JSON_FIELDS,
-  searchTerms,
 } from '../../core/query.js';
+import { fromCursor } from '../keyset.js';
 import type { EventStore } from '../types.js';
 import { type Db, StatementCache } from './db.js';
+import { firstKeyOf, matchOf, RARE_MATCHES, RARE_PROBE, secondOf } from './text.js';
 
 /**
  * Indexes that return one field value's events already in (occurred_at, seq) order, most
@@ -35,8 +36,11 @@ function indexFor(f: EventFilter): string {
   return hit ? ` INDEXED BY ${hit[0]}` : '';
 }
 
-/** Builds the WHERE clause of a filter; values are always bound, never interpolated. */
-function where(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
+/**
+ * Builds the WHERE clause of a filter; values are always bound, never interpolated. `text: false`
+ * leaves `q` out, for statements driven by the text index itself.
+ */
+function where(tenant: string, f: EventFilter, text = true): { sql: string; params: unknown[] } {
   const clauses = ['tenant = ?'];
   const params: unknown[] = [tenant];
   for (const [field, values] of Object.entries(f.fields ?? {})) {
@@ -59,33 +63,94 @@ function where(tenant: string, f: EventFilter): { sql: string; params: unknown[]
     }
     params.push(...values);
   }
+  if (f.actorIdOrLogin?.length) {
+    const marks = f.actorIdOrLogin.map(() => '?').join(', ');
+    clauses.push(`(actor_id IN (${marks}) OR actor_login IN (${marks}))`);
+    params.push(...f.actorIdOrLogin, ...f.actorIdOrLogin);
+  }
   const bounds: [string, number | undefined][] = [
     ['occurred_at >= ?', f.from],
     ['occurred_at < ?', f.to],
     ['seq <= ?', f.maxSeq],
+    ['automatic = ?', f.automatic === undefined ? undefined : Number(f.automatic)],
+    ['actor_privileged = ?', f.privileged === undefined ? undefined : Number(f.privileged)],
   ];
+  if (f.result !== undefined) {
+    // The outcome is a column: events it decides cost no JSON unless they hold an auth.result.
+    clauses.push(
+      `coalesce(json_extract(body, '$.auth.result'), CASE WHEN outcome = 'failure' THEN 'Failure' ELSE 'Success' END) = ?`,
+    );
+    params.push(f.result);
+  }
   for (const [clause, value] of bounds) {
     if (value === undefined) continue;
     clauses.push(clause);
     params.push(value);
   }
-  const terms = f.q === undefined ? [] : searchTerms(f.q);
-  if (f.q !== undefined) {
+  if (f.q !== undefined && text) {
     // No searchable term at all matches nothing, rather than everything.
-    clauses.push(terms.length ? 'rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)' : '0');
-    if (terms.length) params.push(terms.map((t) => `"${t}"`).join(' '));
+    const match = matchOf(tenant, f.q);
+    clauses.push(match ? 'text_key IN (SELECT rowid FROM events_text WHERE events_text MATCH ?)' : '0');
+    if (match) params.push(match);
   }
   return { sql: clauses.join(' AND '), params };
 }
 
+/**
+ * A page with full-text terms, driven by the text index in key order, which is time order to the
+ * second (text.ts): it reads about `limit` matches. Rows come back ordered by second only; with
+ * `second` it reads every match of that one second, without a limit (list() completes and sorts
+ * a page's last second with it). Offset pages are not keyed this way: null.
+ */
+export function textListSql(
+  tenant: string,
+  q: EventQuery,
+  { second, scoped = true }: { second?: number; scoped?: boolean } = {},
+): { sql: string; params: unknown[] } | null {
+  const match = q.q === undefined || q.offset ? null : matchOf(tenant, q.q, scoped);
+  if (match === null) return null;
+  const range = fromCursor(q);
+  const keys: string[] = [];
+  const params: unknown[] = [match];
+  const lo = second ?? (range.from === undefined ? undefined : secondOf(range.from));
+  const hi = second ?? (range.to === undefined ? undefined : secondOf(range.to - 1));
+  // Bound as BigInts: FTS5 seeks to an INTEGER bound, and a key does not fit a double.
+  if (lo !== undefined) {
+    keys.push('AND rowid >= ?');
+    params.push(firstKeyOf(lo));
+  }
+  if (hi !== undefined) {
+    keys.push('AND rowid < ?');
+    params.push(firstKeyOf(hi + 1));
+  }
+  const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+  const w = where(tenant, { ...q, from: range.from, to: range.to }, false);
+  let sql = `SELECT occurred_at AS occurredAt, seq, body AS json
+    FROM (SELECT rowid AS k FROM events_text WHERE events_text MATCH ? ${keys.join(' ')} ORDER BY rowid ${dir}) AS f
+    CROSS JOIN events INDEXED BY events_text_key ON events.tenant = ? AND events.text_key = f.k
+    WHERE ${w.sql}`;
+  params.push(tenant, ...w.params);
+  if (range.after) {
+    sql += ` AND (occurred_at, seq) ${q.order === 'asc' ? '>' : '<'} (?, ?)`;
+    params.push(range.after.occurredAt, range.after.seq);
+  }
+  sql += ` ORDER BY f.k ${dir}`;
+  if (second === undefined) {
+    sql += ' LIMIT ?';
+    params.push(q.limit);
+  }
+  return { sql, params };
+}
+
 /** The statement a page runs: exported so tests can check its query plan. */
 export function listSql(tenant: string, q: EventQuery): { sql: string; params: unknown[] } {
-  const w = where(tenant, q);
+  const range = fromCursor(q);
+  const w = where(tenant, { ...q, from: range.from, to: range.to });
   const dir = q.order === 'asc' ? 'ASC' : 'DESC';
   let sql = `SELECT occurred_at AS occurredAt, seq, body AS json FROM events${indexFor(q)} WHERE ${w.sql}`;
-  if (q.after) {
+  if (range.after) {
     sql += ` AND (occurred_at, seq) ${q.order === 'asc' ? '>' : '<'} (?, ?)`;
-    w.params.push(q.after.occurredAt, q.after.seq);
+    w.params.push(range.after.occurredAt, range.after.seq);
   }
   sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT ? OFFSET ?`;
   w.params.push(q.limit, q.offset ?? 0);
@@ -95,6 +160,20 @@ export function listSql(tenant: string, q: EventQuery): { sql: string; params: u
 export function countSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
   const w = where(tenant, f);
   return { sql: `SELECT count(*) AS n FROM events WHERE ${w.sql}`, params: w.params };
+}
+
+/**
+ * The change rows of the matching events, summed from an index that holds them (events_rows,
+ * or events_type_rows when target types are filtered): no event is read.
+ */
+export function changeRowsSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
+  const w = where(tenant, f);
+  const index = f.fields?.target_type?.length ? 'events_type_rows' : 'events_rows';
+  const only = Object.entries(f.fields ?? {}).every(([k, v]) => k === 'target_type' || !v?.length);
+  return {
+    sql: `SELECT coalesce(sum(change_rows), 0) AS n FROM events${only && !f.actorIdOrLogin?.length && f.q === undefined ? ` INDEXED BY ${index}` : ''} WHERE ${w.sql}`,
+    params: w.params,
+  };
 }
 
 export function facetsSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
@@ -122,11 +201,35 @@ export function sqliteEvents(db: Db, append: EventStore['append']): EventStore {
   return {
     append,
     async list(tenant, q) {
-      const { sql, params } = listSql(tenant, q);
-      return statements.get(sql).all(...params) as EventRow[];
+      const everywhere = q.q === undefined ? null : matchOf(tenant, q.q, false);
+      const rare =
+        everywhere !== null && (statements.get(RARE_PROBE).get(everywhere) as { n: number }).n < RARE_MATCHES;
+      const text = textListSql(tenant, q, { scoped: !rare });
+      if (!text) {
+        const { sql, params } = listSql(tenant, q);
+        return statements.get(sql).all(...params) as EventRow[];
+      }
+      // In key order, each second is complete but the page's last one: read the whole of that
+      // second, then order exactly by (occurred_at, seq).
+      let rows = statements.get(text.sql).all(...text.params) as EventRow[];
+      const last = rows.at(-1);
+      if (last && rows.length === q.limit) {
+        const second = secondOf(last.occurredAt);
+        const edge = textListSql(tenant, q, { second, scoped: !rare }) as { sql: string; params: unknown[] };
+        rows = rows
+          .filter((r) => secondOf(r.occurredAt) !== second)
+          .concat(statements.get(edge.sql).all(...edge.params) as EventRow[]);
+      }
+      const sign = q.order === 'asc' ? 1 : -1;
+      rows.sort((a, b) => sign * (a.occurredAt - b.occurredAt || a.seq - b.seq));
+      return rows.length > q.limit ? rows.slice(0, q.limit) : rows;
     },
     async count(tenant, f) {
       const { sql, params } = countSql(tenant, f);
+      return (statements.get(sql).get(...params) as { n: number }).n;
+    },
+    async countChangeRows(tenant, f) {
+      const { sql, params } = changeRowsSql(tenant, f);
       return (statements.get(sql).get(...params) as { n: number }).n;
     },
     async facets(tenant, f) {
