@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { TENANT_ID_PATTERN } from '../../core/tenant.js';
 import { SCOPES } from '../../services/auth/principal.js';
 import type { Services } from '../../services/index.js';
-import { TENANT_ID_PATTERN } from '../../services/tenants.js';
 import { requireAdmin, requireTenantAdmin } from '../auth.js';
 import { ErrorResponses } from './schemas.js';
 
