@@ -84,7 +84,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     {
       schema: {
         tags: ['events'],
-        summary: 'Ingest one event, a batch {"events":[…]} (≤ 1,000) or NDJSON; a batch is atomic.',
+        summary:
+          'Ingest one event, a batch {"events":[…]} (≤ 1,000) or NDJSON; a batch is atomic. An operator key names each event’s tenant, or the batch’s with Trailkeep-Tenant; its batch may span tenants.',
         consumes: ['application/json', 'application/x-ndjson'],
         body: Type.Union([
           EventInputSchema,
