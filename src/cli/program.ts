@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { describeConfig } from '../config/config.js';
 import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
-import { keysCommand } from './commands/keys.js';
+import { keysCommand, operatorKeysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { queryCommand } from './commands/query.js';
 import { serveCommand } from './commands/serve.js';
@@ -34,6 +34,7 @@ export function buildCli(io: CliIo): Command {
     migrateCommand,
     tenantsCommand,
     keysCommand,
+    operatorKeysCommand,
     ingestCommand,
     queryCommand,
     exportCommand,

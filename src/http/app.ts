@@ -71,7 +71,16 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
         version: '0.1.0',
         description: 'Audit-trail server: ingest canonical audit events and read them back.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'A tenant key, an OAuth access token, or an operator key. An operator key names the tenant it acts on with the Trailkeep-Tenant header (a write may name it per event instead); a tenant-bound credential may name only its own.',
+          },
+        },
+      },
       security: [{ bearer: [] }],
     },
   });

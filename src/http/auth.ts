@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { TrailkeepError } from '../core/errors.js';
 import type { AuthService } from '../services/auth/auth.js';
 import type { Principal, Scope } from '../services/auth/principal.js';
+import type { WriteAs } from '../services/events.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,27 +18,81 @@ export function bearerOf(req: FastifyRequest): string | null {
   return m?.[1] ?? null;
 }
 
-/** Authenticates the request's bearer credential; throws `unauthorized` when absent or invalid. */
-export async function authenticate(req: FastifyRequest, auth: AuthService): Promise<Principal> {
-  const bearer = bearerOf(req);
-  const principal = bearer ? await auth.authenticate(bearer) : null;
+/** The tenant a request names, for operator keys; a tenant-bound credential may name only its own. */
+export const TENANT_HEADER = 'trailkeep-tenant';
+
+const namedTenant = (req: FastifyRequest): string | undefined => {
+  const v = req.headers[TENANT_HEADER];
+  return Array.isArray(v) ? v.join(', ') : v;
+};
+
+/**
+ * Authenticates a presented secret (a bearer credential, or a dialect's own carrier of one);
+ * throws `unauthorized` when absent or invalid.
+ */
+export async function authenticateSecret(
+  req: FastifyRequest,
+  auth: AuthService,
+  secret: string | null,
+): Promise<Principal> {
+  const principal = secret ? await auth.authenticate(secret, namedTenant(req)) : null;
   if (!principal) throw new TrailkeepError('unauthorized');
   req.principal = principal;
   return principal;
 }
+
+/** Authenticates the request's bearer credential; throws `unauthorized` when absent or invalid. */
+export const authenticate = (req: FastifyRequest, auth: AuthService): Promise<Principal> =>
+  authenticateSecret(req, auth, bearerOf(req));
 
 function principal(req: FastifyRequest): Principal {
   if (!req.principal) throw new TrailkeepError('unauthorized');
   return req.principal;
 }
 
-/** The tenant a data request acts on; it must carry `scope`. The operator token reads no tenant data. */
-export function tenantFor(req: FastifyRequest, scope: Scope): string {
+/** A data request's principal, which must carry `scope`. The operator token reads no tenant data. */
+function dataPrincipal(req: FastifyRequest, scope: Scope) {
   const p = principal(req);
-  if (p.kind !== 'credential')
-    throw new TrailkeepError('forbidden', 'The admin token manages tenants; use a tenant key for data.');
+  if (p.kind === 'admin')
+    throw new TrailkeepError(
+      'forbidden',
+      'The admin token manages tenants; use a tenant key (or an operator key) for data.',
+    );
   if (!p.scopes.includes(scope)) throw new TrailkeepError('forbidden', `This needs the ${scope} scope.`);
-  return p.tenant;
+  if (p.kind === 'credential') {
+    const named = namedTenant(req);
+    if (named !== undefined && named !== p.tenant) {
+      throw new TrailkeepError(
+        'forbidden',
+        `This credential is bound to its tenant; it cannot act for ${named}.`,
+      );
+    }
+  }
+  return p;
+}
+
+/**
+ * The tenant a data request acts on; the credential must carry `scope`. A tenant-bound
+ * credential acts on its own tenant; an operator key on the one its Trailkeep-Tenant header names.
+ */
+export function tenantFor(req: FastifyRequest, scope: Scope): string {
+  const p = dataPrincipal(req, scope);
+  if (p.kind === 'credential') return p.tenant;
+  if (!p.tenant) {
+    throw new TrailkeepError(
+      'invalid_request',
+      'An operator key names the tenant with the Trailkeep-Tenant header.',
+    );
+  }
+  if (!p.tenant.exists) throw new TrailkeepError('not_found', `Tenant ${p.tenant.id} does not exist.`);
+  return p.tenant.id;
+}
+
+/** Who writes a batch of events (`events:write`), and so where its events may go. */
+export function writerFor(req: FastifyRequest): WriteAs {
+  const p = dataPrincipal(req, 'events:write');
+  if (p.kind === 'credential') return { kind: 'tenant', tenant: p.tenant };
+  return { kind: 'operator', tenant: p.tenant?.id, createTenants: p.scopes.includes('tenants:manage') };
 }
 
 export function requireAdmin(req: FastifyRequest): void {
@@ -48,6 +103,7 @@ export function requireAdmin(req: FastifyRequest): void {
 export function requireTenantAdmin(req: FastifyRequest, tenant: string): void {
   const p = principal(req);
   if (p.kind === 'admin') return;
+  if (p.kind === 'operator') throw new TrailkeepError('forbidden', 'This needs the admin token.');
   // Another tenant does not exist for this caller.
   if (p.tenant !== tenant) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
   if (!p.scopes.includes('tenant:admin'))

@@ -30,11 +30,19 @@ export function connectionLimits(config: Config) {
 
 const ADMIN = 'admin';
 
-/** Who a request counts against: its credential once authenticated, else its client address. */
+/**
+ * Who a request counts against: its credential once authenticated, else its client address. A
+ * tenant-bound credential counts with its tenant: for most that changes nothing, but the tokens
+ * one operator key mints for many tenants count per tenant, so one tenant's readers cannot use
+ * up the others' allowance. An operator key used directly counts on its own.
+ */
 function rateKey(req: FastifyRequest): string {
   const p = req.principal;
   if (!p) return `ip:${req.ip}`;
-  return p.kind === 'admin' ? ADMIN : `credential:${p.credentialId}`;
+  if (p.kind === 'admin') return ADMIN;
+  return p.kind === 'credential'
+    ? `credential:${p.credentialId}:${p.tenant}`
+    : `credential:${p.credentialId}`;
 }
 
 /**

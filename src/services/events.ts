@@ -1,10 +1,24 @@
 import type { CursorSigner } from '../core/cursor.js';
 import { TrailkeepError } from '../core/errors.js';
-import { prepareBatch } from '../core/event/prepare.js';
+import { type PreparedEvent, prepareBatch } from '../core/event/prepare.js';
 import { type ServiceMap, serviceMap } from '../core/facets.js';
 import type { EventFilter, EventRow, Order, Position } from '../core/query.js';
+import type { Problem } from '../core/schema.js';
 import type { AppendResult, Store } from '../store/types.js';
 import { scanEvents } from './scan.js';
+
+/** Who writes a batch, which decides where each of its events goes. */
+export type WriteAs =
+  /** A tenant-bound credential: its events go to its tenant, and may name no other. */
+  | { kind: 'tenant'; tenant: string }
+  /**
+   * An operator key: each event names its tenant, or `tenant` (the Trailkeep-Tenant header)
+   * names it for the batch; where both do, they must agree. `createTenants` creates unknown ones.
+   */
+  | { kind: 'operator'; tenant: string | undefined; createTenants: boolean };
+
+/** An ingested event's outcome; `tenant` says where it went when an operator key wrote it. */
+export type IngestResult = AppendResult & { tenant?: string };
 
 export interface Page {
   rows: EventRow[];
@@ -69,11 +83,71 @@ export class EventService {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Validates the whole batch first; then stores all of it in one transaction, or nothing. */
-  async ingest(tenant: string, inputs: unknown[], rootOf: (i: number) => string): Promise<AppendResult[]> {
+  /**
+   * Validates the whole batch first; then stores all of it in one transaction, or nothing. A
+   * tenant (string) writes as a tenant-bound credential; `WriteAs` says who else may write.
+   */
+  async ingest(
+    as: string | WriteAs,
+    inputs: unknown[],
+    rootOf: (i: number) => string,
+  ): Promise<IngestResult[]> {
     if (inputs.length === 0) throw new TrailkeepError('invalid_event', 'The batch holds no events.');
     const prepared = prepareBatch(inputs, rootOf);
-    return this.store.events.append(tenant, prepared, this.clock());
+    const writer: WriteAs = typeof as === 'string' ? { kind: 'tenant', tenant: as } : as;
+    if (writer.kind === 'tenant') {
+      const foreign = prepared.findIndex((e) => e.tenant !== undefined && e.tenant !== writer.tenant);
+      if (foreign >= 0) {
+        throw new TrailkeepError('forbidden', 'A tenant-bound credential writes only to its own tenant.', [
+          { path: `${rootOf(foreign)}.tenant`, message: `must be ${writer.tenant} (or absent)` },
+        ]);
+      }
+      return this.store.events.append(writer.tenant, prepared, this.clock());
+    }
+    return this.ingestAcrossTenants(writer, prepared, rootOf);
+  }
+
+  /** An operator key's batch: one group per tenant, stored atomically; results in input order. */
+  private async ingestAcrossTenants(
+    writer: Extract<WriteAs, { kind: 'operator' }>,
+    prepared: PreparedEvent[],
+    rootOf: (i: number) => string,
+  ): Promise<IngestResult[]> {
+    const groups = new Map<string, { events: PreparedEvent[]; at: number[] }>();
+    const problems: Problem[] = [];
+    prepared.forEach((e, i) => {
+      const tenant = e.tenant ?? writer.tenant;
+      if (tenant === undefined) {
+        problems.push({
+          path: `${rootOf(i)}.tenant`,
+          message: 'is required: name the tenant here or in the Trailkeep-Tenant header',
+        });
+      } else if (writer.tenant !== undefined && tenant !== writer.tenant) {
+        problems.push({
+          path: `${rootOf(i)}.tenant`,
+          message: `must agree with the Trailkeep-Tenant header (${writer.tenant})`,
+        });
+      } else {
+        const group = groups.get(tenant) ?? { events: [], at: [] };
+        group.events.push(e);
+        group.at.push(i);
+        groups.set(tenant, group);
+      }
+    });
+    if (problems.length) throw new TrailkeepError('invalid_event', undefined, problems.slice(0, 1000));
+    const entries = [...groups];
+    const stored = await this.store.events.appendGroups(
+      entries.map(([tenant, g]) => ({ tenant, events: g.events })),
+      this.clock(),
+      { createTenants: writer.createTenants },
+    );
+    const results: IngestResult[] = new Array(prepared.length);
+    entries.forEach(([tenant, g], k) => {
+      g.at.forEach((i, j) => {
+        results[i] = { ...(stored[k]?.[j] as AppendResult), tenant };
+      });
+    });
+    return results;
   }
 
   /**

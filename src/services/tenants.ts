@@ -1,7 +1,6 @@
 import { TrailkeepError } from '../core/errors.js';
+import { isTenantId, TENANT_ID_PATTERN } from '../core/tenant.js';
 import type { Store, Tenant } from '../store/types.js';
-
-export const TENANT_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 
 export class TenantService {
   constructor(
@@ -10,7 +9,7 @@ export class TenantService {
   ) {}
 
   create(id: string, name?: string): Promise<Tenant> {
-    if (!new RegExp(TENANT_ID_PATTERN).test(id)) {
+    if (!isTenantId(id)) {
       throw new TrailkeepError('invalid_request', `Tenant id must match ${TENANT_ID_PATTERN}.`);
     }
     return this.store.tenants.create({ id, name: name ?? id }, this.clock());

@@ -77,6 +77,12 @@ export interface CredentialStore {
 
 export type { AppendResult } from '../core/event/idempotency.js';
 
+/** One tenant's part of a batch. */
+export interface AppendGroup {
+  tenant: string;
+  events: PreparedEvent[];
+}
+
 export interface EventStore {
   /**
    * Appends a batch atomically and durably: every event is committed, or none is. Assigns
@@ -84,6 +90,18 @@ export interface EventStore {
    * unknown tenant and `conflict` when an id exists with different content.
    */
   append(tenant: string, events: PreparedEvent[], receivedAt: number): Promise<AppendResult[]>;
+  /**
+   * `append` for a batch that spans tenants (one group per tenant, each tenant once): one
+   * transaction for all groups, so every event of every group is committed or none is; each
+   * tenant's seqs stay gapless and its idempotency is its own. With `createTenants`, an unknown
+   * tenant is created (its id as its name) in that same transaction; without, it is `not_found`.
+   * Results are per group, in the groups' order.
+   */
+  appendGroups(
+    groups: AppendGroup[],
+    receivedAt: number,
+    options?: { createTenants?: boolean },
+  ): Promise<AppendResult[][]>;
   list(tenant: string, query: EventQuery): Promise<EventRow[]>;
   count(tenant: string, filter: EventFilter): Promise<number>;
   /**

@@ -15,6 +15,10 @@ const COMMANDS: [string[], RegExp][] = [
   [['keys', 'create'], /Usage: trailkeep keys create \[options\] <tenant>[\s\S]*--scope <scope>/],
   [['keys', 'list'], /Usage: trailkeep keys list \[options\] <tenant>/],
   [['keys', 'revoke'], /Usage: trailkeep keys revoke \[options\] <tenant> <id>/],
+  [['operator-keys'], /Usage: trailkeep operator-keys[\s\S]*create[\s\S]*list[\s\S]*revoke/],
+  [['operator-keys', 'create'], /Usage: trailkeep operator-keys create \[options\][\s\S]*tenants:manage/],
+  [['operator-keys', 'list'], /Usage: trailkeep operator-keys list \[options\]/],
+  [['operator-keys', 'revoke'], /Usage: trailkeep operator-keys revoke \[options\] <id>/],
   [['ingest'], /Usage: trailkeep ingest \[options\] <file>[\s\S]*--batch-size[\s\S]*--tenant/],
   [
     ['query'],

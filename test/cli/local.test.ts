@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../helpers/app.js';
-import { assertStoredAsSent, lines, ndjson, runCli } from './run.js';
+import { assertStoredAsSent, createdOperatorKey, lines, ndjson, runCli } from './run.js';
 
 const SECRET = /^tk_key_[0-9a-f]{20}_[A-Za-z0-9_-]{43}$/;
 
@@ -137,6 +137,33 @@ describe('trailkeep CLI on a local database', () => {
     const noTenant = await local(['keys', 'list', 'nobody']);
     assert.equal(noTenant.code, 1);
     assert.match(noTenant.stderr, /Tenant nobody does not exist/);
+  });
+
+  it('creates, lists and revokes operator keys, apart from tenant keys', async () => {
+    const made = await local([
+      'operator-keys',
+      'create',
+      '--name',
+      'saas',
+      '--scope',
+      'tenants:manage',
+      '--json',
+    ]);
+    const key = createdOperatorKey(made);
+    const list = await local(['operator-keys', 'list']);
+    assert.deepEqual(
+      lines(list.stdout).map((l) => l.split('\t').slice(0, 3)),
+      [[key.id, 'saas', 'tenants:manage']],
+    );
+    assert.doesNotMatch((await local(['keys', 'list', 'acme'])).stdout, new RegExp(key.id));
+    const wrongScope = await local(['operator-keys', 'create', '--name', 'x', '--scope', 'tenant:admin']);
+    assert.equal(wrongScope.code, 2);
+    assert.match(wrongScope.stderr, /Unknown scope tenant:admin/);
+    const revoke = await local(['operator-keys', 'revoke', key.id]);
+    assert.equal(revoke.code, 0, revoke.stderr);
+    const again = await local(['operator-keys', 'revoke', key.id]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /No active operator key/);
   });
 
   it('ingests an NDJSON file in batches; the events read back whole, in gapless seqs', async () => {

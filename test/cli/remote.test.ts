@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
-import { assertStoredAsSent, lines, ndjson, runCli } from './run.js';
+import { assertStoredAsSent, createdOperatorKey, lines, ndjson, runCli } from './run.js';
 
 describe('trailkeep CLI against a server', () => {
   let t: TestApp;
@@ -147,8 +147,9 @@ describe('trailkeep CLI against a server', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Ingested 2,500 events \(0 duplicates\) in [\d.]+ s: [\d,]+ events\/s\.\n$/);
     assertStoredAsSent(await stored('acme'), input, 'acme');
-    const tenantFlag = await remote(writer, ['ingest', '-', '--tenant', 'acme'], '');
-    assert.equal(tenantFlag.code, 2);
+    const foreign = await remote(writer, ['ingest', '-', '--tenant', 'beta'], ndjson(1, 9000));
+    assert.equal(foreign.code, 1, 'a tenant key names no other tenant');
+    assert.match(foreign.stderr, /HTTP 403/);
   });
 
   it('splits batches by size, so large events stay under the server’s body limit', async () => {
@@ -260,5 +261,54 @@ describe('trailkeep CLI against a server', () => {
     // Odd i are folders, and never failures (i % 10 === 0): 1,250, plus evt-5001.
     assert.equal(got.length, 1251);
     assert.ok(got.every((e) => e.target.type === 'folder'));
+  });
+
+  it('manages operator keys; one writes and reads the tenants --tenant or the events name', async () => {
+    const made = await remote(ADMIN_TOKEN, [
+      'operator-keys',
+      'create',
+      '--name',
+      'saas',
+      '--scope',
+      'events:write',
+      '--scope',
+      'events:read',
+      '--scope',
+      'tenants:manage',
+      '--json',
+    ]);
+    const key = createdOperatorKey(made);
+    const list = await remote(ADMIN_TOKEN, ['operator-keys', 'list', '--json']);
+    assert.deepEqual(
+      (JSON.parse(list.stdout) as { id: string }[]).map((k) => k.id),
+      [key.id],
+    );
+    assert.doesNotMatch(list.stdout, /tk_opk_|secret/);
+
+    const named = await remote(key.secret, ['ingest', '-', '--tenant', 'gamma'], ndjson(5, 7000));
+    assert.equal(named.code, 0, named.stderr);
+    const mixed = lines(ndjson(2, 7100))
+      .map((l, i) => JSON.stringify({ ...JSON.parse(l), tenant: i ? 'gamma' : 'delta' }))
+      .join('\n');
+    const spread = await remote(key.secret, ['ingest', '-'], mixed);
+    assert.equal(spread.code, 0, spread.stderr);
+    assert.deepEqual(
+      (await stored('gamma')).map((e) => e.seq),
+      [1, 2, 3, 4, 5, 6],
+    );
+    assert.equal((await stored('delta')).length, 1);
+
+    const query = await remote(key.secret, ['query', '--tenant', 'gamma', '--format', 'ndjson']);
+    assert.equal(query.code, 0, query.stderr);
+    assert.equal(lines(query.stdout).length, 6);
+    const unnamed = await remote(key.secret, ['query']);
+    assert.equal(unnamed.code, 1);
+    assert.match(unnamed.stderr, /Trailkeep-Tenant/);
+
+    const revoke = await remote(ADMIN_TOKEN, ['operator-keys', 'revoke', key.id]);
+    assert.equal(revoke.code, 0, revoke.stderr);
+    assert.equal(revoke.stdout, `Revoked operator key ${key.id}.\n`);
+    const revoked = await remote(key.secret, ['query', '--tenant', 'gamma']);
+    assert.match(revoked.stderr, /HTTP 401/);
   });
 });

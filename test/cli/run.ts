@@ -75,3 +75,12 @@ export function assertStoredAsSent(stored: Record<string, unknown>[], input: str
     );
   });
 }
+
+/** The operator key `operator-keys create --json` printed: a secret of its own kind, no tenant. */
+export function createdOperatorKey(r: CliResult): { id: string; secret: string } {
+  assert.equal(r.code, 0, r.stderr);
+  const key = JSON.parse(r.stdout) as { id: string; secret: string; tenant: string | null };
+  assert.match(key.secret, /^tk_opk_[0-9a-f]{20}_[A-Za-z0-9_-]{43}$/);
+  assert.equal(key.tenant, null);
+  return key;
+}

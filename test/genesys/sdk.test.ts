@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_TOKEN, startTestApp, type TestApp, tempDir } from '../helpers/app.js';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
 import { ingest, until } from '../helpers/jobs.js';
 import { DAY, expectedMessage, type Input, interval, oldEvents, ordered, recentEvents } from './fixtures.js';
+import { loadGenesysSdk } from './sdk.js';
 
 /**
  * The Genesys dialect driven by the official JavaScript SDK (purecloud-platform-client-v2),
  * over real HTTP to a listening server. The SDK's ApiClient is a process-wide singleton, so
  * this file runs one server and its tests in sequence.
  */
-
-// The SDK reads (and watches) ~/.genesyscloudjavascript/config when it loads: give it an empty home.
-const home = tempDir('trailkeep-genesys-home-');
-process.env.HOME = home.dir;
-process.env.USERPROFILE = home.dir;
-// biome-ignore lint/suspicious/noExplicitAny: the SDK's typings describe its ESM build; the CommonJS one is loaded here.
-const pc: any = createRequire(import.meta.url)('purecloud-platform-client-v2');
-const client = pc.ApiClient.instance;
-client.config.setConfigPath('');
+const { pc, client, home } = loadGenesysSdk();
 
 type Obj = Record<string, unknown>;
 type Call = (...args: unknown[]) => Promise<Obj>;

@@ -64,6 +64,31 @@ describe('per-credential rate limit', () => {
     assert.equal((await t.call(key, DIALECT_READS.native)).statusCode, 200);
   });
 
+  it('counts an operator key on its own, and the tokens it mints per tenant', async () => {
+    await t.call(ADMIN_TOKEN, { method: 'POST', url: '/v1/tenants', payload: { id: 'globex' } });
+    const made = await t.call(ADMIN_TOKEN, {
+      method: 'POST',
+      url: '/v1/keys',
+      payload: { name: 'saas', scopes: ['events:read'] },
+    });
+    const { id, secret } = made.json<{ id: string; secret: string }>();
+    const mint = async (tenant: string) =>
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/oauth/token',
+          payload: { grant_type: 'client_credentials', client_id: id, client_secret: secret, tenant },
+        })
+      ).json<{ access_token: string }>().access_token;
+    const [acme, globex] = [await mint('acme'), await mint('globex')];
+    for (let i = 0; i < 3; i++) assert.equal((await t.call(acme, DIALECT_READS.native)).statusCode, 200);
+    assert.equal((await t.call(acme, DIALECT_READS.native)).statusCode, 429);
+    assert.equal((await t.call(globex, DIALECT_READS.native)).statusCode, 200, "another tenant's token");
+    const direct = { ...DIALECT_READS.native, headers: { 'trailkeep-tenant': 'acme' } };
+    for (let i = 0; i < 3; i++) assert.equal((await t.call(secret, direct)).statusCode, 200);
+    assert.equal((await t.call(secret, direct)).statusCode, 429);
+  });
+
   it('never limits the probes and the metrics scrape', async () => {
     for (let i = 0; i < 6; i++) {
       for (const url of ['/healthz', '/readyz', '/metrics']) {

@@ -177,6 +177,25 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         assert.equal(await store.credentials.revoke('acme', 'key', 'key_1', T0), false, 'already revoked');
         assert.ok((await store.credentials.find('key_1'))?.revoked_at);
       });
+      it('keeps operator-level credentials (tenant null) apart from every tenant', async () => {
+        const record = {
+          id: 'opk_1',
+          tenant: null,
+          kind: 'key' as const,
+          name: 'saas',
+          scopes: ['events:write'],
+        };
+        await store.credentials.create({ ...record, secret_hash: 'cd'.repeat(32) }, T0);
+        assert.equal((await store.credentials.find('opk_1'))?.tenant, null);
+        assert.deepEqual(
+          (await store.credentials.list(null, 'key')).map((c) => c.id),
+          ['opk_1'],
+        );
+        assert.ok(!(await store.credentials.list('acme', 'key')).some((c) => c.id === 'opk_1'));
+        assert.equal(await store.credentials.revoke('acme', 'key', 'opk_1', T0), false, 'not a tenant key');
+        assert.equal(await store.credentials.revoke(null, 'key', 'key_1', T0), false, 'not an operator key');
+        assert.equal(await store.credentials.revoke(null, 'key', 'opk_1', T0), true);
+      });
     });
 
     describe('append', () => {
@@ -218,6 +237,137 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
       });
       it('rejects an unknown tenant', async () => {
         await rejectsWith(store.events.append('nobody', [ev(1)], T0), 'not_found');
+      });
+    });
+
+    describe('append across tenants', () => {
+      const seqs = (results: { seq: number }[][]) => results.map((g) => g.map((r) => r.seq));
+      before(async () => {
+        for (const id of ['grp-a', 'grp-b']) await store.tenants.create({ id, name: id }, T0);
+        await store.events.append('grp-a', [ev(1)], T0);
+      });
+
+      it('stores every group, each tenant counting its own gapless seqs and ids', async () => {
+        const results = await store.events.appendGroups(
+          [
+            { tenant: 'grp-a', events: [ev(2), ev(3)] },
+            { tenant: 'grp-b', events: [ev(2), ev(1)] },
+          ],
+          T0,
+        );
+        assert.deepEqual(seqs(results), [
+          [2, 3],
+          [1, 2],
+        ]);
+        for (const [tenant, n] of [
+          ['grp-a', 3],
+          ['grp-b', 2],
+        ] as const) {
+          assert.equal(await store.events.lastSeq(tenant), n);
+          const rows = await list({}, tenant);
+          assert.deepEqual(
+            seqOf(rows).sort((x, y) => x - y),
+            Array.from({ length: n }, (_, i) => i + 1),
+          );
+          for (const r of rows) {
+            const { hash, ...rest } = JSON.parse(r.json) as Record<string, unknown>;
+            assert.equal(rest.tenant, tenant);
+            assert.equal(sha256Hex(canonicalJson(rest)), hash);
+          }
+        }
+        const again = await store.events.appendGroups(
+          [
+            { tenant: 'grp-b', events: [ev(1)] },
+            { tenant: 'grp-a', events: [ev(1)] },
+          ],
+          T0,
+        );
+        assert.deepEqual(
+          again.map((g) => g.map((r) => [r.seq, r.duplicate])),
+          [[[2, true]], [[1, true]]],
+          "an id is a duplicate in its own tenant's log",
+        );
+      });
+
+      it('stores nothing of any group when one fails', async () => {
+        await rejectsWith(
+          store.events.appendGroups(
+            [
+              { tenant: 'grp-a', events: [ev(20)] },
+              { tenant: 'nobody', events: [ev(21)] },
+            ],
+            T0,
+          ),
+          'not_found',
+        );
+        await rejectsWith(
+          store.events.appendGroups(
+            [
+              { tenant: 'grp-a', events: [ev(22)] },
+              { tenant: 'grp-b', events: [ev(23), ev(1, { action: 'changed' })] },
+            ],
+            T0,
+          ),
+          'conflict',
+        );
+        assert.equal(await store.events.lastSeq('grp-a'), 3);
+        assert.equal(await store.events.lastSeq('grp-b'), 2);
+        for (const id of ['e20', 'e22']) assert.equal(await store.events.get('grp-a', id), null);
+        assert.equal(await store.events.get('grp-b', 'e23'), null);
+      });
+
+      it("creates unknown tenants only when asked, in the batch's transaction", async () => {
+        await rejectsWith(
+          store.events.appendGroups([{ tenant: 'grp-new', events: [ev(1)] }], T0),
+          'not_found',
+        );
+        await rejectsWith(
+          store.events.appendGroups(
+            [
+              { tenant: 'grp-new', events: [ev(1)] },
+              { tenant: 'grp-b', events: [ev(1, { action: 'changed' })] },
+            ],
+            T0,
+            { createTenants: true },
+          ),
+          'conflict',
+        );
+        assert.equal(await store.tenants.get('grp-new'), null, 'a failed batch creates no tenant');
+        const [created] = await store.events.appendGroups([{ tenant: 'grp-new', events: [ev(1)] }], T0 + 9, {
+          createTenants: true,
+        });
+        assert.equal(created?.[0]?.seq, 1);
+        assert.deepEqual(await store.tenants.get('grp-new'), {
+          id: 'grp-new',
+          name: 'grp-new',
+          created_at: new Date(T0 + 9).toISOString(),
+        });
+      });
+
+      it('commits concurrent batches that share tenants, in any order, without gaps', async () => {
+        const tenants = ['grp-x', 'grp-y', 'grp-z'];
+        for (const id of tenants) await store.tenants.create({ id, name: id }, T0);
+        const orders = [tenants, [...tenants].reverse(), ['grp-y', 'grp-x', 'grp-z'], ['grp-z', 'grp-x']];
+        await Promise.all(
+          Array.from({ length: 12 }, (_, b) =>
+            store.events.appendGroups(
+              (orders[b % orders.length] as string[]).map((tenant, g) => ({
+                tenant,
+                events: [ev(100 + b * 10 + g), ev(200 + b * 10 + g)],
+              })),
+              T0,
+            ),
+          ),
+        );
+        for (const tenant of tenants) {
+          const n = await store.events.lastSeq(tenant);
+          assert.ok(n > 0);
+          assert.deepEqual(
+            seqOf(await list({}, tenant)).sort((x, y) => x - y),
+            Array.from({ length: n }, (_, i) => i + 1),
+            tenant,
+          );
+        }
       });
     });
 

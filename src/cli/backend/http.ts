@@ -25,9 +25,11 @@ export interface RequestOptions {
 export class HttpClient {
   readonly base: URL;
 
+  /** `own` headers, like the credential, go only to the configured server. */
   constructor(
     url: string,
     private readonly token: string | undefined,
+    private readonly own: Record<string, string> = {},
   ) {
     this.base = new URL(url.endsWith('/') ? url : `${url}/`);
   }
@@ -42,7 +44,10 @@ export class HttpClient {
     if (options.query) url.search = options.query.toString();
     const headers: Record<string, string> = { accept: 'application/json' };
     // The credential goes only to the configured server, never to another origin it links to.
-    if (this.token && url.origin === this.base.origin) headers.authorization = `Bearer ${this.token}`;
+    if (url.origin === this.base.origin) {
+      Object.assign(headers, this.own);
+      if (this.token) headers.authorization = `Bearer ${this.token}`;
+    }
     let body: string | undefined;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);

@@ -61,17 +61,17 @@ export class LocalBackend implements Backend {
     return this.services.tenants.list();
   }
 
-  async createKey(tenant: string, name: string, scopes: string[]) {
+  async createKey(tenant: string | null, name: string, scopes: string[]) {
     const { credential, secret } = await this.services.auth.createCredential(tenant, 'key', name, scopes);
     return { key: credential, secret };
   }
 
-  async listKeys(tenant: string) {
-    await this.services.tenants.get(tenant);
+  async listKeys(tenant: string | null) {
+    if (tenant !== null) await this.services.tenants.get(tenant);
     return this.services.auth.list(tenant, 'key');
   }
 
-  revokeKey(tenant: string, id: string) {
+  revokeKey(tenant: string | null, id: string) {
     return this.services.auth.revoke(tenant, 'key', id);
   }
 

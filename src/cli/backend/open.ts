@@ -27,7 +27,14 @@ export function addTargetOptions(cmd: Command, { tenant = false } = {}): Command
     .addOption(
       new Option('--db <path>', 'use this database directly instead of a server (env TRAILKEEP_DB)'),
     );
-  if (tenant) cmd.addOption(new Option('--tenant <id>', 'local mode: the tenant to act on'));
+  if (tenant) {
+    cmd.addOption(
+      new Option(
+        '--tenant <id>',
+        'the tenant to act on: in local mode, or with --url and an operator key (sent as Trailkeep-Tenant)',
+      ),
+    );
+  }
   return cmd;
 }
 
@@ -47,10 +54,7 @@ export async function openBackend(
   if (remote && config.TRAILKEEP_URL) {
     if (!config.TRAILKEEP_TOKEN)
       throw new UsageError('A server needs a credential: give --token or set TRAILKEEP_TOKEN.');
-    if (opts.tenant !== undefined) {
-      throw new UsageError('--tenant is for local mode; with --url the key decides the tenant.');
-    }
-    return new RemoteBackend(config.TRAILKEEP_URL, config.TRAILKEEP_TOKEN);
+    return new RemoteBackend(config.TRAILKEEP_URL, config.TRAILKEEP_TOKEN, opts.tenant);
   }
   if (needsTenant && opts.tenant === undefined) {
     throw new UsageError('Local mode needs --tenant <id> (or --url and --token to use a server).');

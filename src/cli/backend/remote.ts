@@ -17,6 +17,10 @@ export function filterQuery(filters: FilterParams): URLSearchParams {
   return q;
 }
 
+/** A tenant's keys, or with tenant null the operator keys. */
+const keysPath = (tenant: string | null): string =>
+  tenant === null ? '/v1/keys' : `/v1/tenants/${encodeURIComponent(tenant)}/keys`;
+
 interface ExportJob {
   id: string;
   state: string;
@@ -26,13 +30,16 @@ interface ExportJob {
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
-/** The same operations over the native HTTP API; the credential decides the tenant. */
+/**
+ * The same operations over the native HTTP API. A tenant-bound credential decides the tenant;
+ * an operator key acts on `tenant` (sent as Trailkeep-Tenant) or on the tenants events name.
+ */
 export class RemoteBackend implements Backend {
   private readonly http: HttpClient;
   readonly where: string;
 
-  constructor(url: string, token: string | undefined) {
-    this.http = new HttpClient(url, token);
+  constructor(url: string, token: string | undefined, tenant?: string) {
+    this.http = new HttpClient(url, token, tenant === undefined ? {} : { 'trailkeep-tenant': tenant });
     this.where = this.http.base.origin;
   }
 
@@ -44,26 +51,23 @@ export class RemoteBackend implements Backend {
     return (await this.http.json<{ data: Tenant[] }>('GET', '/v1/tenants')).data;
   }
 
-  async createKey(tenant: string, name: string, scopes: string[]) {
+  async createKey(tenant: string | null, name: string, scopes: string[]) {
     const { secret, ...key } = await this.http.json<Credential & { secret: string }>(
       'POST',
-      `/v1/tenants/${encodeURIComponent(tenant)}/keys`,
-      { json: { name, scopes } },
+      keysPath(tenant),
+      {
+        json: { name, scopes },
+      },
     );
     return { key, secret };
   }
 
-  async listKeys(tenant: string): Promise<Credential[]> {
-    return (
-      await this.http.json<{ data: Credential[] }>('GET', `/v1/tenants/${encodeURIComponent(tenant)}/keys`)
-    ).data;
+  async listKeys(tenant: string | null): Promise<Credential[]> {
+    return (await this.http.json<{ data: Credential[] }>('GET', keysPath(tenant))).data;
   }
 
-  async revokeKey(tenant: string, id: string): Promise<void> {
-    await this.http.request(
-      'DELETE',
-      `/v1/tenants/${encodeURIComponent(tenant)}/keys/${encodeURIComponent(id)}`,
-    );
+  async revokeKey(tenant: string | null, id: string): Promise<void> {
+    await this.http.request('DELETE', `${keysPath(tenant)}/${encodeURIComponent(id)}`);
   }
 
   async ingest(batch: IngestBatch): Promise<IngestOutcome> {

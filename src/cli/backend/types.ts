@@ -39,9 +39,14 @@ export interface Backend {
   readonly where: string;
   createTenant(id: string, name?: string): Promise<Tenant>;
   listTenants(): Promise<Tenant[]>;
-  createKey(tenant: string, name: string, scopes: string[]): Promise<{ key: Credential; secret: string }>;
-  listKeys(tenant: string): Promise<Credential[]>;
-  revokeKey(tenant: string, id: string): Promise<void>;
+  /** Keys of a tenant; with tenant null, operator keys. */
+  createKey(
+    tenant: string | null,
+    name: string,
+    scopes: string[],
+  ): Promise<{ key: Credential; secret: string }>;
+  listKeys(tenant: string | null): Promise<Credential[]>;
+  revokeKey(tenant: string | null, id: string): Promise<void>;
   ingest(batch: IngestBatch): Promise<IngestOutcome>;
   page(filters: FilterParams, req: { order?: Order; limit: number; cursor?: string }): Promise<EventPage>;
   count(filters: FilterParams): Promise<number>;

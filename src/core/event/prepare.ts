@@ -46,6 +46,8 @@ export interface EventIndex {
 /** A validated, normalised event, ready for a store to seal and append. */
 export interface PreparedEvent {
   id: string;
+  /** The tenant the event names (its `tenant` field), if it names one; the writer decides where it goes. */
+  tenant: string | undefined;
   occurredAt: number;
   /** SHA-256 of the normalised content: the same id with another digest is a conflict. */
   digest: string;
@@ -138,6 +140,7 @@ export function prepareEvent(e: EventInput): PreparedEvent {
   const { json, template } = canonicalEvent(event);
   return {
     id: event.id as string,
+    tenant: e.tenant,
     occurredAt,
     digest: sha256Hex(json),
     template,

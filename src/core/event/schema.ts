@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { TENANT_ID_PATTERN } from '../tenant.js';
 
 /**
  * The canonical audit event as a client sends it (event-model.md §1). This one definition
@@ -61,6 +62,13 @@ export const EventInputSchema = Type.Object(
   {
     id: Opt(
       Type.String({ minLength: 1, maxLength: 128, description: 'Client id; makes the write idempotent.' }),
+    ),
+    tenant: Opt(
+      Type.String({
+        pattern: TENANT_ID_PATTERN,
+        description:
+          'The tenant the event belongs to. Operator keys name it here or for the whole batch with the Trailkeep-Tenant header; a tenant-bound credential may name only its own tenant.',
+      }),
     ),
     occurred_at: Type.String({ format: 'date-time', description: 'When it happened (RFC 3339).' }),
     action: Type.String({ minLength: 1, maxLength: 200 }),

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { SCOPES } from '../../services/auth/principal.js';
+import { TENANT_ID_PATTERN } from '../../core/tenant.js';
+import { OPERATOR_SCOPES, SCOPES } from '../../services/auth/principal.js';
 import type { Services } from '../../services/index.js';
-import { TENANT_ID_PATTERN } from '../../services/tenants.js';
 import { requireAdmin, requireTenantAdmin } from '../auth.js';
 import { ErrorResponses } from './schemas.js';
 
@@ -12,11 +13,7 @@ const CredentialParams = Type.Object({
   tenant: Type.String({ pattern: TENANT_ID_PATTERN }),
   id: Type.String(),
 });
-const Scopes = Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { minItems: 1, uniqueItems: true });
-const NewCredential = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 200 }), scopes: Scopes },
-  { additionalProperties: false },
-);
+const IdParams = Type.Object({ id: Type.String() });
 const CredentialSchema = Type.Object({
   id: Type.String(),
   tenant: Type.Union([Type.String(), Type.Null()]),
@@ -27,8 +24,8 @@ const CredentialSchema = Type.Object({
 });
 
 /**
- * Operator and tenant administration: tenants (admin token), and each tenant's API keys and
- * OAuth clients (admin token, or the tenant's own `tenant:admin` credential).
+ * Operator and tenant administration: tenants and operator keys (admin token), and each
+ * tenant's API keys and OAuth clients (admin token, or the tenant's own `tenant:admin` credential).
  */
 export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { tenants, auth } = services;
@@ -70,18 +67,50 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
   );
 
-  for (const [path, kind, noun] of [
-    ['keys', 'key', 'API key'],
-    ['oauth-clients', 'oauth_client', 'OAuth client'],
-  ] as const) {
+  /** Each family of credentials: where it lives, what it may be granted, who manages it. */
+  const families = [
+    { path: '/tenants/:tenant/keys', kind: 'key', noun: 'API key', scopes: SCOPES, operator: false },
+    {
+      path: '/tenants/:tenant/oauth-clients',
+      kind: 'oauth_client',
+      noun: 'OAuth client',
+      scopes: SCOPES,
+      operator: false,
+    },
+    { path: '/keys', kind: 'key', noun: 'operator key', scopes: OPERATOR_SCOPES, operator: true },
+  ] as const;
+
+  for (const { path, kind, noun, scopes, operator } of families) {
+    const whose = operator ? 'the' : "the tenant's";
+    /** The owning tenant (null: operator level), once the caller is known to manage it. */
+    const ownerOf = (req: FastifyRequest): string | null => {
+      if (operator) {
+        requireAdmin(req);
+        return null;
+      }
+      const { tenant } = req.params as { tenant: string };
+      requireTenantAdmin(req, tenant);
+      return tenant;
+    };
+    const tags = ['credentials'];
+
     app.post(
-      `/tenants/:tenant/${path}`,
+      path,
       {
         schema: {
-          tags: ['credentials'],
-          summary: `Create an ${noun}; its secret is shown only in this response.`,
-          params: TenantParams,
-          body: NewCredential,
+          tags,
+          summary: `Create an ${noun}${operator ? ' (admin token)' : ''}; its secret is shown only in this response.`,
+          ...(operator ? {} : { params: TenantParams }),
+          body: Type.Object(
+            {
+              name: Type.String({ minLength: 1, maxLength: 200 }),
+              scopes: Type.Array(Type.Union(scopes.map((s) => Type.Literal(s))), {
+                minItems: 1,
+                uniqueItems: true,
+              }),
+            },
+            { additionalProperties: false },
+          ),
           response: {
             201: Type.Intersect([
               CredentialSchema,
@@ -94,48 +123,42 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         },
       },
       async (req, reply) => {
-        requireTenantAdmin(req, req.params.tenant);
-        const { credential, secret } = await auth.createCredential(
-          req.params.tenant,
-          kind,
-          req.body.name,
-          req.body.scopes,
-        );
+        const { name, scopes: granted } = req.body as { name: string; scopes: string[] };
+        const { credential, secret } = await auth.createCredential(ownerOf(req), kind, name, granted);
         const shown = kind === 'key' ? { secret } : { client_id: credential.id, client_secret: secret };
         return reply.code(201).send({ ...credential, ...shown });
       },
     );
 
     app.get(
-      `/tenants/:tenant/${path}`,
+      path,
       {
         schema: {
-          tags: ['credentials'],
-          summary: `List the tenant's ${noun}s (secrets are never shown again).`,
-          params: TenantParams,
+          tags,
+          summary: `List ${whose} ${noun}s (secrets are never shown again).`,
+          ...(operator ? {} : { params: TenantParams }),
           response: { 200: Type.Object({ data: Type.Array(CredentialSchema) }), ...ErrorResponses },
         },
       },
       async (req) => {
-        requireTenantAdmin(req, req.params.tenant);
-        await tenants.get(req.params.tenant);
-        return { data: await auth.list(req.params.tenant, kind) };
+        const owner = ownerOf(req);
+        if (owner !== null) await tenants.get(owner);
+        return { data: await auth.list(owner, kind) };
       },
     );
 
     app.delete(
-      `/tenants/:tenant/${path}/:id`,
+      `${path}/:id`,
       {
         schema: {
-          tags: ['credentials'],
-          summary: `Revoke an ${noun}: it stops working at once.`,
-          params: CredentialParams,
+          tags,
+          summary: `Revoke an ${noun}: it stops working at once${operator ? ', with the access tokens it minted' : ''}.`,
+          params: operator ? IdParams : CredentialParams,
           response: { 204: Type.Null(), ...ErrorResponses },
         },
       },
       async (req, reply) => {
-        requireTenantAdmin(req, req.params.tenant);
-        await auth.revoke(req.params.tenant, kind, req.params.id);
+        await auth.revoke(ownerOf(req), kind, (req.params as { id: string }).id);
         return reply.code(204).send(null);
       },
     );

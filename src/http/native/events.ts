@@ -6,7 +6,7 @@ import { EventInputSchema } from '../../core/event/schema.js';
 import { FilterQuerySchema, toEventFilter } from '../../core/filters.js';
 import { pageJson } from '../../services/events.js';
 import type { Services } from '../../services/index.js';
-import { tenantFor } from '../auth.js';
+import { tenantFor, writerFor } from '../auth.js';
 import { sendJsonText } from '../raw.js';
 import { ErrorResponses, PageSchema, StoredEventSchema } from './schemas.js';
 
@@ -31,6 +31,9 @@ const IngestReply = Type.Object({
   events: Type.Array(
     Type.Object({
       id: Type.String(),
+      tenant: Type.Optional(
+        Type.String({ description: 'Where the event went, for an operator key (seqs count per tenant).' }),
+      ),
       seq: Type.Integer(),
       hash: Type.String(),
       duplicate: Type.Optional(Type.Boolean()),
@@ -81,7 +84,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     {
       schema: {
         tags: ['events'],
-        summary: 'Ingest one event, a batch {"events":[…]} (≤ 1,000) or NDJSON; a batch is atomic.',
+        summary:
+          'Ingest one event, a batch {"events":[…]} (≤ 1,000) or NDJSON; a batch is atomic. An operator key names each event’s tenant, or the batch’s with Trailkeep-Tenant; its batch may span tenants.',
         consumes: ['application/json', 'application/x-ndjson'],
         body: Type.Union([
           EventInputSchema,
@@ -94,20 +98,21 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       validatorCompiler: () => () => true,
     },
     async (req, reply) => {
-      const tenant = tenantFor(req, 'events:write');
+      const writer = writerFor(req);
       const started = performance.now();
       try {
         const { inputs, rootOf } = eventsOf(req);
-        const results = await events.ingest(tenant, inputs, rootOf);
+        const results = await events.ingest(writer, inputs, rootOf);
         const duplicates = results.filter((r) => r.duplicate).length;
         metrics.ingested.inc(results.length - duplicates);
         metrics.ingestRequests.labels('ok').inc();
         return reply.code(duplicates === results.length ? 200 : 201).send({
           accepted: results.length,
           duplicates,
-          events: results.map(({ id, seq, hash, duplicate }) =>
-            duplicate ? { id, seq, hash, duplicate } : { id, seq, hash },
-          ),
+          events: results.map(({ id, seq, hash, duplicate, tenant }) => {
+            const r = tenant === undefined ? { id, seq, hash } : { id, tenant, seq, hash };
+            return duplicate ? { ...r, duplicate } : r;
+          }),
         });
       } catch (err) {
         metrics.ingestRequests.labels('rejected').inc();

@@ -17,6 +17,12 @@ const TokenBody = Type.Object({
   client_id: Type.Optional(Type.String()),
   client_secret: Type.Optional(Type.String()),
   scope: Type.Optional(Type.String()),
+  tenant: Type.Optional(
+    Type.String({
+      description:
+        'Operator keys: the existing tenant the token is bound to. OAuth clients: their own, if given.',
+    }),
+  ),
 });
 
 function clientOf(req: FastifyRequest, body: Record<string, unknown>): { id: string; secret: string } {
@@ -70,7 +76,8 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       config: { public: true },
       schema: {
         tags: ['oauth'],
-        summary: 'Client credentials grant: exchange an OAuth client id and secret for an access token.',
+        summary:
+          'Client credentials grant: exchange an OAuth client’s (or an operator key’s) id and secret for a tenant-bound access token.',
         security: [],
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
         body: TokenBody,
@@ -96,6 +103,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         client.id,
         client.secret,
         body.scope as string | undefined,
+        body.tenant as string | undefined,
       );
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
     },

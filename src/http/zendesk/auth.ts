@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { TrailkeepError } from '../../core/errors.js';
 import type { AuthService } from '../../services/auth/auth.js';
-import { bearerOf } from '../auth.js';
+import { authenticateSecret, bearerOf } from '../auth.js';
 
 /**
  * `Basic base64("{email}/token:{api token}")`: the API token is a Trailkeep key secret and the
@@ -20,10 +19,7 @@ export function basicTokenOf(req: FastifyRequest): { email: string; token: strin
 /** Basic API-token or Bearer (key secret or OAuth access token); 401 otherwise. */
 export async function authenticateZendesk(req: FastifyRequest, auth: AuthService): Promise<void> {
   const basic = basicTokenOf(req);
-  const secret = basic?.token ?? bearerOf(req);
-  const principal = secret ? await auth.authenticate(secret) : null;
-  if (!principal) throw new TrailkeepError('unauthorized');
-  req.principal = principal;
+  await authenticateSecret(req, auth, basic?.token ?? bearerOf(req));
   if (basic) {
     req.log = req.log.child({ reader: basic.email });
     req.log.info('zendesk reader');

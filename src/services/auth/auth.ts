@@ -1,9 +1,9 @@
 import { webcrypto } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { TrailkeepError } from '../../core/errors.js';
+import { isTenantId, TENANT_ID_PATTERN } from '../../core/tenant.js';
 import type { Credential, CredentialKind, Store } from '../../store/types.js';
-import type { Principal } from './principal.js';
-import { SCOPES } from './principal.js';
+import { MINTABLE_SCOPES, OPERATOR_SCOPES, type Principal, SCOPES } from './principal.js';
 import { credentialIdOf, hashSecret, makeSecret, newCredentialId, secretMatches } from './secrets.js';
 
 const ISSUER = 'trailkeep';
@@ -16,9 +16,13 @@ export interface IssuedToken {
   scope: string;
 }
 
+/** An operator key (tenant null): it acts for the tenant each request names. */
+const isOperatorKey = (c: Credential): boolean => c.kind === 'key' && c.tenant === null;
+
 /**
- * Credentials: the operator's admin token, tenant API keys, OAuth clients, and the short-lived
- * JWT access tokens those clients obtain. Only hashes of secrets are ever stored.
+ * Credentials: the operator's admin token, operator keys, tenant API keys, OAuth clients, and
+ * the short-lived JWT access tokens OAuth clients and operator keys obtain. Only hashes of
+ * secrets are ever stored.
  */
 export class AuthService {
   /**
@@ -46,16 +50,27 @@ export class AuthService {
     return this.signingKey;
   }
 
-  /** Resolves a bearer credential to its principal, or null when it is not (or no longer) valid. */
-  async authenticate(bearer: string): Promise<Principal | null> {
+  /**
+   * Resolves a bearer credential to its principal, or null when it is not (or no longer) valid.
+   * `namedTenant` is the tenant the request names (the Trailkeep-Tenant header): for an operator
+   * key it is checked and looked up here, once; other credentials compare it with their own.
+   */
+  async authenticate(bearer: string, namedTenant?: string): Promise<Principal | null> {
     if (secretMatches(bearer, this.adminTokenHash)) return { kind: 'admin' };
     const id = credentialIdOf(bearer);
     if (id) {
       const c = await this.store.credentials.find(id);
-      if (c?.kind !== 'key' || c.revoked_at || c.tenant === null || !secretMatches(bearer, c.secret_hash)) {
-        return null;
+      if (c?.kind !== 'key' || c.revoked_at || !secretMatches(bearer, c.secret_hash)) return null;
+      if (c.tenant !== null) {
+        return { kind: 'credential', tenant: c.tenant, scopes: c.scopes, credentialId: c.id, via: 'key' };
       }
-      return { kind: 'credential', tenant: c.tenant, scopes: c.scopes, credentialId: c.id, via: 'key' };
+      if (namedTenant === undefined)
+        return { kind: 'operator', scopes: c.scopes, credentialId: c.id, tenant: null };
+      if (!isTenantId(namedTenant)) {
+        throw new TrailkeepError('invalid_request', `Trailkeep-Tenant must match ${TENANT_ID_PATTERN}.`);
+      }
+      const tenant = { id: namedTenant, exists: await this.exists(namedTenant) };
+      return { kind: 'operator', scopes: c.scopes, credentialId: c.id, tenant };
     }
     if (bearer.split('.').length === 3) return this.verifyToken(bearer);
     return null;
@@ -72,9 +87,9 @@ export class AuthService {
       const tenant = payload.tnt;
       const scope = payload.scope;
       if (typeof sub !== 'string' || typeof tenant !== 'string' || typeof scope !== 'string') return null;
-      // A revoked client's tokens stop working at once, not at expiry.
+      // A revoked client's (or operator key's) tokens stop working at once, not at expiry.
       const client = await this.store.credentials.find(sub);
-      if (!client || client.revoked_at || client.tenant !== tenant) return null;
+      if (!client || client.revoked_at || (client.tenant !== tenant && !isOperatorKey(client))) return null;
       return {
         kind: 'credential',
         tenant,
@@ -88,27 +103,47 @@ export class AuthService {
     }
   }
 
-  /** OAuth 2.0 client credentials grant. `scope` may narrow the client's scopes, never widen them. */
-  async issueToken(clientId: string, clientSecret: string, scope?: string): Promise<IssuedToken> {
+  /**
+   * OAuth 2.0 client credentials grant, for an OAuth client or an operator key. The token is
+   * bound to one tenant: the client's own, or the existing `tenant` an operator key names (a
+   * token never creates one). `scope` may narrow the grantable scopes, never widen them; an
+   * operator key grants only `events:read` and `events:write` of its scopes.
+   */
+  async issueToken(
+    clientId: string,
+    clientSecret: string,
+    scope?: string,
+    tenant?: string,
+  ): Promise<IssuedToken> {
     const c = await this.store.credentials.find(clientId);
+    const operator = c !== null && isOperatorKey(c);
     if (
-      c?.kind !== 'oauth_client' ||
+      !c ||
       c.revoked_at ||
-      c.tenant === null ||
+      !(operator || (c.kind === 'oauth_client' && c.tenant !== null)) ||
       !secretMatches(clientSecret, c.secret_hash)
     ) {
       throw new TrailkeepError('unauthorized', 'Unknown client or wrong secret.');
     }
-    let scopes = c.scopes;
+    const boundTo = operator ? await this.mintingTenant(tenant) : (c.tenant as string);
+    if (tenant !== undefined && tenant !== boundTo) {
+      throw new TrailkeepError('forbidden', 'The client is bound to its own tenant.', {
+        oauth_error: 'invalid_target',
+      });
+    }
+    const grantable = operator ? c.scopes.filter((s) => MINTABLE_SCOPES.includes(s)) : c.scopes;
+    let scopes = grantable;
     if (scope !== undefined && scope.trim() !== '') {
       const asked = scope.split(/\s+/).filter(Boolean);
-      const extra = asked.filter((s) => !c.scopes.includes(s));
+      const extra = asked.filter((s) => !grantable.includes(s));
       if (extra.length)
         throw new TrailkeepError('forbidden', `The client may not have scope ${extra.join(' ')}.`);
       scopes = asked;
     }
+    if (scopes.length === 0)
+      throw new TrailkeepError('forbidden', 'The key has no scope an access token can carry.');
     const now = Math.floor(this.clock() / 1000);
-    const access_token = await new SignJWT({ tnt: c.tenant, scope: scopes.join(' ') })
+    const access_token = await new SignJWT({ tnt: boundTo, scope: scopes.join(' ') })
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
       .setIssuer(ISSUER)
       .setSubject(c.id)
@@ -118,23 +153,48 @@ export class AuthService {
     return { access_token, token_type: 'bearer', expires_in: this.tokenTtlSeconds, scope: scopes.join(' ') };
   }
 
-  /** Creates a key or OAuth client; the secret is returned this once and only its hash is kept. */
+  /** The existing tenant an operator key mints a token for. */
+  private async mintingTenant(tenant: string | undefined): Promise<string> {
+    if (tenant === undefined || !isTenantId(tenant)) {
+      throw new TrailkeepError(
+        'invalid_request',
+        'An operator key names the tenant its token is for: tenant, a valid tenant id.',
+      );
+    }
+    if (!(await this.exists(tenant))) {
+      throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`, {
+        oauth_error: 'invalid_target',
+      });
+    }
+    return tenant;
+  }
+
+  private async exists(tenant: string): Promise<boolean> {
+    return (await this.store.tenants.get(tenant)) !== null;
+  }
+
+  /**
+   * Creates a key or OAuth client of a tenant, or with tenant null an operator key; the secret
+   * is returned this once and only its hash is kept.
+   */
   async createCredential(
-    tenant: string,
+    tenant: string | null,
     kind: CredentialKind,
     name: string,
     scopes: string[],
   ): Promise<{ credential: Credential; secret: string }> {
-    const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+    if (tenant === null && kind !== 'key') throw new Error('Only keys exist at operator level.');
+    const known: readonly string[] = tenant === null ? OPERATOR_SCOPES : SCOPES;
+    const unknown = scopes.filter((s) => !known.includes(s));
     if (unknown.length) {
       throw new TrailkeepError(
         'invalid_request',
-        `Unknown scope ${unknown.join(', ')}; known: ${SCOPES.join(', ')}.`,
+        `Unknown scope ${unknown.join(', ')}; known: ${known.join(', ')}.`,
       );
     }
-    if (!(await this.store.tenants.get(tenant)))
+    if (tenant !== null && !(await this.exists(tenant)))
       throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
-    const id = newCredentialId(kind === 'key' ? 'key' : 'cli');
+    const id = newCredentialId(tenant === null ? 'opk' : kind === 'key' ? 'key' : 'cli');
     const secret = makeSecret(id);
     const credential = await this.store.credentials.create(
       { id, tenant, kind, name, scopes: [...new Set(scopes)], secret_hash: hashSecret(secret) },
@@ -143,13 +203,15 @@ export class AuthService {
     return { credential, secret };
   }
 
-  list(tenant: string, kind: CredentialKind): Promise<Credential[]> {
+  /** A tenant's keys or OAuth clients; with tenant null, the operator keys. */
+  list(tenant: string | null, kind: CredentialKind): Promise<Credential[]> {
     return this.store.credentials.list(tenant, kind);
   }
 
-  async revoke(tenant: string, kind: CredentialKind, id: string): Promise<void> {
+  async revoke(tenant: string | null, kind: CredentialKind, id: string): Promise<void> {
     if (!(await this.store.credentials.revoke(tenant, kind, id, this.clock()))) {
-      throw new TrailkeepError('not_found', `No active ${kind === 'key' ? 'key' : 'OAuth client'} ${id}.`);
+      const noun = tenant === null ? 'operator key' : kind === 'key' ? 'key' : 'OAuth client';
+      throw new TrailkeepError('not_found', `No active ${noun} ${id}.`);
     }
   }
 }

@@ -1,7 +1,21 @@
+/** What a tenant-bound credential (key, OAuth client, access token) may be granted. */
 export const SCOPES = ['events:write', 'events:read', 'tenant:admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** Who is calling: the operator (admin token) or a tenant credential with its scopes. */
+/**
+ * What an operator key may be granted: writing and reading any tenant's events, and creating a
+ * tenant by writing to it.
+ */
+export const OPERATOR_SCOPES = ['events:write', 'events:read', 'tenants:manage'] as const;
+export type OperatorScope = (typeof OPERATOR_SCOPES)[number];
+
+/** The scopes an operator key can pass on to the tenant-bound access tokens it mints. */
+export const MINTABLE_SCOPES: readonly string[] = ['events:write', 'events:read'] satisfies Scope[];
+
+/**
+ * Who is calling: the operator (admin token), a tenant-bound credential with its scopes, or an
+ * operator key, whose requests name the tenant they act on.
+ */
 export type Principal =
   | { kind: 'admin' }
   | {
@@ -10,4 +24,11 @@ export type Principal =
       scopes: readonly string[];
       credentialId: string;
       via: 'key' | 'token';
+    }
+  | {
+      kind: 'operator';
+      scopes: readonly string[];
+      credentialId: string;
+      /** The tenant the request names (Trailkeep-Tenant), looked up once; null when it names none. */
+      tenant: { id: string; exists: boolean } | null;
     };

@@ -14,14 +14,15 @@ export function secretMatches(secret: string, storedHash: string): boolean {
 
 export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');
 
-export const newCredentialId = (prefix: 'key' | 'cli'): string =>
+/** `key_` tenant keys, `cli_` OAuth clients, `opk_` operator keys (told apart at a glance in logs and scanners). */
+export const newCredentialId = (prefix: 'key' | 'cli' | 'opk'): string =>
   `${prefix}_${randomBytes(10).toString('hex')}`;
 
 /** `tk_<credential id>_<random>`: the id inside lets a presented secret be looked up by key. */
 export const makeSecret = (id: string): string => `tk_${id}_${randomToken()}`;
 
 export function credentialIdOf(secret: string): string | null {
-  const m = /^tk_((?:key|cli)_[0-9a-f]{20})_[A-Za-z0-9_-]{43}$/.exec(secret);
+  const m = /^tk_((?:key|cli|opk)_[0-9a-f]{20})_[A-Za-z0-9_-]{43}$/.exec(secret);
   return m?.[1] ?? null;
 }
 

@@ -10,6 +10,7 @@ import { INDEX_COLUMNS } from '../../core/event/prepare.js';
  * INSERT … SELECT each, which also computes the tsvector on the server.
  */
 export const STAGE_COLUMNS = [
+  'tenant',
   'seq',
   'id',
   'occurred_at',
@@ -27,19 +28,19 @@ export type StageRow = Record<(typeof STAGE_COLUMNS)[number], string | number | 
  * (Db's session set-up), so a batch costs no statement for it.
  */
 export const STAGE_TABLE = `CREATE TEMP TABLE IF NOT EXISTS tk_stage (
-  seq bigint, id text, occurred_at timestamptz, ${INDEX_COLUMNS.map((c) => `${c} text`).join(', ')},
+  tenant text, seq bigint, id text, occurred_at timestamptz, ${INDEX_COLUMNS.map((c) => `${c} text`).join(', ')},
   text text, digest text, hash text, body text
 ) ON COMMIT DELETE ROWS`;
 
 const INDEXED = INDEX_COLUMNS.join(', ');
 const MOVE_EVENTS = `
   INSERT INTO events (tenant, seq, id, occurred_at, received_at, ${INDEXED}, search, hash, body)
-  SELECT $1, seq, id, occurred_at, $2::timestamptz, ${INDEXED}, to_tsvector('simple', text), hash, body
+  SELECT tenant, seq, id, occurred_at, $1::timestamptz, ${INDEXED}, to_tsvector('simple', text), hash, body
   FROM tk_stage`;
 
 const MOVE_IDS = `
   INSERT INTO event_ids (tenant, id, seq, occurred_at, digest, hash)
-  SELECT $1, id, seq, occurred_at, digest, hash FROM tk_stage`;
+  SELECT tenant, id, seq, occurred_at, digest, hash FROM tk_stage`;
 
 /** COPY text format: backslash, newline, carriage return and tab escaped; NULL is \N. */
 function field(v: string | number | null): string {
@@ -52,18 +53,16 @@ function field(v: string | number | null): string {
 
 const line = (row: StageRow): string => `${STAGE_COLUMNS.map((c) => field(row[c])).join('\t')}\n`;
 
-/** Copies the rows and moves them into `events` and `event_ids`, inside the caller's transaction. */
-export async function copyEvents(
-  client: pg.PoolClient,
-  tenant: string,
-  receivedAt: string,
-  rows: StageRow[],
-): Promise<void> {
+/**
+ * Copies the rows (of any tenants: each row names its own) and moves them into `events` and
+ * `event_ids`, inside the caller's transaction.
+ */
+export async function copyEvents(client: pg.PoolClient, receivedAt: string, rows: StageRow[]): Promise<void> {
   const copy = client.query(copyFrom(`COPY tk_stage (${STAGE_COLUMNS.join(', ')}) FROM STDIN`));
   // One string for the batch: a 500-event batch is well under a megabyte.
   await pipeline(async function* () {
     yield rows.map(line).join('');
   }, copy);
-  await client.query(MOVE_EVENTS, [tenant, receivedAt]);
-  await client.query(MOVE_IDS, [tenant]);
+  await client.query(MOVE_EVENTS, [receivedAt]);
+  await client.query(MOVE_IDS);
 }

@@ -12,8 +12,9 @@ import {
   JSON_FIELDS,
   searchTerms,
 } from '../../core/query.js';
+import { appendOne } from '../append-one.js';
 import { fromCursor } from '../keyset.js';
-import type { AppendResult, EventStore } from '../types.js';
+import type { AppendGroup, AppendResult, EventStore } from '../types.js';
 import { copyEvents, type StageRow } from './copy.js';
 import { type Db, run } from './db.js';
 import type { Partitions } from './partitions.js';
@@ -105,47 +106,74 @@ export function changeRowsSql(tenant: string, f: EventFilter): { sql: string; pa
     params,
   };
 }
+const CREATE_TENANTS = `
+  INSERT INTO tenants (id, name, created_at)
+  SELECT id, id, $2::timestamptz FROM unnest($1::text[]) AS t(id) ON CONFLICT (id) DO NOTHING`;
+
+/**
+ * The tenant rows' locks serialise each tenant's writers (on every node): seqs stay gapless and
+ * an id's first writer wins before the next one checks it. Taken in id order, so two batches
+ * that share tenants wait for each other instead of deadlocking.
+ */
+const LOCK_TENANTS = 'SELECT id, last_seq FROM tenants WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE';
+
+const PRIOR_IDS = `
+  SELECT tenant, id, seq, hash, digest FROM event_ids
+  WHERE tenant = ANY($1::text[]) AND id = ANY($2::text[])`;
+
+const BUMP_SEQS = `
+  UPDATE tenants SET last_seq = v.last_seq
+  FROM unnest($1::text[], $2::bigint[]) AS v(id, last_seq) WHERE tenants.id = v.id`;
 
 const INSERT_IPS = `
   INSERT INTO event_ips (tenant, ip, seq)
-  SELECT $1, * FROM unnest($2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`;
+  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`;
 
-/** One batch, inside the caller's transaction. */
+type Prior = { tenant: string; id: string; seq: number; hash: string; digest: string };
+
+/**
+ * A batch of any number of tenants, inside the caller's transaction, in the same few statements
+ * whatever its size or tenants: lock the tenants, read the ids they know, then one COPY.
+ */
 async function appendIn(
   client: pg.PoolClient,
-  tenant: string,
-  events: PreparedEvent[],
+  groups: AppendGroup[],
   receivedAt: number,
-): Promise<AppendResult[]> {
-  // The tenant row's lock serialises a tenant's writers (on every node): seqs stay gapless
-  // and an id's first writer wins before the next one checks it.
-  const locked = await run<{ last_seq: number }>(
-    client,
-    'SELECT last_seq FROM tenants WHERE id = $1 FOR UPDATE',
-    [tenant],
+  createTenants: boolean,
+): Promise<AppendResult[][]> {
+  const receivedIso = iso(receivedAt);
+  const tenants = [...new Set(groups.map((g) => g.tenant))].sort();
+  if (createTenants) await run(client, CREATE_TENANTS, [tenants, receivedIso]);
+  const lastSeq = new Map(
+    (await run<{ id: string; last_seq: number }>(client, LOCK_TENANTS, [tenants])).map((r) => [
+      r.id,
+      r.last_seq,
+    ]),
   );
-  if (!locked[0]) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
-  const prior = new Map(
-    (
-      await run<{ id: string; seq: number; hash: string; digest: string }>(
-        client,
-        'SELECT id, seq, hash, digest FROM event_ids WHERE tenant = $1 AND id = ANY($2::text[])',
-        [tenant, [...new Set(events.map((e) => e.id))]],
-      )
-    ).map((r) => [r.id, r]),
-  );
-  const { fresh, results, complete } = planAppend(events, (id) => prior.get(id));
-  if (fresh.length) {
-    let seq = (locked[0] as { last_seq: number }).last_seq;
-    const receivedIso = iso(receivedAt);
-    const rows: StageRow[] = [];
-    const ips: [string[], number[]] = [[], []];
+  const unknown = groups.find((g) => !lastSeq.has(g.tenant));
+  if (unknown) throw new TrailkeepError('not_found', `Tenant ${unknown.tenant} does not exist.`);
+  const ids = [...new Set(groups.flatMap((g) => g.events.map((e) => e.id)))];
+  // The same client id may be stored by several of the tenants: looked up per tenant.
+  const prior = new Map<string, Map<string, Prior>>();
+  for (const r of await run<Prior>(client, PRIOR_IDS, [tenants, ids])) {
+    const known = prior.get(r.tenant) ?? new Map<string, Prior>();
+    prior.set(r.tenant, known.set(r.id, r));
+  }
+  const rows: StageRow[] = [];
+  const ips: [string[], string[], number[]] = [[], [], []];
+  const bumped: [string[], number[]] = [[], []];
+  const results = groups.map(({ tenant, events }) => {
+    const known = prior.get(tenant);
+    const { fresh, results, complete } = planAppend(events, (id) => known?.get(id));
+    if (fresh.length === 0) return complete();
+    let seq = lastSeq.get(tenant) as number;
     for (const i of fresh) {
       const e = events[i] as PreparedEvent;
       seq += 1;
       const { body, hash } = sealEvent(e.template, tenant, seq, receivedIso);
       rows.push({
         ...e.index,
+        tenant,
         seq,
         id: e.id,
         occurred_at: iso(e.occurredAt),
@@ -154,16 +182,23 @@ async function appendIn(
         body: withHash(body, hash),
       });
       for (const ip of e.index.ips) {
-        ips[0].push(ip);
-        ips[1].push(seq);
+        ips[0].push(tenant);
+        ips[1].push(ip);
+        ips[2].push(seq);
       }
       results[i] = { id: e.id, seq, hash, duplicate: false };
     }
-    await run(client, 'UPDATE tenants SET last_seq = $2 WHERE id = $1', [tenant, seq]);
-    await copyEvents(client, tenant, receivedIso, rows);
-    if (ips[0].length) await run(client, INSERT_IPS, [tenant, ...ips]);
+    lastSeq.set(tenant, seq);
+    bumped[0].push(tenant);
+    bumped[1].push(seq);
+    return complete();
+  });
+  if (rows.length) {
+    await run(client, BUMP_SEQS, bumped);
+    await copyEvents(client, receivedIso, rows);
+    if (ips[0].length) await run(client, INSERT_IPS, ips);
   }
-  return complete();
+  return results;
 }
 
 /**
@@ -171,11 +206,13 @@ async function appendIn(
  * events go in by COPY (copy.ts), their IPs as arrays expanded by `unnest`.
  */
 export function pgEvents(db: Db, partitions: Partitions): EventStore {
+  const appendGroups: EventStore['appendGroups'] = async (groups, receivedAt, options) => {
+    await partitions.ensure(groups.flatMap((g) => g.events.map((e) => e.occurredAt)));
+    return db.tx((client) => appendIn(client, groups, receivedAt, options?.createTenants ?? false));
+  };
   return {
-    async append(tenant, events, receivedAt) {
-      await partitions.ensure(events.map((e) => e.occurredAt));
-      return db.tx((client) => appendIn(client, tenant, events, receivedAt));
-    },
+    append: appendOne(appendGroups),
+    appendGroups,
 
     async list(tenant, q) {
       const { sql, params } = listSql(tenant, q);

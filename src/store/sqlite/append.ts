@@ -2,6 +2,7 @@ import { TrailkeepError } from '../../core/errors.js';
 import { type AppendResult, planAppend } from '../../core/event/idempotency.js';
 import { INDEX_COLUMNS, type PreparedEvent } from '../../core/event/prepare.js';
 import { sealEvent, withHash } from '../../core/event/seal.js';
+import type { AppendGroup } from '../types.js';
 import type { Db } from './db.js';
 import { textIndexer } from './text.js';
 
@@ -17,14 +18,35 @@ const COLUMNS = [
   'body',
 ];
 
-/** Appends one tenant's batch; the caller runs it inside a write transaction. */
-export type Appender = (tenant: string, events: PreparedEvent[], receivedAt: number) => AppendResult[];
+/**
+ * Appends a batch's groups, one per tenant, creating unknown tenants when asked; the caller
+ * runs it inside one write transaction, so a failing group takes the others with it.
+ */
+export type Appender = (
+  groups: AppendGroup[],
+  receivedAt: number,
+  createTenants: boolean,
+) => AppendResult[][];
 
 /**
- * The SQLite append, on prepared statements: the idempotency plan, a gapless seq range taken
- * from the tenant's row, sealing, and the event with its IPs and search text.
+ * The SQLite append, on prepared statements: per tenant, the idempotency plan, a gapless seq
+ * range taken from the tenant's row, sealing, and the event with its IPs and search text.
  */
 export function appender(db: Db): Appender {
+  const append = tenantAppender(db);
+  const createTenant = db.prepare(
+    'INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
+  );
+  return (groups, receivedAt, createTenants) => {
+    if (createTenants) {
+      const at = new Date(receivedAt).toISOString();
+      for (const g of groups) createTenant.run(g.tenant, g.tenant, at);
+    }
+    return groups.map((g) => append(g.tenant, g.events, receivedAt));
+  };
+}
+
+function tenantAppender(db: Db) {
   const byId = db.prepare<[string, string], { seq: number; hash: string; digest: string }>(
     'SELECT seq, hash, digest FROM events WHERE tenant = ? AND id = ?',
   );
@@ -38,7 +60,7 @@ export function appender(db: Db): Appender {
   const insertIp = db.prepare('INSERT OR IGNORE INTO event_ips (tenant, ip, seq) VALUES (?, ?, ?)');
   const indexText = textIndexer(db);
 
-  return (tenant, events, receivedAt) => {
+  return (tenant: string, events: PreparedEvent[], receivedAt: number): AppendResult[] => {
     if (!exists.get(tenant)) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
     const { fresh, results, complete } = planAppend(events, (id) => byId.get(tenant, id));
     if (fresh.length) {

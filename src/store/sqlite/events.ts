@@ -6,6 +6,7 @@ import {
   type FilterField,
   JSON_FIELDS,
 } from '../../core/query.js';
+import { appendOne } from '../append-one.js';
 import { fromCursor } from '../keyset.js';
 import type { EventStore } from '../types.js';
 import { type Db, StatementCache } from './db.js';
@@ -185,10 +186,10 @@ export function facetsSql(tenant: string, f: EventFilter): { sql: string; params
 }
 
 /**
- * The events of one database: reads on `db`, appends through `append` (the writer thread, or
- * an in-thread transaction for an in-memory database, which no second connection can share).
+ * The events of one database: reads on `db`, appends through `appendGroups` (the writer thread,
+ * or an in-thread transaction for an in-memory database, which no second connection can share).
  */
-export function sqliteEvents(db: Db, append: EventStore['append']): EventStore {
+export function sqliteEvents(db: Db, appendGroups: EventStore['appendGroups']): EventStore {
   const statements = new StatementCache(db);
   const lastSeq = db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM tenants WHERE id = ?');
   const getById = db.prepare<[string, string], { body: string }>(
@@ -199,7 +200,8 @@ export function sqliteEvents(db: Db, append: EventStore['append']): EventStore {
   );
 
   return {
-    append,
+    append: appendOne(appendGroups),
+    appendGroups,
     async list(tenant, q) {
       const everywhere = q.q === undefined ? null : matchOf(tenant, q.q, false);
       const rare =

@@ -39,7 +39,9 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
     settings: sqliteSettings(db),
     tenants: sqliteTenants(db),
     credentials: sqliteCredentials(db),
-    events: sqliteEvents(db, (tenant, events, receivedAt) => writer.append(tenant, events, receivedAt)),
+    events: sqliteEvents(db, (groups, receivedAt, options) =>
+      writer.append(groups, receivedAt, options?.createTenants ?? false),
+    ),
     jobs: sqliteJobs(db),
     exports: localExportFiles(exportDir),
   };
@@ -49,7 +51,7 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
 function inThread(db: Db): Pick<EventWriter, 'append' | 'close'> {
   const append = db.transaction(appender(db));
   return {
-    append: async (tenant, events, receivedAt) => append.immediate(tenant, events, receivedAt),
+    append: async (groups, receivedAt, createTenants) => append.immediate(groups, receivedAt, createTenants),
     close: async () => {},
   };
 }

@@ -1,14 +1,14 @@
 import { type ErrorCode, TrailkeepError } from '../../core/errors.js';
 import type { AppendResult } from '../../core/event/idempotency.js';
-import type { PreparedEvent } from '../../core/event/prepare.js';
+import type { AppendGroup } from '../types.js';
 
 /** Messages between the store (writer.ts) and its writer thread (writer-thread.ts). */
 export interface AppendRequest {
   type: 'append';
   id: number;
-  tenant: string;
-  events: PreparedEvent[];
+  groups: AppendGroup[];
   receivedAt: number;
+  createTenants: boolean;
 }
 
 export type WriterMessage = AppendRequest | { type: 'close' };
@@ -21,7 +21,7 @@ export interface WireError {
   code?: string;
 }
 
-export type AppendResponse = { id: number; results: AppendResult[] } | { id: number; error: WireError };
+export type AppendResponse = { id: number; results: AppendResult[][] } | { id: number; error: WireError };
 
 export function toWire(err: unknown): WireError {
   if (err instanceof TrailkeepError) {

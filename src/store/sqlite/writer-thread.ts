@@ -19,7 +19,7 @@ const one = db.transaction(append);
 const group = db.transaction((requests: AppendRequest[]): AppendResponse[] =>
   requests.map((r) => {
     try {
-      const results: AppendResult[] = one(r.tenant, r.events, r.receivedAt);
+      const results: AppendResult[][] = one(r.groups, r.receivedAt, r.createTenants);
       return { id: r.id, results };
     } catch (err) {
       return { id: r.id, error: toWire(err) };

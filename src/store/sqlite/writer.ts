@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { TrailkeepError } from '../../core/errors.js';
 import type { AppendResult } from '../../core/event/idempotency.js';
-import type { PreparedEvent } from '../../core/event/prepare.js';
+import type { AppendGroup } from '../types.js';
 import { type AppendResponse, fromWire, type WriterMessage } from './writer-protocol.js';
 
 /** `.js` when built, `.ts` when run from source. */
@@ -22,7 +22,7 @@ function spawnThread(workerData: unknown): Worker {
 }
 
 interface Pending {
-  resolve: (results: AppendResult[]) => void;
+  resolve: (results: AppendResult[][]) => void;
   reject: (err: Error) => void;
 }
 
@@ -41,13 +41,13 @@ export class EventWriter {
 
   constructor(private readonly path: string) {}
 
-  append(tenant: string, events: PreparedEvent[], receivedAt: number): Promise<AppendResult[]> {
+  append(groups: AppendGroup[], receivedAt: number, createTenants: boolean): Promise<AppendResult[][]> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
-    return new Promise<AppendResult[]>((resolve, reject) => {
+    return new Promise<AppendResult[][]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ type: 'append', id, tenant, events, receivedAt } satisfies WriterMessage);
+      worker.postMessage({ type: 'append', id, groups, receivedAt, createTenants } satisfies WriterMessage);
     });
   }
 

@@ -1,0 +1,9 @@
+/**
+ * What a tenant id looks like, wherever one is named: a path, a body, the `Trailkeep-Tenant`
+ * header, an event's `tenant` field.
+ */
+export const TENANT_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+
+const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
+
+export const isTenantId = (id: string): boolean => TENANT_ID.test(id);
