@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { EventQuery } from '../../src/core/query.js';
-import { changeRowsSql, countSql, listSql, textListSql } from '../../src/store/sqlite/events.js';
+import { changeRowsSql, countSql, listSql } from '../../src/store/sqlite/events.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/app.js';
@@ -104,33 +104,6 @@ describe('sqlite query plans', () => {
     it(`change rows of ${name}: summed over ${index}`, () => {
       const p = plan(changeRowsSql('acme', filter));
       assert.match(p, new RegExp(`INDEX ${index} \\(tenant=\\?.*occurred_at>\\? AND occurred_at<\\?\\)`), p);
-    });
-  }
-
-  // Full text: the text index is walked in key (time) order and each match joined to its event,
-  // in both orders, with or without other filters: no sort of all matches.
-  const text: [string, Partial<EventQuery>][] = [
-    ['a term', { q: 'ticket' }],
-    [
-      'terms, a time range and a field',
-      { q: 'ticket update', from: T, to: T + 1e9, fields: { action: ['x'] } },
-    ],
-  ];
-  for (const [name, filter] of text) {
-    it(`full text, ${name}: the text index in key order, then the event by its key`, () => {
-      for (const order of ['asc', 'desc'] as const) {
-        for (const scoped of [true, false]) {
-          const q = { ...filter, order, limit: 100, after: { occurredAt: T + 5e8, seq: 9 } };
-          const s = textListSql('acme', q, { scoped });
-          assert.ok(s);
-          const p = plan(s);
-          assert.match(
-            p,
-            /^SCAN events_text VIRTUAL TABLE INDEX \d+:M\d+(><|>|<)? \| SEARCH events USING INDEX events_text_key \(tenant=\? AND text_key=\?\)$/,
-            p,
-          );
-        }
-      }
     });
   }
 });

@@ -111,8 +111,7 @@ export function validateEvent(input: unknown, root: string): { event?: EventInpu
 
 const nz = (v: string | undefined): string | null => (v === undefined || v === '' ? null : v);
 
-/** The search tokens of an event (stored events have the same members), space-separated. */
-export function searchText(e: EventInput): string {
+function searchText(e: EventInput): string {
   const parts = [
     e.description,
     e.actor?.name,

@@ -4,7 +4,6 @@ import { INDEX_COLUMNS, type PreparedEvent } from '../../core/event/prepare.js';
 import { sealEvent, withHash } from '../../core/event/seal.js';
 import type { AppendGroup } from '../types.js';
 import type { Db } from './db.js';
-import { textIndexer } from './text.js';
 
 const COLUMNS = [
   'tenant',
@@ -55,10 +54,10 @@ function tenantAppender(db: Db) {
     'UPDATE tenants SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq',
   );
   const insert = db.prepare(
-    `INSERT INTO events (${COLUMNS.join(', ')}, text_key) VALUES (${COLUMNS.map(() => '?').join(', ')}, ?)`,
+    `INSERT INTO events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
   );
   const insertIp = db.prepare('INSERT OR IGNORE INTO event_ips (tenant, ip, seq) VALUES (?, ?, ?)');
-  const indexText = textIndexer(db);
+  const insertText = db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)');
 
   return (tenant: string, events: PreparedEvent[], receivedAt: number): AppendResult[] => {
     if (!exists.get(tenant)) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
@@ -71,8 +70,7 @@ function tenantAppender(db: Db) {
         seq += 1;
         const { body, hash } = sealEvent(e.template, tenant, seq, receivedIso);
         const x = e.index;
-        const textKey = x.text ? indexText(tenant, e.occurredAt, x.text) : null;
-        insert.run(
+        const { lastInsertRowid } = insert.run(
           tenant,
           seq,
           e.id,
@@ -82,9 +80,9 @@ function tenantAppender(db: Db) {
           e.digest,
           hash,
           withHash(body, hash),
-          textKey,
         );
         for (const ip of x.ips) insertIp.run(tenant, ip, seq);
+        if (x.text) insertText.run(lastInsertRowid, x.text);
         results[i] = { id: e.id, seq, hash, duplicate: false };
       }
     }

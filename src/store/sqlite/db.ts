@@ -35,8 +35,7 @@ export function migrate(db: Db): void {
     SQLITE_MIGRATIONS.forEach((sql, i) => {
       const version = i + 1;
       if (version <= current) return;
-      if (typeof sql === 'string') db.exec(sql);
-      else sql(db);
+      db.exec(sql);
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
         version,
         new Date().toISOString(),

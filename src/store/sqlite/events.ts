@@ -5,12 +5,12 @@ import {
   type Facet,
   type FilterField,
   JSON_FIELDS,
+  searchTerms,
 } from '../../core/query.js';
 import { appendOne } from '../append-one.js';
 import { fromCursor } from '../keyset.js';
 import type { EventStore } from '../types.js';
 import { type Db, StatementCache } from './db.js';
-import { firstKeyOf, matchOf, RARE_MATCHES, RARE_PROBE, secondOf } from './text.js';
 
 /**
  * Indexes that return one field value's events already in (occurred_at, seq) order, most
@@ -37,11 +37,8 @@ function indexFor(f: EventFilter): string {
   return hit ? ` INDEXED BY ${hit[0]}` : '';
 }
 
-/**
- * Builds the WHERE clause of a filter; values are always bound, never interpolated. `text: false`
- * leaves `q` out, for statements driven by the text index itself.
- */
-function where(tenant: string, f: EventFilter, text = true): { sql: string; params: unknown[] } {
+/** Builds the WHERE clause of a filter; values are always bound, never interpolated. */
+function where(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
   const clauses = ['tenant = ?'];
   const params: unknown[] = [tenant];
   for (const [field, values] of Object.entries(f.fields ?? {})) {
@@ -88,59 +85,13 @@ function where(tenant: string, f: EventFilter, text = true): { sql: string; para
     clauses.push(clause);
     params.push(value);
   }
-  if (f.q !== undefined && text) {
+  const terms = f.q === undefined ? [] : searchTerms(f.q);
+  if (f.q !== undefined) {
     // No searchable term at all matches nothing, rather than everything.
-    const match = matchOf(tenant, f.q);
-    clauses.push(match ? 'text_key IN (SELECT rowid FROM events_text WHERE events_text MATCH ?)' : '0');
-    if (match) params.push(match);
+    clauses.push(terms.length ? 'rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)' : '0');
+    if (terms.length) params.push(terms.map((t) => `"${t}"`).join(' '));
   }
   return { sql: clauses.join(' AND '), params };
-}
-
-/**
- * A page with full-text terms, driven by the text index in key order, which is time order to the
- * second (text.ts): it reads about `limit` matches. Rows come back ordered by second only; with
- * `second` it reads every match of that one second, without a limit (list() completes and sorts
- * a page's last second with it). Offset pages are not keyed this way: null.
- */
-export function textListSql(
-  tenant: string,
-  q: EventQuery,
-  { second, scoped = true }: { second?: number; scoped?: boolean } = {},
-): { sql: string; params: unknown[] } | null {
-  const match = q.q === undefined || q.offset ? null : matchOf(tenant, q.q, scoped);
-  if (match === null) return null;
-  const range = fromCursor(q);
-  const keys: string[] = [];
-  const params: unknown[] = [match];
-  const lo = second ?? (range.from === undefined ? undefined : secondOf(range.from));
-  const hi = second ?? (range.to === undefined ? undefined : secondOf(range.to - 1));
-  // Bound as BigInts: FTS5 seeks to an INTEGER bound, and a key does not fit a double.
-  if (lo !== undefined) {
-    keys.push('AND rowid >= ?');
-    params.push(firstKeyOf(lo));
-  }
-  if (hi !== undefined) {
-    keys.push('AND rowid < ?');
-    params.push(firstKeyOf(hi + 1));
-  }
-  const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-  const w = where(tenant, { ...q, from: range.from, to: range.to }, false);
-  let sql = `SELECT occurred_at AS occurredAt, seq, body AS json
-    FROM (SELECT rowid AS k FROM events_text WHERE events_text MATCH ? ${keys.join(' ')} ORDER BY rowid ${dir}) AS f
-    CROSS JOIN events INDEXED BY events_text_key ON events.tenant = ? AND events.text_key = f.k
-    WHERE ${w.sql}`;
-  params.push(tenant, ...w.params);
-  if (range.after) {
-    sql += ` AND (occurred_at, seq) ${q.order === 'asc' ? '>' : '<'} (?, ?)`;
-    params.push(range.after.occurredAt, range.after.seq);
-  }
-  sql += ` ORDER BY f.k ${dir}`;
-  if (second === undefined) {
-    sql += ' LIMIT ?';
-    params.push(q.limit);
-  }
-  return { sql, params };
 }
 
 /** The statement a page runs: exported so tests can check its query plan. */
@@ -203,28 +154,8 @@ export function sqliteEvents(db: Db, appendGroups: EventStore['appendGroups']): 
     append: appendOne(appendGroups),
     appendGroups,
     async list(tenant, q) {
-      const everywhere = q.q === undefined ? null : matchOf(tenant, q.q, false);
-      const rare =
-        everywhere !== null && (statements.get(RARE_PROBE).get(everywhere) as { n: number }).n < RARE_MATCHES;
-      const text = textListSql(tenant, q, { scoped: !rare });
-      if (!text) {
-        const { sql, params } = listSql(tenant, q);
-        return statements.get(sql).all(...params) as EventRow[];
-      }
-      // In key order, each second is complete but the page's last one: read the whole of that
-      // second, then order exactly by (occurred_at, seq).
-      let rows = statements.get(text.sql).all(...text.params) as EventRow[];
-      const last = rows.at(-1);
-      if (last && rows.length === q.limit) {
-        const second = secondOf(last.occurredAt);
-        const edge = textListSql(tenant, q, { second, scoped: !rare }) as { sql: string; params: unknown[] };
-        rows = rows
-          .filter((r) => secondOf(r.occurredAt) !== second)
-          .concat(statements.get(edge.sql).all(...edge.params) as EventRow[]);
-      }
-      const sign = q.order === 'asc' ? 1 : -1;
-      rows.sort((a, b) => sign * (a.occurredAt - b.occurredAt || a.seq - b.seq));
-      return rows.length > q.limit ? rows.slice(0, q.limit) : rows;
+      const { sql, params } = listSql(tenant, q);
+      return statements.get(sql).all(...params) as EventRow[];
     },
     async count(tenant, f) {
       const { sql, params } = countSql(tenant, f);

@@ -1,16 +1,11 @@
-import { searchText } from '../../core/event/prepare.js';
-import type { EventInput } from '../../core/event/schema.js';
-import type { Db } from './db.js';
-import { TEXT_SCHEMA, textIndexer } from './text.js';
-
 /**
- * Versioned SQLite migrations, applied in order inside one transaction each: SQL, or a function
- * where existing data must be rewritten by code. Never edit a released migration: add the next.
+ * Versioned SQLite migrations, applied in order inside one transaction each. Never edit a
+ * released migration: add the next one.
  *
  * Every index of tenant data leads with `tenant`. The per-field indexes end in
  * (occurred_at, seq) so a filtered page is an index range read in the order it is returned.
  */
-export const SQLITE_MIGRATIONS: (string | ((db: Db) => void))[] = [
+export const SQLITE_MIGRATIONS: string[] = [
   `
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 
@@ -125,29 +120,4 @@ export const SQLITE_MIGRATIONS: (string | ((db: Db) => void))[] = [
     WHERE target_type IS NOT NULL;
   CREATE INDEX events_login ON events(tenant, actor_login, occurred_at, seq) WHERE actor_login IS NOT NULL;
   `,
-  // 4: full text in time order (text.ts): the text of every stored event is indexed again under
-  // its text key, from its stored JSON, and the rowid-keyed index it replaces is dropped.
-  (db) => {
-    db.exec(`${TEXT_SCHEMA} ALTER TABLE events ADD COLUMN text_key INTEGER;`);
-    const indexText = textIndexer(db);
-    const read = db.prepare<
-      [number, number],
-      { rowid: number; tenant: string; occurred_at: number; body: string }
-    >('SELECT rowid, tenant, occurred_at, body FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?');
-    const key = db.prepare('UPDATE events SET text_key = ? WHERE rowid = ?');
-    for (let after = 0; ; ) {
-      const rows = read.all(after, 10_000);
-      for (const r of rows) {
-        const text = searchText(JSON.parse(r.body) as EventInput);
-        if (text) key.run(indexText(r.tenant, r.occurred_at, text), r.rowid);
-      }
-      const last = rows.at(-1);
-      if (!last) break;
-      after = last.rowid;
-    }
-    db.exec(`
-      CREATE INDEX events_text_key ON events(tenant, text_key) WHERE text_key IS NOT NULL;
-      DROP TABLE events_fts;
-    `);
-  },
 ];
