@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { trustProxyOf } from '../config/config.js';
 import type { Services } from '../services/index.js';
 import { agilicusApi } from './agilicus/index.js';
+import { frameworkErrors } from './framework-errors.js';
 import { genesysApi } from './genesys/index.js';
 import { livePersonApi } from './liveperson/index.js';
 import { nativeErrorHandler, nativeNotFound } from './native/envelope.js';
@@ -47,6 +48,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     requestTimeout: 120_000,
     connectionTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    frameworkErrors,
     ajv: { customOptions: ajvOptions, plugins: [addFormats] },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
