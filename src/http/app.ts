@@ -14,6 +14,7 @@ import { livePersonApi } from './liveperson/index.js';
 import { nativeErrorHandler, nativeNotFound } from './native/envelope.js';
 import { nativeApi } from './native/index.js';
 import { opsRoutes } from './ops.js';
+import { requestValues } from './request-values.js';
 import { zendeskApi } from './zendesk/index.js';
 
 // ajv-formats ships CommonJS; under NodeNext its default export arrives untyped for Fastify.
@@ -49,7 +50,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     connectionTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     frameworkErrors,
-    ajv: { customOptions: ajvOptions, plugins: [addFormats] },
+    ajv: { customOptions: ajvOptions, plugins: [addFormats, requestValues] },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('principal', null);

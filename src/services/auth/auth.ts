@@ -72,7 +72,8 @@ export class AuthService {
 
   /** OAuth 2.0 client credentials grant. `scope` may narrow the client's scopes, never widen them. */
   async issueToken(clientId: string, clientSecret: string, scope?: string): Promise<IssuedToken> {
-    const c = await this.store.credentials.find(clientId);
+    // Only a well-formed id is looked up (the client's own text may hold anything, NUL included).
+    const c = /^cli_[0-9a-f]{20}$/.test(clientId) ? await this.store.credentials.find(clientId) : null;
     if (
       c?.kind !== 'oauth_client' ||
       c.revoked_at ||
