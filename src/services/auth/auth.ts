@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { strictBase64url } from '../../core/base64url.js';
 import { TrailkeepError } from '../../core/errors.js';
 import type { Credential, CredentialKind, Store } from '../../store/types.js';
 import type { Principal } from './principal.js';
@@ -39,7 +40,9 @@ export class AuthService {
       }
       return { kind: 'credential', tenant: c.tenant, scopes: c.scopes, credentialId: c.id, via: 'key' };
     }
-    if (bearer.split('.').length === 3) return this.verifyToken(bearer);
+    const parts = bearer.split('.');
+    // jose decodes leniently: an edited signature could still verify unless it is canonical.
+    if (parts.length === 3 && parts.every((part) => strictBase64url(part))) return this.verifyToken(bearer);
     return null;
   }
 
