@@ -279,6 +279,12 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         ['full text in change values', { q: 'enterprise' }, (n) => n === 9],
         ['full text in names', { q: 'User 2' }, (n) => n % 3 === 2],
         ['full text, no term', { q: '!!!' }, () => false],
+        ['full text, no term, with an indexed field', { q: ' ', fields: { actor_id: ['u1'] } }, () => false],
+        [
+          'full text, no term, with indexed fields',
+          { q: '-', fields: { target_type: ['ticket'], target_id: ['t1'], service: ['s'] } },
+          () => false,
+        ],
         ['full text, FTS syntax is inert', { q: 'AND OR NOT "(' }, () => false],
         ['no match', { fields: { action: ['globex-only'] } }, () => false],
       ];
