@@ -187,7 +187,6 @@ describe(`fuzzing (FUZZ_SEED=${FUZZ_SEED}, FUZZ_RUNS=${FUZZ_RUNS})`, () => {
             '01',
             '9007199254740993',
             '9999999999999999',
-            a.keyId,
           ),
         );
       case 'token':
