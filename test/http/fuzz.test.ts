@@ -7,14 +7,7 @@ import { JSON_BODY_LIMIT } from '../../src/http/app.js';
 import { COLUMNS } from '../../src/http/liveperson/mapping.js';
 import { NDJSON_BODY_LIMIT } from '../../src/http/native/events.js';
 import { ADMIN_TOKEN, event, startTestApp, type TestApp } from '../helpers/app.js';
-import {
-  assertEnvelope,
-  checkEnvelope,
-  DIALECTS,
-  type Dialect,
-  dialectOf,
-  type WireResponse,
-} from '../helpers/envelopes.js';
+import { checkEnvelope, DIALECTS, type Dialect, type WireResponse } from '../helpers/envelopes.js';
 import {
   anyString,
   badValue,
@@ -37,6 +30,7 @@ import {
 } from '../helpers/fuzz.js';
 import { until } from '../helpers/jobs.js';
 import { rawRequest, requestBytes } from '../helpers/raw-http.js';
+import { assertSafe } from '../helpers/requests.js';
 import { type JsonSchema, type Operation, operationsOf, pathParams, routeKey } from '../helpers/routes.js';
 import { FIXTURE_ENV, HIDDEN, seedTwoTenants, type TenantFixture } from '../helpers/tenants.js';
 
@@ -110,16 +104,14 @@ describe(`fuzzing (FUZZ_SEED=${FUZZ_SEED}, FUZZ_RUNS=${FUZZ_RUNS})`, () => {
 
   /** What every response must be: below 500, the owner's envelope when an error, nothing of B. */
   function check(method: string, url: string, res: WireResponse, sent: string) {
-    const what = `${method} ${url.slice(0, 300)}`;
     assert.ok(!sent.includes(HIDDEN), 'the fuzzer never sends the hidden marker');
-    assert.ok(res.statusCode < 500, `${what}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-    if (res.statusCode >= 400 && method !== 'HEAD') assertEnvelope(dialectOf(method, url), res, what);
+    assertSafe(method, url, res, HIDDEN);
     if (res.statusCode < 300 && method !== 'HEAD' && /json/.test(String(res.headers['content-type'] ?? ''))) {
-      assert.doesNotThrow(() => JSON.parse(res.body), `${what}: a 2xx JSON body that does not parse`);
+      assert.doesNotThrow(
+        () => JSON.parse(res.body),
+        `${method} ${url}: a 2xx JSON body that does not parse`,
+      );
     }
-    assert.ok(!res.body.includes(HIDDEN), `${what}: tenant B's data in the response`);
-    assert.ok(!JSON.stringify(res.headers).includes(HIDDEN), `${what}: tenant B's data in a header`);
-    assert.equal(res.headers['set-cookie'], undefined, `${what}: a Set-Cookie header`);
   }
 
   async function send(
@@ -177,17 +169,7 @@ describe(`fuzzing (FUZZ_SEED=${FUZZ_SEED}, FUZZ_RUNS=${FUZZ_RUNS})`, () => {
         return fc.oneof(
           { weight: 3, arbitrary: fc.constantFrom(a.queryJob, a.exportJob, a.genesysJob, ...a.eventIds) },
           both((f) => [f.queryJob, f.exportJob, f.genesysJob, ...f.eventIds]),
-          fc.constantFrom(
-            '1',
-            '2',
-            '7',
-            '9',
-            '0',
-            '-1',
-            '01',
-            '9007199254740993',
-            '9999999999999999',
-          ),
+          fc.constantFrom('1', '2', '7', '9', '0', '-1', '01', '9007199254740993', '9999999999999999'),
         );
       case 'token':
         return both((f) => [token(f), `${token(f)}x`]);

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { ADMIN_TOKEN, event, startTestApp, type TestApp } from '../helpers/app.js';
-import { assertEnvelope, type Dialect, dialectOf } from '../helpers/envelopes.js';
+import { type Dialect, dialectOf } from '../helpers/envelopes.js';
 import { type JobJson, parseCsv, settled, until } from '../helpers/jobs.js';
+import { checkedClient } from '../helpers/requests.js';
 import { fillPath, pathParams, type Route, routeKey, routesOf } from '../helpers/routes.js';
 import { FIXTURE_ENV, HIDDEN, seedTwoTenants, type TenantFixture } from '../helpers/tenants.js';
 
@@ -65,39 +66,14 @@ describe('tenant isolation', () => {
     for (const h of bHashes) assert.ok(!text.includes(h), `${what}: B's event (hash ${h}) in the response`);
   }
 
-  /** A request as A (`auth`): checked for leaks, 5xx and, on error, the dialect's envelope. */
-  async function as(auth: string | null, method: string, url: string, payload?: unknown) {
-    const res = await t.app.inject({
-      method: method as 'GET',
-      url,
-      headers: auth ? { authorization: auth } : {},
-      ...(payload !== undefined ? { payload: payload as object } : {}),
-    });
-    const what = `${method} ${url}`;
-    noLeak(res, what);
-    assert.ok(res.statusCode < 500, `${what}: ${res.statusCode} ${res.body}`);
-    if (res.statusCode >= 400 && method !== 'HEAD') assertEnvelope(dialectOf(method, url), res, what);
-    return res;
-  }
+  /** Requests checked for 5xx, envelopes and leaks (HIDDEN, B's hashes). */
+  const client = () => checkedClient(t.app, HIDDEN, noLeak);
+  const as: ReturnType<typeof checkedClient>['send'] = (...args) => client().send(...args);
+  const expectStatus: ReturnType<typeof checkedClient>['expect'] = (...args) => client().expect(...args);
 
   /** Every credential of A, for a dialect. */
   async function eachA(dialect: Dialect, run: (auth: string) => Promise<void>) {
     for (const auth of credentials(dialect)) await run(auth);
-  }
-
-  async function expectStatus(
-    statuses: number[],
-    auth: string | null,
-    method: string,
-    url: string,
-    payload?: unknown,
-  ) {
-    const res = await as(auth, method, url, payload);
-    assert.ok(
-      statuses.includes(res.statusCode),
-      `${method} ${url}: ${res.statusCode}, not ${statuses.join('/')}: ${res.body.slice(0, 200)}`,
-    );
-    return res;
   }
 
   /** Seqs B has and A does not (A's own seqs answer A's events). */

@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { SignJWT } from 'jose';
+import { FILTER_PROPERTIES } from '../../src/http/genesys/schemas.js';
 import { CSV_COLUMNS } from '../../src/services/exports/csv.js';
 import { ADMIN_TOKEN, event, startTestApp, type TestApp } from '../helpers/app.js';
-import { assertEnvelope, dialectOf } from '../helpers/envelopes.js';
 import { INJECTIONS } from '../helpers/fuzz.js';
 import { ingest, type JobJson, parseCsv, settled } from '../helpers/jobs.js';
+import { checkedClient } from '../helpers/requests.js';
 import { operationsOf } from '../helpers/routes.js';
 import { FIXTURE_ENV, HIDDEN, seedTwoTenants, type TenantFixture } from '../helpers/tenants.js';
 
@@ -59,40 +60,9 @@ describe('tampering and injection', () => {
     await t?.close();
   });
 
-  async function call(auth: string | null, method: string, url: string, payload?: unknown) {
-    requests++;
-    const res = await t.app.inject({
-      method: method as 'GET',
-      url,
-      headers: auth ? { authorization: auth } : {},
-      ...(payload !== undefined ? { payload: payload as object } : {}),
-    });
-    const what = `${method} ${url.slice(0, 200)}`;
-    assert.ok(res.statusCode < 500, `${what}: ${res.statusCode} ${res.body}`);
-    if (res.statusCode >= 400) assertEnvelope(dialectOf(method, url), res, what);
-    assert.ok(!res.body.includes(HIDDEN), `${what}: B's data`);
-    assert.equal(res.headers['set-cookie'], undefined, `${what}: a Set-Cookie header`);
-    for (const [name, value] of Object.entries(res.headers)) {
-      assert.ok(!/[\r\n]/.test(String(value)), `${what}: header ${name} carries CR/LF`);
-    }
-    return res;
-  }
-
-  /** Asserts `res` is one of `statuses`; returns it. */
-  async function expect(
-    statuses: number[],
-    auth: string | null,
-    method: string,
-    url: string,
-    payload?: unknown,
-  ) {
-    const res = await call(auth, method, url, payload);
-    assert.ok(
-      statuses.includes(res.statusCode),
-      `${method} ${url.slice(0, 200)}: ${res.statusCode}, not ${statuses.join('/')}: ${res.body.slice(0, 200)}`,
-    );
-    return res;
-  }
+  const client = () => checkedClient(t.app, HIDDEN, () => requests++);
+  const call: ReturnType<typeof checkedClient>['send'] = (...args) => client().send(...args);
+  const expect: ReturnType<typeof checkedClient>['expect'] = (...args) => client().expect(...args);
 
   describe('cursors', () => {
     /** Each cursor kind of A with the list it pages. */
@@ -353,14 +323,7 @@ describe('tampering and injection', () => {
       const interval = `${new Date(Date.now() - 13 * 86_400_000).toISOString()}/${new Date(Date.now() + 3_600_000).toISOString()}`;
       const lp = `/api/account/${a.tenant}/configuration/metadata/audit`;
       for (const value of INJECT) {
-        for (const property of [
-          'UserId',
-          'TrusteeOrganizationId',
-          'ClientId',
-          'Action',
-          'EntityType',
-          'EntityId',
-        ]) {
+        for (const property of FILTER_PROPERTIES) {
           const res = await expect([200], `Bearer ${a.key}`, 'POST', '/api/v2/audits/query/realtime', {
             interval,
             filters: [{ property, value }],
