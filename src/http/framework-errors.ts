@@ -20,6 +20,8 @@ const BY_PREFIX = [
  * answered in the envelope of the dialect whose prefix the path is under, as a 404 there is.
  */
 export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  // The app's onSend hook does not run here: the request id header is set by hand.
+  reply.header('x-request-id', req.id);
   const path = req.url.split('?')[0] ?? '';
   const handler = BY_PREFIX.find(([p]) => path === p || path.startsWith(`${p}/`))?.[1] ?? nativeErrorHandler;
   return handler(err, req, reply);

@@ -209,7 +209,8 @@ const CHECKERS: Record<Dialect, Checker> = {
 
 /**
  * Everything wrong with `res` as an error response of `dialect`: a 4xx or 5xx status, a JSON
- * content type, a body that parses, the dialect's envelope, and `WWW-Authenticate` on a 401.
+ * content type, a body that parses, the dialect's envelope, the request id header, and
+ * `WWW-Authenticate` on a 401.
  */
 export function checkEnvelope(dialect: Dialect, res: WireResponse): string[] {
   if (res.statusCode < 400 || res.statusCode > 599) return [`status ${res.statusCode} is not an error`];
@@ -223,6 +224,7 @@ export function checkEnvelope(dialect: Dialect, res: WireResponse): string[] {
     return [...out, `body is not JSON: ${res.body.slice(0, 200)}`];
   }
   out.push(...CHECKERS[dialect](body, res.statusCode, res));
+  if (!header(res, 'x-request-id')) out.push('no x-request-id header');
   if (res.statusCode === 401 && !header(res, 'www-authenticate')) out.push('a 401 without WWW-Authenticate');
   return out;
 }

@@ -467,6 +467,9 @@ describe(`fuzzing (FUZZ_SEED=${FUZZ_SEED}, FUZZ_RUNS=${FUZZ_RUNS})`, () => {
       checkEnvelope('native', response(401, samples.native.body, { 'www-authenticate': '' })),
       [],
     );
+    const anonymous = response(404, samples.native.body);
+    delete anonymous.headers['x-request-id'];
+    assert.notDeepEqual(checkEnvelope('native', anonymous), [], 'every error carries the request id header');
     assert.notDeepEqual(
       checkEnvelope('genesys', response(400, samples.genesys.body)),
       [],
