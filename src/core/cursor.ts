@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { strictBase64url } from './base64url.js';
 import { TrailkeepError } from './errors.js';
 import type { Order, Position } from './query.js';
 
@@ -27,9 +28,10 @@ export class CursorSigner {
 
   verify(tenant: string, scope: string, cursor: string): CursorState {
     const [p, m, extra] = cursor.split('.');
-    if (p && m && extra === undefined) {
-      const payload = Buffer.from(p, 'base64url').toString();
-      const given = Buffer.from(m, 'base64url');
+    const decoded = p && m && extra === undefined ? strictBase64url(p) : null;
+    const given = m ? strictBase64url(m) : null;
+    if (decoded && given) {
+      const payload = decoded.toString();
       const want = this.mac(tenant, scope, payload);
       const match = /^([ad])\.(-?\d{1,16})\.(\d{1,16})$/.exec(payload);
       if (match && given.length === want.length && timingSafeEqual(given, want)) {

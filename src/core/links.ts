@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { strictBase64url } from './base64url.js';
 import { TrailkeepError } from './errors.js';
 
 /**
@@ -26,11 +27,12 @@ export class LinkSigner {
    */
   verify(token: string, resource: string, now: number): string {
     const [p, m, extra] = token.split('.');
-    if (!p || !m || extra !== undefined)
-      throw new TrailkeepError('unauthorized', 'The link token is malformed.');
-    const match = /^(\d{1,16})\.(.+)$/s.exec(Buffer.from(p, 'base64url').toString());
-    const given = Buffer.from(m, 'base64url');
+    const payload = p && m && extra === undefined ? strictBase64url(p) : null;
+    if (!payload) throw new TrailkeepError('unauthorized', 'The link token is malformed.');
+    const match = /^(\d{1,16})\.(.+)$/s.exec(payload.toString());
     if (!match?.[1] || !match[2]) throw new TrailkeepError('unauthorized', 'The link token is malformed.');
+    // A MAC written otherwise than canonically is an edit, even when it decodes to the right bytes.
+    const given = strictBase64url(m as string) ?? Buffer.alloc(0);
     const expiresAt = Number(match[1]);
     const want = this.mac(match[2], resource, expiresAt);
     if (given.length !== want.length || !timingSafeEqual(given, want)) {

@@ -8,12 +8,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { trustProxyOf } from '../config/config.js';
 import type { Services } from '../services/index.js';
 import { agilicusApi } from './agilicus/index.js';
+import { frameworkErrors } from './framework-errors.js';
 import { genesysApi } from './genesys/index.js';
 import { connectionLimits, registerLimits } from './limits.js';
 import { livePersonApi } from './liveperson/index.js';
 import { nativeErrorHandler, nativeNotFound } from './native/envelope.js';
 import { nativeApi } from './native/index.js';
 import { opsRoutes } from './ops.js';
+import { requestValues } from './request-values.js';
 import { zendeskApi } from './zendesk/index.js';
 
 // ajv-formats ships CommonJS; under NodeNext its default export arrives untyped for Fastify.
@@ -47,7 +49,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     // Slow or stuck clients cannot hold connections open forever.
     ...connectionLimits(services.config),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
-    ajv: { customOptions: ajvOptions, plugins: [addFormats] },
+    frameworkErrors,
+    ajv: { customOptions: ajvOptions, plugins: [addFormats, requestValues] },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('principal', null);

@@ -16,9 +16,14 @@ export interface Envelope {
 export const problemsOf = (e: TrailkeepError): Problem[] =>
   Array.isArray(e.details) ? e.details.filter((p) => typeof p?.path === 'string') : [];
 
-/** `query.limit` / `$.filters[0]` → `limit` / `filters[0]`: a field named as the client sent it. */
+/**
+ * `query.limit` / `$.filters[0]` / `query["page[size]"]` → `limit` / `filters[0]` / `page[size]`:
+ * a field named as the client sent it.
+ */
 export const clientFieldName = (path: string): string =>
-  path.replace(/^(?:\$|query|path|headers)(?:\.|(?=\[)|$)/, '');
+  path
+    .replace(/^(?:\$|query|path|headers)(?:\.|(?=\[)|$)/, '')
+    .replace(/^\[("(?:[^"\\]|\\.)*")\]/, (_, quoted: string) => JSON.parse(quoted) as string);
 
 /**
  * A dialect's error and not-found handlers. Everything but the body is the same for every

@@ -465,6 +465,12 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         ['full text in change values', { q: 'enterprise' }, (n) => n === 9],
         ['full text in names', { q: 'User 2' }, (n) => n % 3 === 2],
         ['full text, no term', { q: '!!!' }, () => false],
+        ['full text, no term, with an indexed field', { q: ' ', fields: { actor_id: ['u1'] } }, () => false],
+        [
+          'full text, no term, with indexed fields',
+          { q: '-', fields: { target_type: ['ticket'], target_id: ['t1'], service: ['s'] } },
+          () => false,
+        ],
         ['full text, FTS syntax is inert', { q: 'AND OR NOT "(' }, () => false],
         ['no match', { fields: { action: ['globex-only'] } }, () => false],
       ];
@@ -512,6 +518,41 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         );
         assert.deepEqual(seqOf(await list({}, 'ties')), [3, 1, 2]);
         assert.deepEqual(seqOf(await list({ order: 'desc' }, 'ties')), [2, 1, 3]);
+      });
+
+      it('holds every year from 0000 to 9999, and takes bounds and positions far beyond', async () => {
+        await store.tenants.create({ id: 'ages', name: 'Ages' }, T0);
+        const at = (iso: string) => ({ occurred_at: iso });
+        await store.events.append(
+          'ages',
+          [
+            ev(1, at('0000-01-01T00:00:00Z')),
+            ev(2, at('9999-12-31T23:59:59.999Z')),
+            ev(3, at('0001-06-01T12:00:00Z')),
+          ],
+          T0,
+        );
+        assert.deepEqual(seqOf(await list({}, 'ages')), [1, 3, 2]);
+        const rows = await list({}, 'ages');
+        assert.deepEqual(
+          rows.map((r) => r.occurredAt),
+          [
+            Date.parse('0000-01-01T00:00:00Z'),
+            Date.parse('0001-06-01T12:00:00Z'),
+            Date.parse('9999-12-31T23:59:59.999Z'),
+          ],
+        );
+        const year1 = Date.parse('0001-01-01T00:00:00Z');
+        assert.deepEqual(seqOf(await list({ to: year1 }, 'ages')), [1]);
+        assert.deepEqual(seqOf(await list({ from: year1, order: 'desc' }, 'ages')), [2, 3]);
+        assert.deepEqual(seqOf(await list({ from: -8.64e15, to: 8.64e15 }, 'ages')), [1, 3, 2]);
+        assert.equal(await store.events.count('ages', { from: -8.64e15, to: year1 }), 1);
+        const first = rows[0] as { occurredAt: number; seq: number };
+        assert.deepEqual(seqOf(await list({ after: first }, 'ages')), [3, 2]);
+        assert.deepEqual(
+          seqOf(await list({ order: 'desc', after: { occurredAt: -8.64e15, seq: 1 } }, 'ages')),
+          [],
+        );
       });
 
       it('pages by keyset in both orders without gaps or repeats', async () => {

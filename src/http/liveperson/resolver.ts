@@ -30,6 +30,9 @@ const invalid = (param: string, message: string): never => {
 function listOf(param: string, values: string[] | null | undefined): string[] | undefined {
   if (!values?.length) return undefined;
   if (values.length > LIST_MAX) invalid(param, `takes at most ${LIST_MAX} values.`);
+  if (values.some((v) => v.includes('\u0000') || !v.isWellFormed())) {
+    invalid(param, 'must be well-formed Unicode without NUL characters.');
+  }
   return values;
 }
 

@@ -41,6 +41,20 @@ const IngestReply = Type.Object({
   ),
 });
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Ingest bodies are decoded strictly: bytes that are not UTF-8 would otherwise become U+FFFD, and
+ * an event be stored (and hashed) with other text than the client sent. Malformed JSON, a 400.
+ */
+function utf8(body: Buffer): string {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    throw new TrailkeepError('invalid_json', 'The request body is not valid UTF-8.');
+  }
+}
+
 /** The events of a POST body, with how to name event i in problems. */
 function eventsOf(req: FastifyRequest): { inputs: unknown[]; rootOf: (i: number) => string } {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
@@ -73,10 +87,27 @@ function eventsOf(req: FastifyRequest): { inputs: unknown[]; rootOf: (i: number)
 export const eventRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { events, metrics } = services;
 
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    let text: string;
+    try {
+      text = utf8(body as Buffer);
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
+    json(req, text, done);
+  });
   app.addContentTypeParser(
     'application/x-ndjson',
-    { parseAs: 'string', bodyLimit: NDJSON_BODY_LIMIT },
-    (_req, body, done) => done(null, body),
+    { parseAs: 'buffer', bodyLimit: NDJSON_BODY_LIMIT },
+    (_req, body, done) => {
+      try {
+        done(null, utf8(body as Buffer));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    },
   );
 
   app.post(

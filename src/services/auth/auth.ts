@@ -1,5 +1,6 @@
 import { webcrypto } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { strictBase64url } from '../../core/base64url.js';
 import { TrailkeepError } from '../../core/errors.js';
 import { isTenantId, TENANT_ID_PATTERN } from '../../core/tenant.js';
 import type { Credential, CredentialKind, Store } from '../../store/types.js';
@@ -72,7 +73,9 @@ export class AuthService {
       const tenant = { id: namedTenant, exists: await this.exists(namedTenant) };
       return { kind: 'operator', scopes: c.scopes, credentialId: c.id, tenant };
     }
-    if (bearer.split('.').length === 3) return this.verifyToken(bearer);
+    const parts = bearer.split('.');
+    // jose decodes leniently: an edited signature could still verify unless it is canonical.
+    if (parts.length === 3 && parts.every((part) => strictBase64url(part))) return this.verifyToken(bearer);
     return null;
   }
 
@@ -115,7 +118,10 @@ export class AuthService {
     scope?: string,
     tenant?: string,
   ): Promise<IssuedToken> {
-    const c = await this.store.credentials.find(clientId);
+    // Only a well-formed id is looked up (the client's own text may hold anything, NUL included).
+    const c = /^(?:cli|opk)_[0-9a-f]{20}$/.test(clientId)
+      ? await this.store.credentials.find(clientId)
+      : null;
     const operator = c !== null && isOperatorKey(c);
     if (
       !c ||

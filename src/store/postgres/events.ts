@@ -18,8 +18,10 @@ import type { AppendGroup, AppendResult, EventStore } from '../types.js';
 import { copyEvents, type StageRow } from './copy.js';
 import { type Db, run } from './db.js';
 import type { Partitions } from './partitions.js';
+import { pgTime } from './time.js';
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** Times as PostgreSQL reads them, years before 1 AD and after 9999 included. */
+const iso = pgTime;
 
 /** Builds the WHERE clause of a filter with numbered parameters; values are never interpolated. */
 function where(tenant: string, f: EventFilter, params: unknown[]): string {

@@ -87,8 +87,11 @@ function where(tenant: string, f: EventFilter): { sql: string; params: unknown[]
   }
   const terms = f.q === undefined ? [] : searchTerms(f.q);
   if (f.q !== undefined) {
-    // No searchable term at all matches nothing, rather than everything.
-    clauses.push(terms.length ? 'rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)' : '0');
+    // No searchable term at all matches nothing, rather than everything. Not the constant 0:
+    // SQLite folds it away and then finds "no query solution" for an INDEXED BY (indexFor).
+    clauses.push(
+      terms.length ? 'rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)' : 'seq < 0',
+    );
     if (terms.length) params.push(terms.map((t) => `"${t}"`).join(' '));
   }
   return { sql: clauses.join(' AND '), params };

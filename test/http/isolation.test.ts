@@ -1,0 +1,646 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import { ADMIN_TOKEN, event, startTestApp, type TestApp } from '../helpers/app.js';
+import { type Dialect, dialectOf } from '../helpers/envelopes.js';
+import { type JobJson, parseCsv, settled, until } from '../helpers/jobs.js';
+import { checkedClient } from '../helpers/requests.js';
+import { fillPath, pathParams, type Route, routeKey, routesOf } from '../helpers/routes.js';
+import { FIXTURE_ENV, HIDDEN, seedTwoTenants, type TenantFixture } from '../helpers/tenants.js';
+
+/**
+ * Tenant isolation, route by route, generated from the app's own route table: every route is
+ * either probed here with tenant A's credentials against tenant B's ids, cursors, job ids,
+ * download links and filter values (answer: 400 or 404 in the dialect's envelope, or an empty
+ * result; never B's data), or listed as tenant-free with the reason. A route that is neither
+ * fails the first test, so a new route cannot skip isolation.
+ */
+
+/** Routes that hold no tenant data, and why. */
+const TENANT_FREE: Record<string, string> = {
+  'GET /healthz': 'liveness: a constant',
+  'GET /readyz': 'readiness of the store: a constant',
+  'GET /metrics': 'process and HTTP metrics labelled by method, route pattern and status only',
+  'GET /openapi.json': 'the API description',
+  'GET /docs': 'Swagger UI: static pages and the API description',
+  'GET /docs/static/index.html': 'Swagger UI: static pages and the API description',
+  'GET /docs/static/swagger-initializer.js': 'Swagger UI: static pages and the API description',
+  'GET /docs*': 'Swagger UI: static pages and the API description',
+  'GET /docs/json': 'Swagger UI: static pages and the API description',
+  'GET /docs/yaml': 'Swagger UI: static pages and the API description',
+  'POST /oauth/token':
+    "exchanges a client's own id and secret for a token of the client's tenant; returns no tenant data",
+  'POST /v1/tenants': 'admin token only (a tenant credential is refused, checked below); creates a tenant',
+  'GET /v1/tenants': 'admin token only (a tenant credential is refused, checked below); lists tenant ids',
+  'POST /v1/keys':
+    'admin token only (a tenant credential is refused, checked below); creates an operator key',
+  'GET /v1/keys': 'admin token only (a tenant credential is refused, checked below); lists operator keys',
+  'DELETE /v1/keys/:id': 'admin token only (a tenant credential is refused, checked below); revokes one',
+};
+
+describe('tenant isolation', () => {
+  let t: TestApp;
+  let a: TenantFixture;
+  let b: TenantFixture;
+  /** Hashes of B's events: values no request carries, so finding one in a response is a leak. */
+  let bHashes: string[];
+
+  before(async () => {
+    t = await startTestApp(FIXTURE_ENV);
+    ({ a, b } = await seedTwoTenants(t, 'iso'));
+    const page = await t.call(b.key, { method: 'GET', url: '/v1/events?limit=1000' });
+    bHashes = page.json<{ data: { hash: string }[] }>().data.map((e) => e.hash);
+    assert.equal(bHashes.length, b.eventIds.length);
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  /** A's credentials as each dialect takes them. */
+  const credentials = (dialect: Dialect): string[] => [
+    `Bearer ${a.key}`,
+    `Bearer ${a.token}`,
+    ...(dialect === 'zendesk' ? [a.basic] : []),
+  ];
+
+  /** Fails when `res` carries anything of B's events. */
+  function noLeak(res: LightMyRequestResponse, what: string) {
+    const text = `${res.body} ${JSON.stringify(res.headers)}`;
+    assert.ok(!text.includes(HIDDEN), `${what}: B's data in the response: ${res.body.slice(0, 300)}`);
+    for (const h of bHashes) assert.ok(!text.includes(h), `${what}: B's event (hash ${h}) in the response`);
+  }
+
+  /** Requests checked for 5xx, envelopes and leaks (HIDDEN, B's hashes). */
+  const client = () => checkedClient(t.app, HIDDEN, noLeak);
+  const as: ReturnType<typeof checkedClient>['send'] = (...args) => client().send(...args);
+  const expectStatus: ReturnType<typeof checkedClient>['expect'] = (...args) => client().expect(...args);
+
+  /** Every credential of A, for a dialect. */
+  async function eachA(dialect: Dialect, run: (auth: string) => Promise<void>) {
+    for (const auth of credentials(dialect)) await run(auth);
+  }
+
+  /** Seqs B has and A does not (A's own seqs answer A's events). */
+  const bOnlySeqs = async () => {
+    const last = await t.services.store.events.lastSeq(a.tenant);
+    const seqs = b.seqs.filter((s) => s > last);
+    assert.ok(seqs.length > 0, 'B has seqs A lacks');
+    return seqs;
+  };
+
+  /** Native list/count filters, each naming a value only B's events have. */
+  const nativeFilters = () =>
+    Object.entries({
+      actor_id: b.values.actor,
+      action: b.values.action,
+      target_id: b.values.target,
+      target_type: b.values.targetType,
+      service: b.values.service,
+      client_id: b.values.client,
+      ip: b.values.ip,
+      session_id: b.values.session,
+      trace_id: b.values.trace,
+      transaction_id: b.values.transaction,
+      auth_event: b.values.authEvent,
+      attribute_type: b.values.attribute,
+    });
+
+  /** A's answer to GET `path` filtered by each of B's values in turn. */
+  async function eachBFilter(
+    auth: string,
+    path: string,
+    check: (res: LightMyRequestResponse, name: string) => void,
+  ) {
+    for (const [name, value] of nativeFilters()) {
+      check(await expectStatus([200], auth, 'GET', `${path}?${name}=${encodeURIComponent(value)}`), name);
+    }
+  }
+
+  /** A succeeded job of A's, created by `start` (a POST answering the job). */
+  async function aJob(path: string, id: string) {
+    const job = await settled(t, a.key, `${path}/${id}`);
+    assert.equal(job.state, 'succeeded');
+    return job;
+  }
+
+  const allBIds = () => [b.queryJob, b.exportJob, b.genesysJob, ...b.eventIds];
+
+  /**
+   * The matrix: per route, A against B. Keys are the routes as the router lists them; the
+   * coverage test below fails for any route of the app that is in neither this nor TENANT_FREE.
+   */
+  const MATRIX: Record<string, () => Promise<void>> = {
+    // --- native events ---
+    'POST /v1/events': async () => {
+      // The same client id in another tenant is another event: no 409, no duplicate, B's untouched.
+      const id = 'iso-shared-id';
+      const theirs = await t.call(b.key, {
+        method: 'POST',
+        url: '/v1/events',
+        payload: event({ id, description: HIDDEN }),
+      });
+      bHashes.push(theirs.json<{ events: { hash: string }[] }>().events[0]?.hash as string);
+      const before = await t.call(b.key, { method: 'GET', url: `/v1/events/${id}` });
+      const res = await expectStatus(
+        [201],
+        `Bearer ${a.key}`,
+        'POST',
+        '/v1/events',
+        event({ id, action: 'a.own' }),
+      );
+      assert.equal(res.json<{ duplicates: number }>().duplicates, 0);
+      const mine = await expectStatus([200], `Bearer ${a.key}`, 'GET', `/v1/events/${id}`);
+      assert.equal(mine.json<{ tenant: string }>().tenant, a.tenant);
+      const after = await t.call(b.key, { method: 'GET', url: `/v1/events/${id}` });
+      assert.equal(after.body, before.body, "B's event with that id is unchanged");
+    },
+    'GET /v1/events': async () => {
+      await eachA('native', async (auth) => {
+        await eachBFilter(auth, '/v1/events', (res, name) => {
+          assert.deepEqual(res.json<{ data: unknown[] }>().data, [], `filter ${name}`);
+        });
+        for (const cursor of Object.values(b.cursors)) {
+          await expectStatus([400], auth, 'GET', `/v1/events?cursor=${encodeURIComponent(cursor)}`);
+        }
+        const all = await expectStatus([200], auth, 'GET', '/v1/events?limit=1000');
+        for (const e of all.json<{ data: { tenant: string }[] }>().data) assert.equal(e.tenant, a.tenant);
+      });
+    },
+    'GET /v1/events/count': async () => {
+      await eachA('native', async (auth) => {
+        await eachBFilter(auth, '/v1/events/count', (res, name) => {
+          assert.equal(res.json<{ count: number }>().count, 0, `filter ${name}`);
+        });
+      });
+    },
+    'GET /v1/events/:id': async () => {
+      await eachA('native', async (auth) => {
+        for (const id of b.eventIds) await expectStatus([404], auth, 'GET', `/v1/events/${id}`);
+        for (const seq of await bOnlySeqs()) await expectStatus([404], auth, 'GET', `/v1/events/${seq}`);
+        for (const seq of a.seqs) {
+          const own = await expectStatus([200], auth, 'GET', `/v1/events/${seq}`);
+          assert.equal(own.json<{ tenant: string }>().tenant, a.tenant, 'a shared seq is A’s own event');
+        }
+        await expectStatus([404], auth, 'HEAD', `/v1/events/${b.eventIds[0]}`);
+      });
+    },
+    // --- native jobs ---
+    'POST /v1/queries': async () => {
+      for (const [name, value] of nativeFilters()) {
+        const made = await expectStatus([202], `Bearer ${a.key}`, 'POST', '/v1/queries', {
+          filters: { [name]: value },
+        });
+        const id = made.json<JobJson>().id;
+        assert.equal((await aJob('/v1/queries', id)).rows, 0, `filter ${name}`);
+        const results = await expectStatus([200], `Bearer ${a.key}`, 'GET', `/v1/queries/${id}/results`);
+        assert.deepEqual(results.json<{ data: unknown[] }>().data, []);
+      }
+    },
+    'GET /v1/queries/:id/results': async () => {
+      await eachA('native', async (auth) => {
+        for (const id of allBIds()) await expectStatus([404], auth, 'GET', `/v1/queries/${id}/results`);
+        for (const cursor of Object.values(b.cursors)) {
+          await expectStatus(
+            [400],
+            auth,
+            'GET',
+            `/v1/queries/${a.queryJob}/results?cursor=${encodeURIComponent(cursor)}`,
+          );
+        }
+      });
+    },
+    'POST /v1/exports': async () => {
+      const made = await expectStatus([202], `Bearer ${a.key}`, 'POST', '/v1/exports', {
+        format: 'csv',
+        filters: { actor_id: b.values.actor },
+      });
+      const id = made.json<JobJson>().id;
+      assert.equal((await aJob('/v1/exports', id)).rows, 0);
+      const file = await expectStatus([200], `Bearer ${a.key}`, 'GET', `/v1/exports/${id}/download`);
+      assert.equal(parseCsv(file.body).length, 1, 'the header alone');
+    },
+    'GET /v1/exports/:id/download': async () => {
+      await eachA('native', async (auth) => {
+        for (const id of allBIds()) await expectStatus([404], auth, 'GET', `/v1/exports/${id}/download`);
+        // B's download URL as the API gave it to B.
+        await expectStatus([404], auth, 'GET', new URL(b.exportUrl).pathname);
+      });
+    },
+    ...Object.fromEntries(
+      (['queries', 'exports'] as const).flatMap((kind) => {
+        const bJob = () => (kind === 'queries' ? b.queryJob : b.exportJob);
+        return [
+          [
+            `GET /v1/${kind}/:id`,
+            async () => {
+              await eachA('native', async (auth) => {
+                for (const id of allBIds()) await expectStatus([404], auth, 'GET', `/v1/${kind}/${id}`);
+              });
+            },
+          ],
+          [
+            `DELETE /v1/${kind}/:id`,
+            async () => {
+              await eachA('native', async (auth) => {
+                for (const id of allBIds()) await expectStatus([404], auth, 'DELETE', `/v1/${kind}/${id}`);
+              });
+              const still = await t.call(b.key, { method: 'GET', url: `/v1/${kind}/${bJob()}` });
+              assert.equal(still.json<JobJson>().state, 'succeeded', "B's job is untouched");
+            },
+          ],
+        ];
+      }),
+    ),
+    // --- credentials of a tenant (tenant:admin) ---
+    ...Object.fromEntries(
+      (['keys', 'oauth-clients'] as const).flatMap((kind) => {
+        const bId = () => (kind === 'keys' ? b.keyId : b.clientId);
+        /** B's credential of this kind still works. */
+        const bStillWorks = async () => {
+          const auth = kind === 'keys' ? b.key : b.token;
+          assert.equal((await t.call(auth, { method: 'GET', url: '/v1/events/count' })).statusCode, 200);
+        };
+        return [
+          [
+            `GET /v1/tenants/:tenant/${kind}`,
+            async () => {
+              for (const auth of [`Bearer ${a.adminKey}`, `Bearer ${a.key}`]) {
+                await expectStatus([404], auth, 'GET', `/v1/tenants/${b.tenant}/${kind}`);
+              }
+              await expectStatus([403], `Bearer ${a.key}`, 'GET', `/v1/tenants/${a.tenant}/${kind}`);
+              const own = await expectStatus(
+                [200],
+                `Bearer ${a.adminKey}`,
+                'GET',
+                `/v1/tenants/${a.tenant}/${kind}`,
+              );
+              assert.ok(!own.body.includes(bId()), "A's list does not show B's credential");
+            },
+          ],
+          [
+            `POST /v1/tenants/:tenant/${kind}`,
+            async () => {
+              const before = await t.call(ADMIN_TOKEN, {
+                method: 'GET',
+                url: `/v1/tenants/${b.tenant}/${kind}`,
+              });
+              for (const auth of [`Bearer ${a.adminKey}`, `Bearer ${a.key}`]) {
+                await expectStatus([404], auth, 'POST', `/v1/tenants/${b.tenant}/${kind}`, {
+                  name: 'intruder',
+                  scopes: ['events:read'],
+                });
+              }
+              const after = await t.call(ADMIN_TOKEN, {
+                method: 'GET',
+                url: `/v1/tenants/${b.tenant}/${kind}`,
+              });
+              assert.equal(after.body, before.body, 'no credential was made for B');
+            },
+          ],
+          [
+            `DELETE /v1/tenants/:tenant/${kind}/:id`,
+            async () => {
+              for (const auth of [`Bearer ${a.adminKey}`, `Bearer ${a.key}`]) {
+                await expectStatus([404], auth, 'DELETE', `/v1/tenants/${b.tenant}/${kind}/${bId()}`);
+              }
+              // B's credential id under A's own tenant: not A's to revoke.
+              await expectStatus(
+                [404],
+                `Bearer ${a.adminKey}`,
+                'DELETE',
+                `/v1/tenants/${a.tenant}/${kind}/${bId()}`,
+              );
+              await bStillWorks();
+            },
+          ],
+        ];
+      }),
+    ),
+    // --- Agilicus ---
+    ...Object.fromEntries(
+      (['audits', 'auth_audits'] as const).map((list) => [
+        `GET /v1/${list}`,
+        async () => {
+          const filters =
+            list === 'audits'
+              ? {
+                  user_id: b.values.actor,
+                  action: b.values.action,
+                  target_id: b.values.target,
+                  api_name: b.values.service,
+                  target_resource_type: b.values.targetType,
+                  attribute_type: b.values.attribute,
+                  org_id: b.tenant,
+                }
+              : {
+                  user_id: b.values.actor,
+                  session_id: b.values.session,
+                  trace_id: b.values.trace,
+                  source_ip: b.values.ip,
+                  client_id: b.values.client,
+                  event: b.values.authEvent,
+                  event_name: b.values.action,
+                  org_id: b.tenant,
+                };
+          await eachA('agilicus', async (auth) => {
+            for (const [name, value] of Object.entries(filters)) {
+              const res = await expectStatus(
+                [200],
+                auth,
+                'GET',
+                `/v1/${list}?${name}=${encodeURIComponent(value)}`,
+              );
+              assert.deepEqual(res.json<Record<string, unknown[]>>()[list], [], `filter ${name}`);
+            }
+            const all = await expectStatus([200], auth, 'GET', `/v1/${list}`);
+            const rows = all.json<Record<string, { org_id: string }[]>>()[list] ?? [];
+            assert.ok(rows.length > 0);
+            for (const row of rows) assert.equal(row.org_id, a.tenant);
+          });
+        },
+      ]),
+    ),
+    // --- Genesys ---
+    'POST /api/v2/audits/query': async () => {
+      const interval = `${new Date(Date.now() - 30 * 86_400_000).toISOString()}/${new Date(Date.now() + 3_600_000).toISOString()}`;
+      const made = await expectStatus([200], `Bearer ${a.token}`, 'POST', '/api/v2/audits/query', {
+        interval,
+        serviceName: b.values.service,
+      });
+      const id = made.json<{ id: string }>().id;
+      await until(
+        async () =>
+          (await as(`Bearer ${a.token}`, 'GET', `/api/v2/audits/query/${id}`)).json<{ state: string }>()
+            .state === 'Succeeded',
+      );
+      const results = await expectStatus(
+        [200],
+        `Bearer ${a.token}`,
+        'GET',
+        `/api/v2/audits/query/${id}/results`,
+      );
+      assert.deepEqual(results.json<{ entities: unknown[] }>().entities, []);
+    },
+    'GET /api/v2/audits/query/:transactionId': async () => {
+      await eachA('genesys', async (auth) => {
+        for (const id of [b.genesysJob, b.queryJob, b.exportJob]) {
+          await expectStatus([404], auth, 'GET', `/api/v2/audits/query/${id}`);
+        }
+      });
+    },
+    'GET /api/v2/audits/query/:transactionId/results': async () => {
+      await eachA('genesys', async (auth) => {
+        for (const id of [b.genesysJob, b.queryJob]) {
+          await expectStatus([404], auth, 'GET', `/api/v2/audits/query/${id}/results`);
+          await expectStatus([404], auth, 'GET', `/api/v2/audits/query/${id}/results?allowRedirect=true`);
+        }
+        for (const cursor of Object.values(b.cursors)) {
+          await expectStatus(
+            [400],
+            auth,
+            'GET',
+            `/api/v2/audits/query/${a.genesysJob}/results?cursor=${encodeURIComponent(cursor)}`,
+          );
+        }
+      });
+    },
+    'GET /api/v2/audits/query/:transactionId/download': async () => {
+      const aToken = new URL(a.downloadUrl).searchParams.get('token') as string;
+      // A's presigned link, pointed at B's job: the link is bound to A's job.
+      await expectStatus([403], null, 'GET', `/api/v2/audits/query/${b.genesysJob}/download?token=${aToken}`);
+      await expectStatus([403], null, 'GET', `/api/v2/audits/query/${b.queryJob}/download?token=${aToken}`);
+      // A's bearer credentials do not open a download: only a link's token does.
+      await eachA('genesys', async (auth) => {
+        await expectStatus([401], auth, 'GET', `/api/v2/audits/query/${b.genesysJob}/download`);
+      });
+    },
+    'POST /api/v2/audits/query/realtime': async () => {
+      const interval = `${new Date(Date.now() - 13 * 86_400_000).toISOString()}/${new Date(Date.now() + 3_600_000).toISOString()}`;
+      await eachA('genesys', async (auth) => {
+        for (const [property, value] of [
+          ['UserId', b.values.actor],
+          ['Action', b.values.action],
+          ['EntityType', b.values.targetType],
+          ['EntityId', b.values.target],
+          ['ClientId', b.values.client],
+        ] as const) {
+          const res = await expectStatus([200], auth, 'POST', '/api/v2/audits/query/realtime?expand=user', {
+            interval,
+            filters: [{ property, value }],
+          });
+          assert.equal(res.json<{ total: number }>().total, 0, property);
+        }
+        const all = await expectStatus([200], auth, 'POST', '/api/v2/audits/query/realtime?expand=user', {
+          interval,
+          pageSize: 500,
+        });
+        assert.ok(all.json<{ total: number }>().total > 0, "A's own audits are there");
+      });
+    },
+    'POST /api/v2/audits/query/realtime/related': async () => {
+      await eachA('genesys', async (auth) => {
+        for (const auditId of b.eventIds) {
+          await expectStatus([404], auth, 'POST', '/api/v2/audits/query/realtime/related', { auditId });
+        }
+        await expectStatus([404], auth, 'POST', '/api/v2/audits/query/realtime/related', {
+          auditId: a.eventIds[0],
+          trustorOrgId: b.tenant,
+        });
+      });
+    },
+    ...Object.fromEntries(
+      ['/api/v2/audits/query/servicemapping', '/api/v2/audits/query/realtime/servicemapping'].map((path) => [
+        `GET ${path}`,
+        async () => {
+          await eachA('genesys', async (auth) => {
+            const res = await expectStatus([200], auth, 'GET', path);
+            for (const v of Object.values(b.values))
+              assert.ok(!res.body.includes(v), `B's ${v} in the mapping`);
+            assert.ok(res.body.includes(a.values.service), "A's own service is there");
+          });
+        },
+      ]),
+    ),
+    // --- Zendesk ---
+    ...Object.fromEntries(
+      ['', '.json'].flatMap((suffix) => [
+        [
+          `GET /api/v2/audit_logs${suffix}`,
+          async () => {
+            await eachA('zendesk', async (auth) => {
+              for (const filter of [
+                `filter[actor_id]=${b.values.actor}`,
+                `filter[action]=${b.values.action}`,
+                `filter[source_type]=${b.values.targetType}`,
+                `filter[source_type]=${b.values.targetType}&filter[source_id]=${b.values.target}`,
+                `filter[ip_address]=${b.values.ip}`,
+              ]) {
+                for (const paging of ['', '&page[size]=100']) {
+                  const res = await expectStatus(
+                    [200],
+                    auth,
+                    'GET',
+                    `/api/v2/audit_logs${suffix}?${filter}${paging}`,
+                  );
+                  assert.deepEqual(res.json<{ audit_logs: unknown[] }>().audit_logs, [], filter);
+                }
+              }
+              for (const cursor of Object.values(b.cursors)) {
+                for (const side of ['after', 'before']) {
+                  await expectStatus(
+                    [400],
+                    auth,
+                    'GET',
+                    `/api/v2/audit_logs${suffix}?page[${side}]=${encodeURIComponent(cursor)}`,
+                  );
+                }
+              }
+            });
+          },
+        ],
+        [
+          `GET /api/v2/audit_logs/:id${suffix}`,
+          async () => {
+            await eachA('zendesk', async (auth) => {
+              for (const seq of await bOnlySeqs()) {
+                await expectStatus([404], auth, 'GET', `/api/v2/audit_logs/${seq}${suffix}`);
+              }
+              for (const id of b.eventIds)
+                await expectStatus([404], auth, 'GET', `/api/v2/audit_logs/${id}${suffix}`);
+              const own = await expectStatus([200], auth, 'GET', `/api/v2/audit_logs/1${suffix}`);
+              assert.equal(
+                own.json<{ audit_log: { actor_id: string } }>().audit_log.actor_id,
+                a.values.actor,
+              );
+            });
+          },
+        ],
+        [
+          `POST /api/v2/audit_logs/export${suffix}`,
+          async () => {
+            // One export a minute per tenant: the first route starts it, the other may be refused.
+            const res = await expectStatus(
+              [202, 429],
+              a.basic,
+              'POST',
+              `/api/v2/audit_logs/export${suffix}?filter[actor_id]=${b.values.actor}`,
+            );
+            if (res.statusCode === 429) return;
+            const id = new URL(res.headers.location as string).pathname.split('/').pop() as string;
+            await aJob('/v1/exports', id);
+            const file = await expectStatus([200], `Bearer ${a.key}`, 'GET', `/v1/exports/${id}/download`);
+            assert.equal(parseCsv(file.body).length, 1, 'the header alone');
+          },
+        ],
+      ]),
+    ),
+    // --- LivePerson ---
+    'POST /api/account/:accountId/configuration/metadata/audit': async () => {
+      const query = '{ auditData { accountId originator objectName element oldValue newValue } }';
+      await eachA('liveperson', async (auth) => {
+        await expectStatus([400], auth, 'POST', `/api/account/${b.tenant}/configuration/metadata/audit`, {
+          query,
+        });
+        for (const args of [`users: ["${b.values.actor}"]`, `componentTypes: ["${b.values.targetType}"]`]) {
+          const res = await expectStatus(
+            [200],
+            auth,
+            'POST',
+            `/api/account/${a.tenant}/configuration/metadata/audit`,
+            {
+              query: `{ auditData(${args}, lpa: true, automaticUpdates: true) { accountId } }`,
+            },
+          );
+          assert.deepEqual(res.json<{ data: { auditData: unknown[] } }>().data.auditData, [], args);
+          assert.equal(res.headers['x-total-count'], '0');
+        }
+        const all = await expectStatus(
+          [200],
+          auth,
+          'POST',
+          `/api/account/${a.tenant}/configuration/metadata/audit`,
+          {
+            query: '{ auditData(first: 1000) { accountId } }',
+          },
+        );
+        for (const row of all.json<{ data: { auditData: { accountId: string }[] } }>().data.auditData) {
+          assert.equal(row.accountId, a.tenant);
+        }
+      });
+    },
+  };
+
+  /** Routes of `app` neither probed nor listed as tenant-free. */
+  const unlisted = (app: string[]) => app.filter((r) => !(r in MATRIX) && !(r in TENANT_FREE));
+
+  it('every route of the app is probed here or listed as tenant-free, with a reason', () => {
+    const app = routesOf(t.app).map(routeKey);
+    assert.deepEqual(unlisted(app), [], 'routes neither isolation-tested nor listed as tenant-free');
+    assert.deepEqual(unlisted([...app, 'GET /v1/new']), ['GET /v1/new'], 'a new route would fail this test');
+    assert.ok(app.length >= 45, `the router lists the routes (${app.length})`);
+    const stale = [...Object.keys(MATRIX), ...Object.keys(TENANT_FREE)].filter((r) => !app.includes(r));
+    assert.deepEqual(stale, [], 'listed routes the app does not have');
+    const both = Object.keys(MATRIX).filter((r) => r in TENANT_FREE);
+    assert.deepEqual(both, [], 'routes listed twice');
+  });
+
+  describe('each tenant-scoped route: A’s credentials against B’s ids, cursors, jobs, links and filters', () => {
+    for (const [route, probe] of Object.entries(MATRIX)) it(route, probe);
+  });
+
+  it('the leak check recognises B’s data', async () => {
+    const theirs = await t.app.inject({
+      method: 'GET',
+      url: `/v1/events/${b.eventIds[0]}`,
+      headers: { authorization: `Bearer ${b.key}` },
+    });
+    assert.throws(() => noLeak(theirs, 'B reading its own event'), /B's data/);
+    const listed = await t.app.inject({
+      method: 'GET',
+      url: '/api/v2/audit_logs',
+      headers: { authorization: b.basic },
+    });
+    assert.throws(() => noLeak(listed, 'B listing its own audit logs'), /B's data/);
+  });
+
+  it('tenant-free routes show nothing of B, and the admin-only ones refuse tenant credentials', async () => {
+    for (const key of Object.keys(TENANT_FREE)) {
+      const [method, path] = key.split(' ') as [string, string];
+      if (method !== 'GET') continue;
+      await as(`Bearer ${a.key}`, method, path.replace('*', '/index.css'));
+    }
+    for (const auth of [`Bearer ${a.key}`, `Bearer ${a.adminKey}`, `Bearer ${a.token}`]) {
+      await expectStatus([403], auth, 'GET', '/v1/tenants');
+      await expectStatus([403], auth, 'POST', '/v1/tenants', { id: 'iso-intruder' });
+      await expectStatus([403], auth, 'GET', '/v1/keys');
+      await expectStatus([403], auth, 'POST', '/v1/keys', { name: 'intruder', scopes: ['events:read'] });
+    }
+    await expectStatus([401], null, 'POST', '/oauth/token', {
+      grant_type: 'client_credentials',
+      client_id: b.clientId,
+      client_secret: a.key,
+    });
+  });
+
+  it('every route, every path parameter set to each of B’s identifiers: never B’s data', async () => {
+    const bIds = [...allBIds(), ...b.seqs.map(String), b.tenant, b.keyId, b.clientId];
+    const routes: Route[] = routesOf(t.app).filter((r) => pathParams(r.path).length > 0);
+    assert.ok(routes.length >= 15);
+    for (const route of routes) {
+      const dialect = dialectOf(route.method, route.path);
+      for (const id of bIds) {
+        const url = fillPath(
+          route.path,
+          Object.fromEntries(pathParams(route.path).map((p) => [p, encodeURIComponent(id)])),
+        );
+        for (const auth of [...credentials(dialect), `Bearer ${a.adminKey}`]) {
+          const payload =
+            route.method === 'POST'
+              ? { query: '{ auditData { accountId } }', name: 'x', scopes: ['events:read'] }
+              : undefined;
+          await as(auth, route.method, url, payload);
+        }
+      }
+    }
+  });
+});
