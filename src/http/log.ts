@@ -39,6 +39,7 @@ export function createLogger(config: Config, destination?: DestinationStream) {
           url: loggableUrl(req.url),
           host: req.host,
           remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort,
         }),
       },
     },
