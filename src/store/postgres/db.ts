@@ -82,9 +82,19 @@ export class Db {
     });
   }
 
-  async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+  /**
+   * One statement, prepared once per connection and named by its text; `planEachTime` sends it
+   * unnamed instead, so it is planned with its values every time (see `list` in events.ts).
+   */
+  async query<R extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[] = [],
+    { planEachTime = false } = {},
+  ): Promise<R[]> {
     try {
-      const res = await this.pool.query<R>({ name: statementName(text), text, values });
+      const res = await this.pool.query<R>(
+        planEachTime ? { text, values } : { name: statementName(text), text, values },
+      );
       return res.rows;
     } catch (err) {
       return mapError(err);

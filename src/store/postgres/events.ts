@@ -222,7 +222,10 @@ export function pgEvents(db: Db, partitions: Partitions): EventStore {
 
     async list(tenant, q) {
       const { sql, params } = listSql(tenant, q);
-      return db.query<EventRow>(sql, params);
+      // With full-text terms the best plan depends on how common they are (walk the time index
+      // and test each event, or read the GIN index and sort): a generic plan, chosen once for
+      // every term, read the GIN index for a common one (54 ms instead of 0.3 ms at 1M events).
+      return db.query<EventRow>(sql, params, { planEachTime: q.q !== undefined });
     },
 
     async count(tenant, f) {
