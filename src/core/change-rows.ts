@@ -32,3 +32,22 @@ export const changeRowsOf = (e: ChangeEvent): ChangeRow[] =>
   e.changes?.length
     ? e.changes.map((c) => ({ field: c.field, old: c.old ?? [], new: c.new ?? [] }))
     : [{ field: null, old: [], new: [] }];
+
+/**
+ * What change-row counts filter and sum by, per event: `change_rows` is max(1, changes). SQLite
+ * computes them from the stored body (generated columns, migration 3); PostgreSQL stores these
+ * values at append (migration 6), and the conformance suite holds the two to the same counts.
+ */
+export interface ChangeFacets {
+  change_rows: number;
+  automatic: boolean;
+  actor_privileged: boolean;
+  actor_login: string | null;
+}
+
+export const changeFacetsOf = (e: Pick<ChangeEvent, 'automatic' | 'actor' | 'changes'>): ChangeFacets => ({
+  change_rows: Math.max(1, e.changes?.length ?? 0),
+  automatic: e.automatic ?? false,
+  actor_privileged: e.actor?.privileged ?? false,
+  actor_login: e.actor?.login ?? null,
+});

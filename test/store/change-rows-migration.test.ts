@@ -36,6 +36,17 @@ const OLD = [
   }),
 }));
 
+/** The old events as a release before the change-row columns wrote them: naming none of them. */
+async function insertOld(client: pg.Client) {
+  for (const e of OLD) {
+    await client.query(
+      `INSERT INTO events (tenant, seq, id, occurred_at, received_at, action, category, outcome, actor_id, hash, body)
+       VALUES ('acme', $1, $2, $3, now(), 'update', 'admin', 'success', $4, 'h', $5)`,
+      [e.seq, e.id, new Date(e.occurredAt).toISOString(), e.actorId, e.body],
+    );
+  }
+}
+
 async function assertMigrated(store: Store) {
   const rows = (f: EventFilter) => store.events.countChangeRows('acme', f);
   assert.equal(await rows({}), 3 + 1 + 1 + 1);
@@ -88,19 +99,29 @@ describe('change-row columns on a database from before them', () => {
         await client.query('INSERT INTO schema_migrations VALUES ($1, now())', [i + 1]);
       }
       await client.query("INSERT INTO tenants VALUES ('acme', 'Acme', now(), $1)", [OLD.length]);
-      for (const e of OLD) {
-        await client.query(
-          `INSERT INTO events (tenant, seq, id, occurred_at, received_at, action, category, outcome, actor_id, hash, body)
-           VALUES ('acme', $1, $2, $3, now(), 'update', 'admin', 'success', $4, 'h', $5)`,
-          [e.seq, e.id, new Date(e.occurredAt).toISOString(), e.actorId, e.body],
-        );
-      }
+      await insertOld(client);
     } finally {
       await client.end();
     }
     const store = await openPostgresStore(database.url, { poolSize: 2 });
     cleanups.unshift(() => store.close());
     assert.equal(await store.schemaVersion(), PG_MIGRATIONS.length);
+    await assertMigrated(store);
+  });
+
+  it('postgres: a writer that leaves the facets out (a node on the previous release) gets them computed', async () => {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const store = await openPostgresStore(database.url, { poolSize: 2 });
+    cleanups.unshift(() => store.close());
+    await store.tenants.create({ id: 'acme', name: 'Acme' }, Date.now());
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await insertOld(client);
+    } finally {
+      await client.end();
+    }
     await assertMigrated(store);
   });
 });

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { v7 as uuidv7 } from 'uuid';
+import { type ChangeFacets, changeFacetsOf } from '../change-rows.js';
 import { TrailkeepError } from '../errors.js';
 import { tokenize } from '../query.js';
 import { compileSchema, formatSchemaErrors, type Problem } from '../schema.js';
@@ -41,6 +42,8 @@ export interface EventIndex {
   ips: string[];
   /** Search tokens for `q` (description, names, change values), space-separated. */
   text: string;
+  /** What LivePerson's change rows count and filter by (core/change-rows.ts). */
+  facets: ChangeFacets;
 }
 
 /** A validated, normalised event, ready for a store to seal and append. */
@@ -160,6 +163,7 @@ export function prepareEvent(e: EventInput): PreparedEvent {
       transaction_id: nz(e.transaction_id),
       ips: [...new Set(e.source?.ip ?? [])],
       text: searchText(e),
+      facets: changeFacetsOf(e),
     },
   };
 }

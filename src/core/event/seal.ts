@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * RFC 8785 canonical JSON: object keys sorted by UTF-16 code units (the default order of
@@ -25,7 +25,8 @@ export function canonicalJson(value: unknown): string {
   return `${out}}`;
 }
 
-export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+// The one-shot form: about half the cost of createHash().update().digest() for an event's size.
+export const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
 
 /** The members the server adds when it stores an event, in canonical order. */
 const SERVER_KEYS = ['received_at', 'seq', 'tenant'] as const;

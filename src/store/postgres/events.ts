@@ -15,7 +15,7 @@ import {
 import { appendOne } from '../append-one.js';
 import { fromCursor } from '../keyset.js';
 import type { AppendGroup, AppendResult, EventStore } from '../types.js';
-import { copyEvents, type StageRow } from './copy.js';
+import { copyEvents, stageLine } from './copy.js';
 import { type Db, run } from './db.js';
 import type { Partitions } from './partitions.js';
 import { pgTime } from './time.js';
@@ -165,7 +165,7 @@ async function appendIn(
     const known = prior.get(r.tenant) ?? new Map<string, Prior>();
     prior.set(r.tenant, known.set(r.id, r));
   }
-  const rows: StageRow[] = [];
+  const rows: string[] = [];
   const ips: [string[], string[], number[]] = [[], [], []];
   const bumped: [string[], number[]] = [[], []];
   const results = groups.map(({ tenant, events }) => {
@@ -177,16 +177,7 @@ async function appendIn(
       const e = events[i] as PreparedEvent;
       seq += 1;
       const { body, hash } = sealEvent(e.template, tenant, seq, receivedIso);
-      rows.push({
-        ...e.index,
-        tenant,
-        seq,
-        id: e.id,
-        occurred_at: iso(e.occurredAt),
-        digest: e.digest,
-        hash,
-        body: withHash(body, hash),
-      });
+      rows.push(stageLine(tenant, seq, e, iso(e.occurredAt), hash, withHash(body, hash)));
       for (const ip of e.index.ips) {
         ips[0].push(tenant);
         ips[1].push(ip);

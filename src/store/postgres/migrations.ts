@@ -161,6 +161,30 @@ export const PG_MIGRATIONS: string[] = [
     INCLUDE (change_rows, automatic, actor_privileged) WHERE target_type IS NOT NULL;
   CREATE INDEX events_login ON events (tenant, actor_login, occurred_at, seq) WHERE actor_login IS NOT NULL;
   `,
+  // 6: the change-row facets become plain columns that the append fills from the event it has
+  // already parsed (core/change-rows.ts changeFacetsOf): the generated expressions parsed every
+  // body as jsonb four times per insert. Existing values stay (no rewrite, a brief lock). A
+  // writer that does not fill them (a node still on the previous release during a rolling
+  // upgrade) gets them computed by the trigger, with the expressions of migration 5.
+  `
+  ALTER TABLE events
+    ALTER COLUMN change_rows DROP EXPRESSION,
+    ALTER COLUMN automatic DROP EXPRESSION,
+    ALTER COLUMN actor_privileged DROP EXPRESSION,
+    ALTER COLUMN actor_login DROP EXPRESSION;
+  CREATE FUNCTION events_change_facets() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE b jsonb := NEW.body::jsonb;
+  BEGIN
+    NEW.change_rows := CASE WHEN jsonb_typeof(b -> 'changes') = 'array'
+      THEN greatest(jsonb_array_length(b -> 'changes'), 1) ELSE 1 END;
+    NEW.automatic := coalesce((b ->> 'automatic')::boolean, false);
+    NEW.actor_privileged := coalesce((b #>> '{actor,privileged}')::boolean, false);
+    NEW.actor_login := b #>> '{actor,login}';
+    RETURN NEW;
+  END $$;
+  CREATE TRIGGER events_change_facets BEFORE INSERT ON events
+    FOR EACH ROW WHEN (NEW.change_rows IS NULL) EXECUTE FUNCTION events_change_facets();
+  `,
 ];
 
 /** Any constant both sides agree on: the key of the advisory lock that serialises migrations. */
