@@ -87,6 +87,13 @@ export interface EventQuery extends EventFilter {
   after?: Position;
   /** Skip this many rows first (offset paging, for dialects that demand page numbers). */
   offset?: number;
+  /**
+   * One page of a whole range read page after page (services/scan.ts: exports, downloads):
+   * an engine may serve it apart from interactive pages. SQLite reads it on a connection of its
+   * own with a small page cache, so a scan neither fills the cache the queries use nor grows
+   * the process by it.
+   */
+  scan?: boolean;
 }
 
 /** A distinct (service, target type, action) combination found in a tenant's events. */

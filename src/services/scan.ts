@@ -19,6 +19,7 @@ export async function* scanEvents(
       ...filter,
       order,
       limit: chunk,
+      scan: true,
       ...(after ? { after } : {}),
     });
     if (rows.length > 0) yield rows;

@@ -555,12 +555,17 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         );
       });
 
-      it('pages by keyset in both orders without gaps or repeats', async () => {
-        for (const order of ['asc', 'desc'] as const) {
+      it('pages by keyset in both orders without gaps or repeats, as pages and as scans', async () => {
+        for (const [order, scan] of [
+          ['asc', false],
+          ['desc', false],
+          ['asc', true],
+          ['desc', true],
+        ] as const) {
           const seen: number[] = [];
           let position: EventQuery['after'];
           for (;;) {
-            const rows = await list({ order, limit: 7, ...(position ? { after: position } : {}) });
+            const rows = await list({ order, limit: 7, scan, ...(position ? { after: position } : {}) });
             if (rows.length === 0) break;
             seen.push(...seqOf(rows));
             const last = rows.at(-1);

@@ -140,11 +140,17 @@ export function facetsSql(tenant: string, f: EventFilter): { sql: string; params
 }
 
 /**
- * The events of one database: reads on `db`, appends through `appendGroups` (the writer thread,
- * or an in-thread transaction for an in-memory database, which no second connection can share).
+ * The events of one database: reads on `db`, scans (`EventQuery.scan`) on `scanDb()`, appends
+ * through `appendGroups` (the writer thread, or an in-thread transaction for an in-memory
+ * database, which no second connection can share).
  */
-export function sqliteEvents(db: Db, appendGroups: EventStore['appendGroups']): EventStore {
+export function sqliteEvents(db: Db, scanDb: () => Db, appendGroups: EventStore['appendGroups']): EventStore {
   const statements = new StatementCache(db);
+  let scanStatements: StatementCache | undefined;
+  const scans = (): StatementCache => {
+    scanStatements ??= new StatementCache(scanDb(), 16);
+    return scanStatements;
+  };
   const lastSeq = db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM tenants WHERE id = ?');
   const getById = db.prepare<[string, string], { body: string }>(
     'SELECT body FROM events WHERE tenant = ? AND id = ?',
@@ -158,7 +164,8 @@ export function sqliteEvents(db: Db, appendGroups: EventStore['appendGroups']): 
     appendGroups,
     async list(tenant, q) {
       const { sql, params } = listSql(tenant, q);
-      return statements.get(sql).all(...params) as EventRow[];
+      const cache = q.scan ? scans() : statements;
+      return cache.get(sql).all(...params) as EventRow[];
     },
     async count(tenant, f) {
       const { sql, params } = countSql(tenant, f);

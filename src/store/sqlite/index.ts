@@ -1,7 +1,7 @@
 import type { Store } from '../types.js';
 import { sqliteCredentials, sqliteSettings, sqliteTenants } from './admin.js';
 import { appender } from './append.js';
-import { type Db, migrate, openDb } from './db.js';
+import { type Db, migrate, openDb, openScanDb } from './db.js';
 import { sqliteEvents } from './events.js';
 import { defaultExportDir, localExportFiles } from './exports.js';
 import { sqliteJobs } from './jobs.js';
@@ -16,6 +16,9 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
   migrate(db);
   const ping = db.prepare('SELECT 1');
   const writer = path === ':memory:' ? inThread(db) : new EventWriter(path);
+  // Scans read on their own connection, opened when the first one starts (db.ts openScanDb).
+  let scanDb: Db | undefined;
+  const scans = () => (scanDb ??= path === ':memory:' ? db : openScanDb(path));
   return {
     engine: 'sqlite',
     async migrate() {
@@ -31,6 +34,7 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
     },
     async close() {
       await writer.close();
+      if (scanDb !== db && scanDb?.open) scanDb.close();
       if (db.open) {
         db.pragma('optimize');
         db.close();
@@ -39,7 +43,7 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
     settings: sqliteSettings(db),
     tenants: sqliteTenants(db),
     credentials: sqliteCredentials(db),
-    events: sqliteEvents(db, (groups, receivedAt, options) =>
+    events: sqliteEvents(db, scans, (groups, receivedAt, options) =>
       writer.append(groups, receivedAt, options?.createTenants ?? false),
     ),
     jobs: sqliteJobs(db),
