@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { EventQuery } from '../../src/core/query.js';
 import { changeRowsSql, countSql, listSql } from '../../src/store/sqlite/events.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { blockPageSql } from '../../src/store/sqlite/text-pages.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/app.js';
 
@@ -104,6 +105,28 @@ describe('sqlite query plans', () => {
     it(`change rows of ${name}: summed over ${index}`, () => {
       const p = plan(changeRowsSql('acme', filter));
       assert.match(p, new RegExp(`INDEX ${index} \\(tenant=\\?.*occurred_at>\\? AND occurred_at<\\?\\)`), p);
+    });
+  }
+
+  // A full-text page read by blocks (text-pages.ts): the block's matches drive, and each event is
+  // read by rowid; walking an index of the tenant's events would read all of them per block.
+  const blockCases: [string, Partial<EventQuery>][] = [
+    ['terms alone', {}],
+    ['terms, an actor and an IP', { fields: { actor_id: ['u1'], ip: ['10.0.0.1'] } }],
+    ['terms and a time range', { from: T, to: T + 1e9 }],
+  ];
+  for (const [name, filter] of blockCases) {
+    it(`full-text block page, ${name}: matches first, events by rowid`, () => {
+      for (const order of ['asc', 'desc'] as const) {
+        const q = { ...filter, q: 'x', order, limit: 100, after: { occurredAt: T, seq: 9 } };
+        const p = plan(blockPageSql('acme', q, '"x"', 3, 7));
+        assert.match(
+          p,
+          /^SCAN events_fts VIRTUAL TABLE.* \| SEARCH events USING INTEGER PRIMARY KEY \(rowid=\?\)/,
+          p,
+        );
+        assert.doesNotMatch(p, /events_time|events_actor|SCAN events /, p);
+      }
     });
   }
 });

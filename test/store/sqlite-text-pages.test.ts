@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { prepareEvent } from '../../src/core/event/prepare.js';
 import type { EventInput } from '../../src/core/event/schema.js';
 import type { EventQuery, EventRow } from '../../src/core/query.js';
+import { BLOCK_BITS } from '../../src/store/sqlite/blocks.js';
 import { StatementCache } from '../../src/store/sqlite/db.js';
 import { listSql } from '../../src/store/sqlite/events.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
@@ -51,16 +52,16 @@ function events(seed: number, shuffled: boolean): EventInput[] {
 }
 
 /**
- * Full-text pages read by walking the time index (text-pages.ts) must be the rows the plain
- * statement gives, in every order, range, cursor and page size, whether the walk is taken,
- * given up on part way, or declined.
+ * Full-text pages read block by block (text-pages.ts) must be the rows the plain statement
+ * gives, in every order, range, cursor and page size, whether events arrived in time order or
+ * not, and whether the blocks are read or the plain statement is left to.
  */
 describe('sqlite full-text pages', () => {
   const tmp = tempDir();
   const path = join(tmp.dir, 'text.db');
   let store: Store;
   let db: Database.Database;
-  let walk: ReturnType<typeof textPages>;
+  let pages: ReturnType<typeof textPages>;
   const plain = (tenant: string) => (q: EventQuery) => {
     const { sql, params } = listSql(tenant, q);
     return db.prepare(sql).all(...params) as EventRow[];
@@ -87,7 +88,7 @@ describe('sqlite full-text pages', () => {
       }
     }
     db = new Database(path, { readonly: true });
-    walk = textPages(db, new StatementCache(db));
+    pages = textPages(db, new StatementCache(db));
   });
   after(async () => {
     db.close();
@@ -128,30 +129,29 @@ describe('sqlite full-text pages', () => {
     }
   }
 
-  it('walks for a common term in a tenant that arrived in time order, without falling back', () => {
-    const rest = (): EventRow[] => assert.fail('gave up on the walk');
-    for (const order of ['asc', 'desc'] as const) {
-      const q: EventQuery = { q: 'common', order, limit: 100 };
-      assert.deepEqual(walk('ordered', q, rest), plain('ordered')(q));
+  it('reads pages with terms block by block, and leaves offset pages to the plain statement', () => {
+    for (const tenant of ['ordered', 'shuffled']) {
+      for (const term of ['common', 'unique']) {
+        for (const order of ['asc', 'desc'] as const) {
+          const q: EventQuery = { q: term, order, limit: 100 };
+          assert.deepEqual(pages(tenant, q), plain(tenant)(q), `${tenant}, ${term}, ${order}`);
+        }
+      }
     }
+    assert.equal(pages('ordered', { q: 'common', order: 'desc', limit: 100, offset: 100 }), undefined);
+    assert.equal(pages('ordered', { order: 'desc', limit: 100 }), undefined);
   });
 
-  it('leaves a rare term to the plain statement', () => {
-    assert.equal(walk('ordered', { q: 'scarce', order: 'desc', limit: 100 }, plain('ordered')), undefined);
-  });
-
-  it('gives up on the walk where rowids say nothing about time, and the page is still right', () => {
-    // Chunks of 50: a shuffled chunk's rowid range spans most of the file, far more than 400 matches.
-    const small = textPages(db, new StatementCache(db), 50);
-    let fellBack = 0;
-    const rest = (q: EventQuery) => {
-      fellBack += 1;
-      return plain('shuffled')(q);
-    };
-    for (const order of ['asc', 'desc'] as const) {
-      const q: EventQuery = { q: 'common', order, limit: 100 };
-      assert.deepEqual(small('shuffled', q, rest), plain('shuffled')(q));
-    }
-    assert.ok(fellBack > 0, 'the shuffled tenant fell back to the plain statement');
+  it('keeps every block bound true: each block holds only events within its bounds', () => {
+    const outside = db
+      .prepare(
+        `SELECT count(*) FROM events e JOIN event_blocks b ON b.block = e.rowid >> ${BLOCK_BITS}
+         WHERE e.occurred_at < b.min_at OR e.occurred_at > b.max_at`,
+      )
+      .pluck()
+      .get();
+    assert.equal(outside, 0);
+    const blocks = db.prepare('SELECT count(*) FROM event_blocks').pluck().get() as number;
+    assert.equal(blocks, Math.ceil((2 * N) / 2 ** BLOCK_BITS));
   });
 });

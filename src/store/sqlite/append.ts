@@ -3,6 +3,7 @@ import { type AppendResult, planAppend } from '../../core/event/idempotency.js';
 import { INDEX_COLUMNS, type PreparedEvent } from '../../core/event/prepare.js';
 import { sealEvent, withHash } from '../../core/event/seal.js';
 import type { AppendGroup } from '../types.js';
+import { blockRecorder } from './blocks.js';
 import type { Db } from './db.js';
 
 const COLUMNS = [
@@ -58,6 +59,7 @@ function tenantAppender(db: Db) {
   );
   const insertIp = db.prepare('INSERT OR IGNORE INTO event_ips (tenant, ip, seq) VALUES (?, ?, ?)');
   const insertText = db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)');
+  const blocks = blockRecorder(db);
 
   return (tenant: string, events: PreparedEvent[], receivedAt: number): AppendResult[] => {
     if (!exists.get(tenant)) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
@@ -65,6 +67,7 @@ function tenantAppender(db: Db) {
     if (fresh.length) {
       let seq = (bump.get(fresh.length, tenant) as { last_seq: number }).last_seq - fresh.length;
       const receivedIso = new Date(receivedAt).toISOString();
+      const touched = blocks();
       for (const i of fresh) {
         const e = events[i] as PreparedEvent;
         seq += 1;
@@ -83,8 +86,10 @@ function tenantAppender(db: Db) {
         );
         for (const ip of x.ips) insertIp.run(tenant, ip, seq);
         if (x.text) insertText.run(lastInsertRowid, x.text);
+        touched.add(Number(lastInsertRowid), e.occurredAt);
         results[i] = { id: e.id, seq, hash, duplicate: false };
       }
+      touched.flush();
     }
     return complete();
   };

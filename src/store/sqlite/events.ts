@@ -77,7 +77,7 @@ export function sqliteEvents(db: Db, scanDb: () => Db, appendGroups: EventStore[
         const { sql, params } = listSql(tenant, page);
         return (page.scan ? scans() : statements).get(sql).all(...params) as EventRow[];
       };
-      return (q.q !== undefined && !q.scan && text(tenant, q, plain)) || plain(q);
+      return (q.q !== undefined && !q.scan && text(tenant, q)) || plain(q);
     },
     async count(tenant, f) {
       const { sql, params } = countSql(tenant, f);

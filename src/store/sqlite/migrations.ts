@@ -120,4 +120,11 @@ export const SQLITE_MIGRATIONS: string[] = [
     WHERE target_type IS NOT NULL;
   CREATE INDEX events_login ON events(tenant, actor_login, occurred_at, seq) WHERE actor_login IS NOT NULL;
   `,
+  // 4: the earliest and latest occurred_at of every block of 4,096 rowids (blocks.ts, whose
+  // BLOCK_BITS is the 12 below), kept at append, so a full-text page knows which blocks can
+  // still hold a row it shows (text-pages.ts). Filled here from the events already stored.
+  `
+  CREATE TABLE event_blocks (block INTEGER PRIMARY KEY, min_at INTEGER NOT NULL, max_at INTEGER NOT NULL);
+  INSERT INTO event_blocks SELECT rowid >> 12, min(occurred_at), max(occurred_at) FROM events GROUP BY rowid >> 12;
+  `,
 ];
