@@ -14,7 +14,8 @@ import { createTestDatabase } from '../helpers/pg.js';
 
 /**
  * Events stored before the change-row columns existed (SQLite migration 3, PostgreSQL 5) are
- * counted and filtered like new ones once the database is migrated.
+ * counted and filtered like new ones once the database is migrated, and on SQLite their rowid
+ * blocks are bounded (migration 4).
  */
 const OLD = [
   { changes: [{ field: 'a' }, { field: 'b' }, { field: 'c' }], actor: { id: 'u1', login: 'ada' } },
@@ -83,6 +84,16 @@ describe('change-row columns on a database from before them', () => {
     cleanups.unshift(() => store.close());
     assert.equal(await store.schemaVersion(), SQLITE_MIGRATIONS.length);
     await assertMigrated(store);
+    // Migration 4 bounds the blocks of the events already stored (full-text pages read by them).
+    const check = new Database(path, { readonly: true });
+    try {
+      const times = OLD.map((e) => e.occurredAt);
+      assert.deepEqual(check.prepare('SELECT block, min_at, max_at FROM event_blocks').all(), [
+        { block: 0, min_at: Math.min(...times), max_at: Math.max(...times) },
+      ]);
+    } finally {
+      check.close();
+    }
   });
 
   it('postgres: existing events are counted after migration 5', async () => {
