@@ -68,8 +68,12 @@ export function textPages(db: Db, statements: StatementCache) {
     return statements.get(sql).all(...params) as EventRow[];
   };
 
-  /** The page, or undefined for a page the plain statement reads (no terms, or an offset). */
-  return (tenant: string, q: EventQuery): EventRow[] | undefined => {
+  /**
+   * The page, or undefined for a page the plain statement reads (no terms, or an offset). One
+   * read transaction: the blocks' bounds and every block's rows come from the same snapshot, so
+   * events appended meanwhile are wholly in or wholly out.
+   */
+  const readPage = db.transaction((tenant: string, q: EventQuery): EventRow[] | undefined => {
     const terms = q.q === undefined || q.offset ? [] : searchTerms(q.q);
     if (terms.length === 0) return undefined;
     const blocks = allBlocks.all();
@@ -117,5 +121,6 @@ export function textPages(db: Db, statements: StatementCache) {
       page = page.concat(found).sort(before).slice(0, q.limit);
     }
     return page;
-  };
+  });
+  return (tenant: string, q: EventQuery): EventRow[] | undefined => readPage(tenant, q);
 }
