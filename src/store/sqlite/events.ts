@@ -4,21 +4,18 @@ import { fromCursor } from '../keyset.js';
 import type { EventStore } from '../types.js';
 import { type Db, StatementCache } from './db.js';
 import { textPages } from './text-pages.js';
-import { indexFor, where } from './where.js';
+import { indexFor, keysetTail, where } from './where.js';
 
 /** The statement a page runs: exported so tests can check its query plan. */
 export function listSql(tenant: string, q: EventQuery): { sql: string; params: unknown[] } {
   const range = fromCursor(q);
   const w = where(tenant, { ...q, from: range.from, to: range.to });
-  const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-  let sql = `SELECT occurred_at AS occurredAt, seq, body AS json FROM events${indexFor(q)} WHERE ${w.sql}`;
-  if (range.after) {
-    sql += ` AND (occurred_at, seq) ${q.order === 'asc' ? '>' : '<'} (?, ?)`;
-    w.params.push(range.after.occurredAt, range.after.seq);
-  }
-  sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT ? OFFSET ?`;
-  w.params.push(q.limit, q.offset ?? 0);
-  return { sql, params: w.params };
+  const tail = keysetTail(q, range.after, w.params);
+  w.params.push(q.offset ?? 0);
+  return {
+    sql: `SELECT occurred_at AS occurredAt, seq, body AS json FROM events${indexFor(q)} WHERE ${w.sql}${tail} OFFSET ?`,
+    params: w.params,
+  };
 }
 
 export function countSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {

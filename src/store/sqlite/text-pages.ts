@@ -3,7 +3,7 @@ import { searchTerms } from '../../core/query.js';
 import { fromCursor } from '../keyset.js';
 import { BLOCK_BITS, type Block } from './blocks.js';
 import type { Db, StatementCache } from './db.js';
-import { matchExpression, where } from './where.js';
+import { keysetTail, matchExpression, where } from './where.js';
 
 /**
  * Pages with full-text terms (`q`), on SQLite.
@@ -36,19 +36,12 @@ export function blockPageSql(
 ): { sql: string; params: unknown[] } {
   const range = fromCursor(q);
   const w = where(tenant, { ...q, q: undefined, from: range.from, to: range.to });
-  const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+  const params: unknown[] = [match, first << BLOCK_BITS, ((last + 1) << BLOCK_BITS) - 1, ...w.params];
   // CROSS JOIN keeps this join order: the matches drive, each event is read by rowid. (With
   // `rowid IN (…)` the planner walked the tenant's whole time index testing each event.)
-  let sql = `SELECT occurred_at AS occurredAt, seq, body AS json
+  const sql = `SELECT occurred_at AS occurredAt, seq, body AS json
     FROM events_fts CROSS JOIN events ON events.rowid = events_fts.rowid
-    WHERE events_fts MATCH ? AND events_fts.rowid BETWEEN ? AND ? AND ${w.sql}`;
-  const params = [match, first << BLOCK_BITS, ((last + 1) << BLOCK_BITS) - 1, ...w.params];
-  if (range.after) {
-    sql += ` AND (occurred_at, seq) ${q.order === 'asc' ? '>' : '<'} (?, ?)`;
-    params.push(range.after.occurredAt, range.after.seq);
-  }
-  sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT ?`;
-  params.push(q.limit);
+    WHERE events_fts MATCH ? AND events_fts.rowid BETWEEN ? AND ? AND ${w.sql}${keysetTail(q, range.after, params)}`;
   return { sql, params };
 }
 

@@ -1,4 +1,11 @@
-import { type EventFilter, type FilterField, JSON_FIELDS, searchTerms } from '../../core/query.js';
+import {
+  type EventFilter,
+  type EventQuery,
+  type FilterField,
+  JSON_FIELDS,
+  type Position,
+  searchTerms,
+} from '../../core/query.js';
 
 /**
  * Indexes that return one field value's events already in (occurred_at, seq) order, most
@@ -86,4 +93,23 @@ export function where(tenant: string, f: EventFilter): { sql: string; params: un
     if (terms.length) params.push(matchExpression(terms));
   }
   return { sql: clauses.join(' AND '), params };
+}
+
+/**
+ * The end of a keyset page's statement: strictly past `after` (the cursor, as fromCursor left
+ * it) in the page's order, then the order and `LIMIT ?`; its values are pushed onto `params`.
+ */
+export function keysetTail(
+  q: Pick<EventQuery, 'order' | 'limit'>,
+  after: Position | undefined,
+  params: unknown[],
+): string {
+  const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+  let sql = '';
+  if (after) {
+    sql += ` AND (occurred_at, seq) ${q.order === 'asc' ? '>' : '<'} (?, ?)`;
+    params.push(after.occurredAt, after.seq);
+  }
+  params.push(q.limit);
+  return `${sql} ORDER BY occurred_at ${dir}, seq ${dir} LIMIT ?`;
 }
