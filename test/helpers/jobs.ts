@@ -1,3 +1,4 @@
+import Papa from 'papaparse';
 import type { TestApp } from './app.js';
 
 const FINAL = ['succeeded', 'failed', 'cancelled'];
@@ -47,31 +48,9 @@ export async function ingest(
   return seqs;
 }
 
-/** A minimal RFC 4180 reader, enough to check what the exporter wrote. */
+/** The rows of a CSV file, read by the CSV library's parser (not the writer under test). */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else if (c !== '\r') cell += c;
-  }
-  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
-  return rows;
+  const { data, errors } = Papa.parse<string[]>(text, { skipEmptyLines: true });
+  if (errors.length) throw new Error(`Malformed CSV: ${errors[0]?.message}`);
+  return data;
 }

@@ -7,6 +7,21 @@ import { writeExport } from '../../src/services/exports/writer.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/app.js';
+import { parseCsv } from '../helpers/jobs.js';
+
+/** An output that keeps what it is given. */
+function collect(): Writable & { text: string } {
+  const out = Object.assign(
+    new Writable({
+      write(chunk, _enc, done) {
+        out.text += String(chunk);
+        done();
+      },
+    }),
+    { text: '' },
+  );
+  return out;
+}
 
 describe('writeExport', () => {
   const tmp = tempDir();
@@ -25,13 +40,7 @@ describe('writeExport', () => {
   });
 
   it('streams every event in chunks, oldest first', async () => {
-    const lines: string[] = [];
-    const out = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        done();
-      },
-    });
+    const out = collect();
     const progress: number[] = [];
     const n = await writeExport(store, 'acme', {}, 'ndjson', out, {
       chunk: 20,
@@ -39,9 +48,41 @@ describe('writeExport', () => {
     });
     assert.equal(n, 50);
     assert.deepEqual(progress, [20, 40, 50]);
+    const lines = out.text.split('\n').filter(Boolean);
     assert.deepEqual(
       lines.map((l) => (JSON.parse(l) as { seq: number }).seq),
       Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+  });
+
+  it('renders CSV pages on the render thread in order, reporting progress as each is written', async () => {
+    const out = collect();
+    const progress: number[] = [];
+    const n = await writeExport(store, 'acme', {}, 'csv', out, {
+      chunk: 7,
+      onProgress: (r) => progress.push(r),
+    });
+    assert.equal(n, 50);
+    assert.deepEqual(progress, [7, 14, 21, 28, 35, 42, 49, 50]);
+    const [header, ...rows] = parseCsv(out.text);
+    assert.deepEqual(header?.slice(0, 5), ['seq', 'id', 'occurred_at', 'received_at', 'action']);
+    assert.deepEqual(
+      rows.map((r) => [r[0], r[4]]),
+      Array.from({ length: 50 }, (_, i) => [String(i + 1), `a${i}`]),
+    );
+  });
+
+  it('stops between pages when told to, leaving pages in flight unwritten', async () => {
+    const out = collect();
+    let asked = 0;
+    const n = await writeExport(store, 'acme', {}, 'csv', out, { chunk: 10, keepGoing: () => ++asked < 4 });
+    assert.equal(n, null);
+    // Three pages were taken; the render thread may have answered two of them before the stop.
+    const rows = parseCsv(out.text).slice(1);
+    assert.ok(rows.length <= 30 && rows.length % 10 === 0, `${rows.length} rows`);
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      Array.from({ length: rows.length }, (_, i) => String(i + 1)),
     );
   });
 

@@ -21,6 +21,12 @@ export class ByteBuffer {
     this.used += this.buffer.write(s, this.used);
   }
 
+  bytes(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buffer.set(b, this.used);
+    this.used += b.length;
+  }
+
   byte(b: number): void {
     this.reserve(1);
     this.buffer[this.used++] = b;

@@ -1,6 +1,4 @@
-import type { EventRow } from '../../core/query.js';
-import type { ByteBuffer } from './bytes.js';
-import { csvHeader, csvLines } from './csv.js';
+import { csvHeader } from './csv.js';
 
 export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -10,19 +8,5 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
   ndjson: 'application/x-ndjson',
 };
 
-/** NDJSON: each row's stored JSON as it is, one per line. */
-function ndjson(rows: EventRow[], into: ByteBuffer): void {
-  for (const r of rows) {
-    into.text(r.json);
-    into.byte(0x0a);
-  }
-}
-
 /** What the file starts with, before any event. */
 export const fileHeader = (format: ExportFormat): string | null => (format === 'csv' ? csvHeader() : null);
-
-/** Appends one page of events to `into` as the file's bytes. */
-export function render(format: ExportFormat, rows: EventRow[], into: ByteBuffer): void {
-  if (format === 'ndjson') ndjson(rows, into);
-  else csvLines(rows, into);
-}

@@ -1,0 +1,44 @@
+/**
+ * The CSV render thread (see csv-renderer.ts). It takes a page of events as NDJSON bytes (the
+ * stored JSON of each event, one per line) and answers with the page's CSV lines. Both sides'
+ * buffers go back and forth to be reused, so a long export allocates almost nothing outside
+ * the heap.
+ */
+import { parentPort } from 'node:worker_threads';
+import { ByteBuffer } from './bytes.js';
+import { csvLines } from './csv.js';
+import { type CsvRequest, type CsvResponse, fitting } from './csv-renderer.js';
+
+const port = parentPort;
+if (!port) throw new Error('csv-thread.ts runs as a worker thread');
+
+const decoder = new TextDecoder();
+const page = new ByteBuffer(1024 * 1024);
+/** Answer buffers the other side is done with. */
+const spares: ArrayBuffer[] = [];
+
+port.on('message', ({ id, ndjson, length, spare }: CsvRequest) => {
+  if (spare) spares.push(spare);
+  let answer: CsvResponse;
+  try {
+    // Stored JSON never holds a raw line break, so each line is one event. Decoded one by one:
+    // short strings die young, where one string of the whole page would not.
+    const bytes = new Uint8Array(ndjson, 0, length);
+    const jsons: string[] = [];
+    for (let start = 0; start < length; ) {
+      const end = bytes.indexOf(0x0a, start);
+      jsons.push(decoder.decode(bytes.subarray(start, end)));
+      start = end + 1;
+    }
+    page.clear();
+    csvLines(jsons, page);
+    const view = page.view();
+    const csv = fitting(spares, view.length);
+    new Uint8Array(csv).set(view);
+    answer = { id, csv, length: view.length, ndjson };
+    port.postMessage(answer, [csv, ndjson]);
+  } catch (err) {
+    answer = { id, error: err instanceof Error ? err.message : String(err), ndjson };
+    port.postMessage(answer, [ndjson]);
+  }
+});
