@@ -17,21 +17,25 @@ const page = new ByteBuffer(1024 * 1024);
 /** Answer buffers the other side is done with. */
 const spares: ArrayBuffer[] = [];
 
+/**
+ * The lines of `bytes`, decoded one by one as they are asked for. Stored JSON never holds a raw
+ * line break, so each line is one event; short strings that die young cost the collector
+ * nothing, where the text of a whole page would be copied by every collection until promoted.
+ */
+function* lines(bytes: Uint8Array): Generator<string> {
+  for (let start = 0; start < bytes.length; ) {
+    const end = bytes.indexOf(0x0a, start);
+    yield decoder.decode(bytes.subarray(start, end));
+    start = end + 1;
+  }
+}
+
 port.on('message', ({ id, ndjson, length, spare }: CsvRequest) => {
   if (spare) spares.push(spare);
   let answer: CsvResponse;
   try {
-    // Stored JSON never holds a raw line break, so each line is one event. Decoded one by one:
-    // short strings die young, where one string of the whole page would not.
-    const bytes = new Uint8Array(ndjson, 0, length);
-    const jsons: string[] = [];
-    for (let start = 0; start < length; ) {
-      const end = bytes.indexOf(0x0a, start);
-      jsons.push(decoder.decode(bytes.subarray(start, end)));
-      start = end + 1;
-    }
     page.clear();
-    csvLines(jsons, page);
+    csvLines(lines(new Uint8Array(ndjson, 0, length)), page);
     const view = page.view();
     const csv = fitting(spares, view.length);
     new Uint8Array(csv).set(view);

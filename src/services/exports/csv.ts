@@ -82,11 +82,19 @@ const CSV_BATCH = 64;
 /**
  * Appends events, given as their stored JSON, as CSV lines (RFC 4180, `\n` line ends). Cells
  * starting with = + - @, a tab or a carriage return are neutralised with a leading `'`, so a
- * spreadsheet never runs them.
+ * spreadsheet never runs them. `jsons` is consumed as it is rendered: a lazy source keeps only
+ * one batch's text alive at a time.
  */
-export function csvLines(jsons: string[], into: ByteBuffer): void {
-  for (let i = 0; i < jsons.length; i += CSV_BATCH) {
-    into.text(Papa.unparse(jsons.slice(i, i + CSV_BATCH).map(csvRecord), UNPARSE));
+export function csvLines(jsons: Iterable<string>, into: ByteBuffer): void {
+  let batch: unknown[][] = [];
+  const flush = () => {
+    into.text(Papa.unparse(batch, UNPARSE));
     into.byte(0x0a);
+    batch = [];
+  };
+  for (const json of jsons) {
+    batch.push(csvRecord(json));
+    if (batch.length === CSV_BATCH) flush();
   }
+  if (batch.length > 0) flush();
 }
