@@ -1,34 +1,8 @@
 import type { EventRow } from '../../core/query.js';
 import { spawnThread, ThreadRequests } from '../../core/thread.js';
 import { ByteBuffer } from './bytes.js';
-
-export interface CsvRequest {
-  id: number;
-  /** The page's NDJSON, in the first `length` bytes. */
-  ndjson: ArrayBuffer;
-  length: number;
-  /** An answer's buffer, given back to be reused. */
-  spare?: ArrayBuffer;
-}
-/** Answers give the request's buffer back. */
-export type CsvResponse =
-  | { id: number; csv: ArrayBuffer; length: number; ndjson: ArrayBuffer }
-  | { id: number; error: string; ndjson: ArrayBuffer };
-
-/** A buffer from `pool` that holds `length` bytes, or a new one with some room to grow. */
-export function fitting(pool: ArrayBuffer[], length: number): ArrayBuffer {
-  const i = pool.findIndex((b) => b.byteLength >= length);
-  if (i >= 0) return pool.splice(i, 1)[0] as ArrayBuffer;
-  return new ArrayBuffer(Math.ceil(length * 1.25));
-}
-
-/** Appends each row's stored JSON and a line break: a page of NDJSON. */
-export function ndjsonLines(rows: EventRow[], into: ByteBuffer): void {
-  for (const r of rows) {
-    into.text(r.json);
-    into.byte(0x0a);
-  }
-}
+import { type CsvRequest, type CsvResponse, fitting } from './csv-protocol.js';
+import { ndjsonLines } from './render.js';
 
 /**
  * Renders pages of events as CSV on a worker thread (csv-thread.ts). Parsing every event and

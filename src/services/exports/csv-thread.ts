@@ -7,7 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { ByteBuffer } from './bytes.js';
 import { csvLines } from './csv.js';
-import { type CsvRequest, type CsvResponse, fitting } from './csv-renderer.js';
+import { type CsvRequest, type CsvResponse, fitting } from './csv-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('csv-thread.ts runs as a worker thread');

@@ -1,3 +1,5 @@
+import type { EventRow } from '../../core/query.js';
+import type { ByteBuffer } from './bytes.js';
 import { csvHeader } from './csv.js';
 
 export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
@@ -10,3 +12,11 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
 
 /** What the file starts with, before any event. */
 export const fileHeader = (format: ExportFormat): string | null => (format === 'csv' ? csvHeader() : null);
+
+/** NDJSON: each row's stored JSON as it is, one per line. */
+export function ndjsonLines(rows: EventRow[], into: ByteBuffer): void {
+  for (const r of rows) {
+    into.text(r.json);
+    into.byte(0x0a);
+  }
+}

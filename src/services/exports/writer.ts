@@ -4,9 +4,9 @@ import type { EventFilter } from '../../core/query.js';
 import type { Store } from '../../store/types.js';
 import { scanEvents } from '../scan.js';
 import { ByteBuffer } from './bytes.js';
-import { csvRenderer, ndjsonLines } from './csv-renderer.js';
+import { csvRenderer } from './csv-renderer.js';
 import { readAhead } from './read-ahead.js';
-import { type ExportFormat, fileHeader } from './render.js';
+import { type ExportFormat, fileHeader, ndjsonLines } from './render.js';
 
 export { CSV_COLUMNS } from './csv.js';
 export { CONTENT_TYPES, EXPORT_FORMATS, type ExportFormat } from './render.js';
