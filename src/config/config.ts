@@ -105,6 +105,56 @@ export const ConfigSchema = Type.Object({
     description:
       'Query and export jobs one tenant may have queued or running at once; one more is refused with 429.',
   }),
+  TRAILKEEP_TENANT_EXPORTS: Type.Integer({
+    default: 50,
+    minimum: 1,
+    maximum: 100_000,
+    description:
+      'Finished export files one tenant may keep at once (until they expire or are deleted); one more export is refused with 429.',
+  }),
+  TRAILKEEP_TENANT_EXPORT_BYTES: Type.Integer({
+    default: 2 * 1024 ** 3,
+    minimum: 1024 * 1024,
+    description:
+      'Bytes of export files one tenant may keep at once; an export is refused with 507 once they are used, and one that would pass them while writing fails.',
+  }),
+  TRAILKEEP_TENANT_SCANS: Type.Integer({
+    default: 4,
+    minimum: 1,
+    maximum: 1000,
+    description:
+      'Expensive reads (whole-range scans, in-memory sorts, downloads) one tenant may run at once on this node; one more is refused with 429.',
+  }),
+  TRAILKEEP_CREDENTIAL_SCANS: Type.Integer({
+    default: 2,
+    minimum: 1,
+    maximum: 1000,
+    description: 'Expensive reads one credential may run at once on this node; one more is refused with 429.',
+  }),
+  TRAILKEEP_AUTH_FAILURES: Type.Integer({
+    default: 60,
+    minimum: 0,
+    description:
+      'Failed authentications one client address may make per TRAILKEEP_RATE_WINDOW on this node; over it, its requests get 429 without a credential lookup. 0 turns the limit off.',
+  }),
+  TRAILKEEP_GRAPHQL_COST: Type.Integer({
+    default: 20_000,
+    minimum: 100,
+    description:
+      'LivePerson dialect: the most a GraphQL document may cost (rows asked for × fields selected, aliases included); a costlier one is refused with 400 before it runs.',
+  }),
+  TRAILKEEP_ANSWER_BYTES: Type.Integer({
+    default: 32 * 1024 * 1024,
+    minimum: 64 * 1024,
+    description:
+      'The largest answer built in memory (a GraphQL result, a page); a larger one is refused with 400 asking for fewer rows or fields. Files and downloads stream and are not bounded by it.',
+  }),
+  TRAILKEEP_UNSENT_BYTES: Type.Integer({
+    default: 64 * 1024 * 1024,
+    minimum: 1024 * 1024,
+    description:
+      'Bytes of answers one tenant (or, unauthenticated, one client address) may have waiting for its clients to read them on this node; a new answer beyond it is refused with 429.',
+  }),
   TRAILKEEP_HEADERS_TIMEOUT: Type.Integer({
     default: 20,
     minimum: 1,

@@ -17,6 +17,7 @@ export const ERRORS = {
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Unsupported content type.' },
   rate_limited: { status: 429, message: 'Too many requests.' },
+  insufficient_storage: { status: 507, message: 'The tenant has used its storage quota.' },
   unavailable: { status: 503, message: 'The store is unavailable; retry later.' },
   internal: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;

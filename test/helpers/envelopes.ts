@@ -57,6 +57,7 @@ const GENESYS_CODES = [
   'request.entity.too.large',
   'unsupported.media.type',
   'too.many.requests',
+  'insufficient.storage',
   'service.unavailable',
   'internal.server.error',
 ];
@@ -72,6 +73,7 @@ const ZENDESK_ERRORS = [
   'PayloadTooLarge',
   'UnsupportedMediaType',
   'TooManyRequests',
+  'InsufficientStorage',
   'ServiceUnavailable',
   'InternalError',
 ];

@@ -19,6 +19,7 @@ const GENESYS: Record<ErrorCode, { code: string; status?: number }> = {
   payload_too_large: { code: 'request.entity.too.large' },
   unsupported_media_type: { code: 'unsupported.media.type' },
   rate_limited: { code: 'too.many.requests' },
+  insufficient_storage: { code: 'insufficient.storage' },
   unavailable: { code: 'service.unavailable' },
   internal: { code: 'internal.server.error' },
 };

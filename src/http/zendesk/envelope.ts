@@ -24,6 +24,7 @@ const ZENDESK: Record<ErrorCode, { error: string; description?: string }> = {
   payload_too_large: { error: 'PayloadTooLarge' },
   unsupported_media_type: { error: 'UnsupportedMediaType' },
   rate_limited: { error: 'TooManyRequests' },
+  insufficient_storage: { error: 'InsufficientStorage' },
   unavailable: { error: 'ServiceUnavailable' },
   internal: { error: 'InternalError' },
 };
