@@ -56,10 +56,15 @@ function shift(at: number, duration: string, sign: 1 | -1): number | null {
   return date.getTime() + sign * fixed;
 }
 
-const inYears = (ms: number) => {
-  const y = new Date(ms).getUTCFullYear();
-  return y >= 0 && y <= 9999;
-};
+/**
+ * The instants Trailkeep stores and accepts: years 0000–9999 in UTC, so every one of them is
+ * also an RFC 3339 date-time (a four-digit year) on the way out.
+ */
+export const TIME_MIN = Date.parse('0000-01-01T00:00:00.000Z');
+export const TIME_MAX = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Whether `ms` is one of those instants. */
+export const inYears = (ms: number): boolean => Number.isFinite(ms) && ms >= TIME_MIN && ms <= TIME_MAX;
 
 /**
  * Parses an ISO-8601 time interval: `start/end`, `start/duration` or `duration/end`, start

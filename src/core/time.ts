@@ -1,4 +1,4 @@
-import { parseInstant } from './interval.js';
+import { inYears, parseInstant } from './interval.js';
 
 const DAY = 86_400_000;
 
@@ -19,12 +19,6 @@ const unitOf = (text: string): number | null => {
 /** An anchor, then any number of `±N unit` steps (`today-1week`, `now-1d+3h`). */
 const RELATIVE = /^(now|today|yesterday|tomorrow)((?:\s*[+-]\s*\d{1,9}\s*[a-z]+)*)$/i;
 const STEP = /([+-])\s*(\d{1,9})\s*([a-z]+)/gi;
-
-/** Years 0000–9999, as everywhere else times are accepted. */
-const inYears = (ms: number) => {
-  const y = new Date(ms).getUTCFullYear();
-  return Number.isFinite(ms) && y >= 0 && y <= 9999;
-};
 
 /**
  * A "human-friendly" point in time, in UTC, as epoch milliseconds; null when `text` is none of:
