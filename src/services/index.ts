@@ -41,6 +41,7 @@ export async function createServices(
     store.exports,
     config.TRAILKEEP_JOB_TTL * 1000,
     config.TRAILKEEP_TENANT_JOBS,
+    { files: config.TRAILKEEP_TENANT_EXPORTS, bytes: config.TRAILKEEP_TENANT_EXPORT_BYTES },
     clock,
   );
   return {

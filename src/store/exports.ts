@@ -16,8 +16,11 @@ export interface ExportFileRef {
 export interface ExportFileWriter {
   /** Takes the file's bytes; honours backpressure (write() returning false means wait for 'drain'). */
   readonly stream: Writable;
-  /** Ends the stream, makes the file durable and publishes it atomically: before, open() sees nothing. */
-  commit(): Promise<void>;
+  /**
+   * Ends the stream, makes the file durable and publishes it atomically: before, open() sees
+   * nothing. Resolves to the file's size in bytes.
+   */
+  commit(): Promise<number>;
   /** Stops writing and deletes what was written. */
   abort(): Promise<void>;
 }

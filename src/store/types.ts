@@ -137,6 +137,8 @@ export interface Job {
   /** The log position the results were frozen at. */
   snapshot_seq: number | null;
   error: string | null;
+  /** The size of a succeeded export's file; null for queries and for exports not (yet) succeeded. */
+  bytes: number | null;
   attempts: number;
   lease_owner: string | null;
   lease_until: number | null;
@@ -147,9 +149,29 @@ export interface JobOutcome {
   rows?: number;
   snapshot_seq?: number;
   error?: string;
+  /** A succeeded export's file size, what the tenant's byte quota counts. */
+  bytes?: number;
+  /**
+   * With `bytes`: record the outcome only if the tenant's kept export bytes (ExportUsage), these
+   * included, stay within this many; decided atomically with the tenant's other finishes and admissions.
+   */
+  maxKeptBytes?: number;
   finished_at: number;
   expires_at: number;
 }
+
+/**
+ * What a tenant's exports hold now. `files` counts the exports that keep a file or will: queued,
+ * running, and succeeded ones not yet expired. `bytes` sums the files of the succeeded ones.
+ * Failed and cancelled exports keep no file; expired ones are about to be swept.
+ */
+export interface ExportUsage {
+  files: number;
+  bytes: number;
+}
+
+/** Whether finish recorded the outcome; else another owner holds the job, or the byte quota refused it. */
+export type JobFinished = 'recorded' | 'fenced' | 'over_quota';
 
 /** What a tenant's new job must respect; both checks and the insert are one atomic step on every node. */
 export interface JobAdmission {
@@ -157,10 +179,21 @@ export interface JobAdmission {
   maxActive: number;
   /** Refuse when the tenant created a job of the same kind at or after this time (a spacing rule). */
   spacedSince?: number;
+  /** An export: the tenant's exports may count at most this many files (ExportUsage), the new one included. */
+  maxExports?: number;
+  /** An export: refused while the tenant's kept export bytes are at least this many. */
+  maxExportBytes?: number;
 }
 
-/** The new job; or the creation time of the job that spaces it out; or the tenant's unfinished jobs. */
-export type JobAdmitted = { job: Job } | { blockedBy: number } | { active: number };
+/**
+ * The new job; or what refused it: the tenant's export usage over a quota (checked first: waiting
+ * does not free it), the creation time of the job that spaces it out, or its unfinished jobs.
+ */
+export type JobAdmitted =
+  | { job: Job }
+  | { exports: ExportUsage; over: 'files' | 'bytes' }
+  | { blockedBy: number }
+  | { active: number };
 
 export interface JobStore {
   /** Creates a queued job if `rules` admit it. */
@@ -170,15 +203,19 @@ export interface JobStore {
     rules: JobAdmission,
   ): Promise<JobAdmitted>;
   get(tenant: string, id: string): Promise<Job | null>;
+  /** The tenant's export usage at `now` (what the export quotas count). */
+  exportUsage(tenant: string, now: number): Promise<ExportUsage>;
   /**
-   * Takes the oldest runnable job (queued, or running with an expired lease) for `owner` until
-   * `now + leaseMs`. Exactly one caller wins each job.
+   * Takes a runnable job (queued, or running with an expired lease) for `owner` until
+   * `now + leaseMs`, fairly across tenants: from the tenant with the fewest jobs running now (on
+   * any node), then the one whose last job started longest ago (so one worker serves tenants in
+   * turn), then the oldest job. One atomic statement: exactly one caller wins each job.
    */
   lease(owner: string, now: number, leaseMs: number): Promise<Job | null>;
   /** Extends a lease this owner still holds on a running job; false when it was lost or cancelled. */
   renew(id: string, owner: string, until: number): Promise<boolean>;
-  /** Records the outcome if `owner` still holds the lease; false otherwise (fencing). */
-  finish(id: string, owner: string, outcome: JobOutcome): Promise<boolean>;
+  /** Records the outcome if `owner` still holds the lease (fencing) and `maxKeptBytes` allows it. */
+  finish(id: string, owner: string, outcome: JobOutcome): Promise<JobFinished>;
   /** Cancels a queued or running job; returns the job as it now is, or null when unknown. */
   cancel(tenant: string, id: string, now: number, expiresAt: number): Promise<Job | null>;
   /** Jobs whose `expires_at` has passed. */

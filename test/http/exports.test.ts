@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CSV_COLUMNS } from '../../src/services/exports/writer.js';
 import { createJobWorker } from '../../src/services/jobs/index.js';
-import { event, startTestApp, type TestApp } from '../helpers/app.js';
+import { event, startTestApp, type TestApp, type TestData, testData } from '../helpers/app.js';
 import { ingest, type JobJson, parseCsv, settled } from '../helpers/jobs.js';
 
 const col = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
@@ -237,5 +237,172 @@ describe('exports (no worker on this node)', () => {
     assert.equal(res.json().download_url, null);
     assert.equal((await t.call(key, { method: 'GET', url: `/v1/exports/${id}/download` })).statusCode, 409);
     assert.equal((await t.call(key, { method: 'DELETE', url: '/v1/exports/nope' })).statusCode, 404);
+    // Deleting it again, now that it has ended, removes it.
+    const again = await t.call(key, { method: 'DELETE', url: `/v1/exports/${id}` });
+    assert.equal(again.statusCode, 200);
+    assert.equal(again.json().state, 'cancelled');
+    assert.equal((await t.call(key, { method: 'GET', url: `/v1/exports/${id}` })).statusCode, 404);
+  });
+});
+
+/** Whether the store still holds that attempt's file (it is deleted with its export). */
+async function fileKept(t: TestApp, tenant: string, jobId: string, format: string): Promise<boolean> {
+  const file = await t.services.store.exports.open({ tenant, jobId, attempt: 1, format });
+  file?.stream.destroy();
+  return file !== null;
+}
+
+const zendeskExport = (t: TestApp, token: string) =>
+  t.call(token, { method: 'POST', url: '/api/v2/audit_logs/export', headers: { host: 'zd.test' } });
+
+describe('export quotas: files kept per tenant', () => {
+  let t: TestApp;
+  let key: string;
+  before(async () => {
+    t = await startTestApp({ TRAILKEEP_TENANT_EXPORTS: '2' });
+    key = await t.tenantWithKey('acme');
+    await ingest(t, key, [event(), event({ action: 'user.create' })]);
+  });
+  after(() => t.close());
+
+  const post = () => t.call(key, { method: 'POST', url: '/v1/exports', payload: { format: 'csv' } });
+
+  test('one export over the count is a 429 in each dialect’s envelope; deleting a finished one frees its place', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await post();
+      assert.equal(res.statusCode, 202, res.body);
+      ids.push(res.json<JobJson>().id);
+    }
+    for (const id of ids) assert.equal((await settled(t, key, `/v1/exports/${id}`)).state, 'succeeded');
+    const over = await post();
+    assert.equal(over.statusCode, 429, over.body);
+    assert.equal(over.json().error.code, 'rate_limited');
+    assert.match(
+      over.json().error.message,
+      /has 2 exports queued, running or kept, the most it may have at once \(2\); delete finished exports/,
+    );
+    const zendesk = await zendeskExport(t, key);
+    assert.equal(zendesk.statusCode, 429, zendesk.body);
+    assert.equal(zendesk.json().error, 'TooManyRequests');
+    assert.match(zendesk.json().description, /2 exports queued, running or kept/);
+    // A query keeps no file: the export quotas do not touch it.
+    const genesys = await t.call(key, {
+      method: 'POST',
+      url: '/api/v2/audits/query',
+      payload: { interval: '2026-01-01T00:00:00Z/2026-12-01T00:00:00Z', serviceName: 'Architect' },
+    });
+    assert.equal(genesys.statusCode, 200, genesys.body);
+    assert.equal((await t.call(key, { method: 'POST', url: '/v1/queries', payload: {} })).statusCode, 202);
+    // Another tenant has its own quota.
+    const other = await t.tenantWithKey('globex');
+    assert.equal(
+      (await t.call(other, { method: 'POST', url: '/v1/exports', payload: { format: 'csv' } })).statusCode,
+      202,
+    );
+
+    const [gone] = ids as [string];
+    assert.ok(await fileKept(t, 'acme', gone, 'csv'));
+    const deleted = await t.call(key, { method: 'DELETE', url: `/v1/exports/${gone}` });
+    assert.equal(deleted.statusCode, 200, deleted.body);
+    assert.equal(deleted.json().state, 'succeeded', 'the job as it was');
+    assert.equal(deleted.json().download_url, null, 'it links to no file any more');
+    assert.equal(await fileKept(t, 'acme', gone, 'csv'), false, 'the file is deleted');
+    for (const url of [`/v1/exports/${gone}`, `/v1/exports/${gone}/download`]) {
+      assert.equal((await t.call(key, { method: 'GET', url })).statusCode, 404, url);
+    }
+    assert.equal((await t.call(key, { method: 'DELETE', url: `/v1/exports/${gone}` })).statusCode, 404);
+    if (t.engine === 'sqlite') {
+      const left = readdirSync(join(t.dir, 'exports', 'acme'));
+      assert.deepEqual(left, [`${ids[1]}.1.csv`]);
+    }
+    const again = await post();
+    assert.equal(again.statusCode, 202, again.body);
+    await settled(t, key, `/v1/exports/${again.json<JobJson>().id}`);
+  });
+
+  test('another tenant’s DELETE of a finished export is 404 and leaves it; its owner’s deletes it', async () => {
+    const other = await t.tenantWithKey('initech');
+    const res = await t.call(other, { method: 'POST', url: '/v1/exports', payload: { format: 'ndjson' } });
+    const id = res.json<JobJson>().id;
+    await settled(t, other, `/v1/exports/${id}`);
+    assert.equal((await t.call(key, { method: 'DELETE', url: `/v1/exports/${id}` })).statusCode, 404);
+    assert.ok(await fileKept(t, 'initech', id, 'ndjson'), 'untouched by another tenant');
+    assert.equal((await t.call(other, { method: 'DELETE', url: `/v1/exports/${id}` })).statusCode, 200);
+    assert.equal((await t.call(other, { method: 'GET', url: `/v1/exports/${id}` })).statusCode, 404);
+    assert.equal(await fileKept(t, 'initech', id, 'ndjson'), false);
+  });
+});
+
+describe('export quotas: bytes kept per tenant', () => {
+  const MIB = 1024 * 1024;
+  let data: TestData;
+  let big: string;
+  let key: string;
+  before(async () => {
+    data = await testData();
+    // Without a byte quota yet: an export of more than 1 MiB is kept.
+    const t = await startTestApp({}, data);
+    try {
+      key = await t.tenantWithKey('acme');
+      await ingest(
+        t,
+        key,
+        Array.from({ length: 1500 }, (_, i) => event({ id: `big-${i}`, description: 'x'.repeat(1000) })),
+      );
+      await ingest(t, key, [event({ action: 'small.one' })]);
+      const res = await t.call(key, { method: 'POST', url: '/v1/exports', payload: { format: 'ndjson' } });
+      const done = await settled(t, key, `/v1/exports/${res.json<JobJson>().id}`);
+      assert.equal(done.state, 'succeeded');
+      assert.ok((done.bytes as number) > MIB, String(done.bytes));
+      const download = await t.call(key, { method: 'GET', url: `/v1/exports/${done.id}/download` });
+      assert.equal(done.bytes, download.rawPayload.length, 'the recorded size is the file’s');
+      big = done.id;
+    } finally {
+      await t.close();
+    }
+  });
+  after(() => data.remove());
+
+  test('used up: a new export is a 507 in each dialect’s envelope; deleting frees it; an export that would pass it fails', async () => {
+    // The operator lowers the quota below what the tenant keeps.
+    const t = await startTestApp({ TRAILKEEP_TENANT_EXPORT_BYTES: String(MIB) }, data);
+    try {
+      const post = (filters: object = {}) =>
+        t.call(key, { method: 'POST', url: '/v1/exports', payload: { format: 'ndjson', filters } });
+      const refused = await post();
+      assert.equal(refused.statusCode, 507, refused.body);
+      assert.equal(refused.json().error.code, 'insufficient_storage');
+      assert.match(
+        refused.json().error.message,
+        /kept exports use \d+ bytes of its 1048576-byte export storage quota; delete finished exports/,
+      );
+      const zendesk = await zendeskExport(t, key);
+      assert.equal(zendesk.statusCode, 507, zendesk.body);
+      assert.equal(zendesk.json().error, 'InsufficientStorage');
+      assert.match(zendesk.json().description, /1048576-byte export storage quota/);
+
+      assert.equal((await t.call(key, { method: 'DELETE', url: `/v1/exports/${big}` })).statusCode, 200);
+      assert.equal(await fileKept(t, 'acme', big, 'ndjson'), false);
+
+      const tooBig = await post();
+      assert.equal(tooBig.statusCode, 202, tooBig.body);
+      const failed = await settled(t, key, `/v1/exports/${tooBig.json<JobJson>().id}`);
+      assert.equal(failed.state, 'failed');
+      assert.match(
+        failed.error as string,
+        /stopped and its partial file deleted.*1048576-byte export storage quota/,
+      );
+      assert.equal(failed.bytes, null);
+      assert.equal(await fileKept(t, 'acme', failed.id, 'ndjson'), false);
+      if (t.engine === 'sqlite') assert.deepEqual(readdirSync(join(t.dir, 'exports', 'acme')), []);
+
+      const small = await post({ action: 'small.one' });
+      const done = await settled(t, key, `/v1/exports/${small.json<JobJson>().id}`);
+      assert.equal(done.state, 'succeeded');
+      assert.ok((done.bytes as number) > 0 && (done.bytes as number) < 2000, String(done.bytes));
+    } finally {
+      await t.close();
+    }
   });
 });

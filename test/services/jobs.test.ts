@@ -92,9 +92,9 @@ async function seed(count: number, tenant = 'acme') {
 }
 
 const stored = (id: string, tenant = 'acme') => store.jobs.get(tenant, id);
-const finished = (id: string) =>
+const finished = (id: string, tenant = 'acme') =>
   until(async () => {
-    const job = await stored(id);
+    const job = await stored(id, tenant);
     return job && ['succeeded', 'failed', 'cancelled'].includes(job.state) ? job : null;
   });
 
@@ -350,4 +350,113 @@ test('jobs are per tenant: another tenant cannot see, cancel or read a job', asy
   await assert.rejects(services.jobs.results('globex', job.id, { limit: 10 }), notFound);
   await assert.rejects(services.jobs.get('acme', 'export', job.id), notFound);
   assert.equal((await stored(job.id))?.state, 'queued');
+});
+
+test('jobs are fair across tenants: with one worker and acme’s queue full, globex’s export runs next', async () => {
+  await seed(20);
+  await seed(20, 'globex');
+  const order: string[] = [];
+  const real = exportRunner(store, store.exports);
+  const recording: JobRunner = {
+    ...real,
+    run(job, ctx) {
+      order.push(job.tenant);
+      return real.run(job, ctx);
+    },
+  };
+  const acme: Job[] = [];
+  // acme fills its queue (TRAILKEEP_TENANT_JOBS) before globex asks for anything.
+  for (let i = 0; i < services.config.TRAILKEEP_TENANT_JOBS; i++) {
+    now += 1;
+    acme.push(await services.jobs.createExport('acme', 'csv', {}));
+  }
+  now += 1;
+  const globex = await services.jobs.createExport('globex', 'csv', {});
+  worker({ concurrency: 1, runners: { export: recording } }).start();
+  for (const job of [...acme, globex]) assert.equal((await finished(job.id, job.tenant)).state, 'succeeded');
+  assert.deepEqual(
+    order.slice(0, 3),
+    ['acme', 'globex', 'acme'],
+    'globex waits for one acme export, not ten',
+  );
+  assert.equal(order.length, acme.length + 1);
+});
+
+/** The size of an NDJSON export of everything acme has, run without a quota. */
+async function exportSize(): Promise<number> {
+  const w = worker({});
+  w.start();
+  const job = await services.jobs.createExport('acme', 'ndjson', {});
+  const done = await finished(job.id);
+  await w.stop();
+  await services.jobs.deleteExport('acme', job.id);
+  assert.ok(done.bytes && done.bytes > 0, JSON.stringify(done));
+  return done.bytes;
+}
+
+test('an export that would pass the byte quota stops at the part that would, fails saying so, and leaves no file', async () => {
+  await seed(400);
+  const size = await exportSize();
+  const real = exportRunner(store, store.exports, { chunk: 20, maxKeptBytes: Math.floor(size / 2), clock });
+  let checks = 0;
+  const counting: JobRunner = {
+    ...real,
+    run: (job, ctx) =>
+      real.run(job, {
+        keepGoing() {
+          checks++;
+          return ctx.keepGoing();
+        },
+      }),
+  };
+  worker({ runners: { export: counting } }).start();
+  const job = await services.jobs.createExport('acme', 'ndjson', {});
+  const done = await finished(job.id);
+  assert.equal(done.state, 'failed');
+  assert.match(
+    done.error ?? '',
+    new RegExp(`partial file deleted.*${Math.floor(size / 2)}-byte export storage quota`),
+  );
+  assert.equal(done.bytes, null);
+  assert.ok(checks >= 9 && checks <= 11, `stopped about half way through the 20 parts, after ${checks}`);
+  assert.equal(await published('acme', job.id, 1, 'ndjson'), false);
+  if (testEngine === 'sqlite') assert.deepEqual(readdirSync(join(exportsDir(), 'acme')), []);
+  assert.deepEqual(await store.jobs.exportUsage('acme', now), { files: 0, bytes: 0 });
+});
+
+test('two exports that each fit the quota alone but not together: the second to finish fails and its file is deleted', async () => {
+  await seed(50);
+  const size = await exportSize();
+  const real = exportRunner(store, store.exports, { maxKeptBytes: Math.floor(size * 1.5), clock });
+  // Both have written their whole file (each within the room left when it started) before either records it.
+  let arrived = 0;
+  let release!: () => void;
+  const together = new Promise<void>((r) => {
+    release = r;
+  });
+  const meeting: JobRunner = {
+    ...real,
+    async run(job, ctx) {
+      const result = await real.run(job, ctx);
+      if (++arrived === 2) release();
+      await together;
+      return result;
+    },
+  };
+  const { log, records } = recordingLog();
+  worker({ concurrency: 2, runners: { export: meeting }, log }).start();
+  const jobs = [
+    await services.jobs.createExport('acme', 'ndjson', {}),
+    await services.jobs.createExport('acme', 'ndjson', {}),
+  ];
+  const done = await Promise.all(jobs.map((j) => finished(j.id)));
+  assert.deepEqual(done.map((j) => j.state).sort(), ['failed', 'succeeded']);
+  const failed = done.find((j) => j.state === 'failed') as Job;
+  const kept = done.find((j) => j.state === 'succeeded') as Job;
+  assert.match(failed.error ?? '', /export storage quota/);
+  assert.equal(kept.bytes, size);
+  assert.equal(await published('acme', failed.id, 1, 'ndjson'), false, 'the refused file is deleted');
+  assert.equal(await published('acme', kept.id, 1, 'ndjson'), true);
+  assert.deepEqual(await store.jobs.exportUsage('acme', now), { files: 1, bytes: size });
+  assert.ok(records.some((r) => r.msg === 'export over the tenant’s byte quota' && r.obj.job === failed.id));
 });

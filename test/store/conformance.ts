@@ -9,7 +9,13 @@ import { type PreparedEvent, prepareEvent } from '../../src/core/event/prepare.j
 import type { EventInput } from '../../src/core/event/schema.js';
 import { canonicalJson, sha256Hex } from '../../src/core/event/seal.js';
 import type { EventFilter, EventQuery } from '../../src/core/query.js';
-import type { ExportFileRef, ExportFileWriter, JobAdmitted, Store } from '../../src/store/types.js';
+import type {
+  ExportFileRef,
+  ExportFileWriter,
+  JobAdmitted,
+  JobOutcome,
+  Store,
+} from '../../src/store/types.js';
 
 export interface EngineUnderTest {
   store: Store;
@@ -662,8 +668,8 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
           finished_at: T0 + 2100,
           expires_at: T0 + 9000,
         } as const;
-        assert.equal(await store.jobs.finish('j1', 'node-a', outcome), false, 'old owner fenced');
-        assert.equal(await store.jobs.finish('j1', 'node-c', outcome), true);
+        assert.equal(await store.jobs.finish('j1', 'node-a', outcome), 'fenced', 'old owner fenced');
+        assert.equal(await store.jobs.finish('j1', 'node-c', outcome), 'recorded');
         const done = await store.jobs.get('acme', 'j1');
         assert.deepEqual([done?.state, done?.rows, done?.snapshot_seq], ['succeeded', 3, 40]);
       });
@@ -726,6 +732,179 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         assert.deepEqual(expired.map((j) => j.id).sort(), ['j2', 'j3']);
         await store.jobs.delete('acme', 'j3');
         assert.equal(await store.jobs.get('acme', 'j3'), null);
+      });
+
+      // The tests below run after the others on a fresh stretch of time (T1 on).
+      const T1 = T0 + 10_000_000;
+      const create = (id: string, tenant: string, now: number, kind: 'query' | 'export' = 'export') =>
+        created(store.jobs.create({ id, tenant, kind, params }, now, open));
+      const outcome = (now: number, over: Partial<JobOutcome> = {}): JobOutcome => ({
+        state: 'succeeded',
+        rows: 1,
+        snapshot_seq: 1,
+        finished_at: now,
+        expires_at: now + 1_000_000_000,
+        ...over,
+      });
+      /** Leases and finishes whatever is runnable at `now`, so what a test leases is only its own. */
+      const drain = async (now: number) => {
+        for (
+          let job = await store.jobs.lease('drain', now, 1);
+          job;
+          job = await store.jobs.lease('drain', now, 1)
+        ) {
+          assert.equal(
+            await store.jobs.finish(job.id, 'drain', outcome(now, { state: 'failed' })),
+            'recorded',
+          );
+        }
+      };
+      /** Leases every job runnable at `now`, by id, each to its own owner (`<id>-owner`). */
+      const leaseAll = async (now: number) => {
+        const ids: string[] = [];
+        for (
+          let job = await store.jobs.lease('x', now, 60_000);
+          job;
+          job = await store.jobs.lease('x', now, 60_000)
+        ) {
+          ids.push(job.id);
+        }
+        return ids;
+      };
+
+      it('counts a tenant’s exports: queued, running and unexpired succeeded ones; bytes of the succeeded', async () => {
+        await drain(T1);
+        await create('u1', 'usage', T1);
+        await create('u2', 'usage', T1);
+        await create('u3', 'usage', T1, 'query');
+        assert.deepEqual(await store.jobs.exportUsage('usage', T1), { files: 2, bytes: 0 }, 'queued exports');
+        assert.deepEqual((await leaseAll(T1 + 1)).sort(), ['u1', 'u2', 'u3']);
+        assert.deepEqual(await store.jobs.exportUsage('usage', T1 + 1), { files: 2, bytes: 0 }, 'running');
+        const at = T1 + 2;
+        await store.jobs.finish('u1', 'x', outcome(at, { bytes: 100, expires_at: at + 1000 }));
+        await store.jobs.finish('u2', 'x', outcome(at, { state: 'failed', error: 'no' }));
+        await store.jobs.finish('u3', 'x', outcome(at));
+        assert.equal((await store.jobs.get('usage', 'u1'))?.bytes, 100, 'the size is recorded on the job');
+        assert.equal((await store.jobs.get('usage', 'u3'))?.bytes, null);
+        assert.deepEqual(
+          await store.jobs.exportUsage('usage', at),
+          { files: 1, bytes: 100 },
+          'failed keeps none',
+        );
+        await create('u4', 'usage', at);
+        assert.deepEqual(await store.jobs.exportUsage('usage', at), { files: 2, bytes: 100 });
+        assert.deepEqual(await store.jobs.exportUsage('usage', at + 1001), { files: 1, bytes: 0 }, 'expired');
+        assert.deepEqual(await store.jobs.exportUsage('nobody', at), { files: 0, bytes: 0 });
+        await store.jobs.cancel('usage', 'u4', at, at + 1000);
+      });
+
+      it('admits exports within the count and byte quotas atomically; queries are not counted', async () => {
+        const at = T1 + 10_000;
+        const made = await Promise.all(
+          ['q1', 'q2', 'q3', 'q4', 'q5'].map((id) =>
+            store.jobs.create({ id, tenant: 'quota', kind: 'export', params }, at, {
+              ...open,
+              maxExports: 3,
+            }),
+          ),
+        );
+        assert.equal(made.filter((m) => 'job' in m).length, 3);
+        for (const m of made.filter((m) => !('job' in m))) {
+          assert.deepEqual(m, { exports: { files: 3, bytes: 0 }, over: 'files' });
+        }
+        const query = await store.jobs.create({ id: 'q6', tenant: 'quota', kind: 'query', params }, at, {
+          ...open,
+          maxExports: 3,
+          maxExportBytes: 1,
+        });
+        assert.ok('job' in query, 'a query keeps no file');
+        // A quota refusal comes before the spacing rule: waiting would not lift it.
+        const spaced = await store.jobs.create({ id: 'q7', tenant: 'quota', kind: 'export', params }, at, {
+          ...open,
+          maxExports: 3,
+          spacedSince: at,
+        });
+        assert.ok('over' in spaced, JSON.stringify(spaced));
+        await drain(at);
+        const full = { id: 'q8', tenant: 'quota', kind: 'export' as const, params };
+        const ids = await leaseAll(at);
+        assert.deepEqual(ids, []);
+        await create('q9', 'quota', at);
+        assert.deepEqual(await leaseAll(at + 1), ['q9']);
+        await store.jobs.finish('q9', 'x', outcome(at + 2, { bytes: 500 }));
+        assert.deepEqual(await store.jobs.create(full, at + 3, { ...open, maxExportBytes: 500 }), {
+          exports: { files: 1, bytes: 500 },
+          over: 'bytes',
+        });
+        assert.ok('job' in (await store.jobs.create(full, at + 3, { ...open, maxExportBytes: 501 })));
+        await store.jobs.cancel('quota', 'q8', at + 4, at + 5);
+      });
+
+      it('records an export’s size only within the byte quota, atomically with the tenant’s other finishes', async () => {
+        const at = T1 + 20_000;
+        await drain(at);
+        for (const id of ['f1', 'f2', 'f3', 'f4', 'f5']) await create(id, 'finish', at);
+        assert.equal((await leaseAll(at)).length, 5);
+        const quota = { maxKeptBytes: 100 };
+        assert.equal(await store.jobs.finish('f1', 'x', outcome(at, { bytes: 40, ...quota })), 'recorded');
+        assert.equal(await store.jobs.finish('f2', 'x', outcome(at, { bytes: 61, ...quota })), 'over_quota');
+        const refused = await store.jobs.get('finish', 'f2');
+        assert.deepEqual([refused?.state, refused?.lease_owner, refused?.bytes], ['running', 'x', null]);
+        assert.equal(
+          await store.jobs.finish('f2', 'x', outcome(at, { state: 'failed', error: 'over' })),
+          'recorded',
+          'the refused run can still record its failure',
+        );
+        assert.equal(await store.jobs.finish('f2', 'y', outcome(at, { bytes: 1, ...quota })), 'fenced');
+        // 60 bytes left: of three concurrent 30-byte finishes exactly two fit.
+        const three = await Promise.all(
+          ['f3', 'f4', 'f5'].map((id) => store.jobs.finish(id, 'x', outcome(at, { bytes: 30, ...quota }))),
+        );
+        assert.deepEqual(three.sort(), ['over_quota', 'recorded', 'recorded']);
+        assert.deepEqual(await store.jobs.exportUsage('finish', at), { files: 4, bytes: 100 });
+      });
+
+      it('leases fairly: fewest running jobs first, then the tenant served longest ago, then the oldest job', async () => {
+        const at = T1 + 30_000;
+        await drain(at + 1_000_000);
+        for (const [i, id] of ['fa1', 'fa2', 'fa3', 'fa4'].entries()) await create(id, 'fair-a', at + i);
+        await create('fb1', 'fair-b', at + 10);
+        await create('fc1', 'fair-c', at + 11);
+        const lease = async (owner: string, now: number, ms = 60_000) =>
+          (await store.jobs.lease(owner, now, ms))?.id;
+        assert.equal(await lease('w1', at + 20), 'fa1', 'nobody running or served yet: the oldest');
+        assert.equal(await lease('w2', at + 21), 'fb1', 'fair-a has a job running (by another owner)');
+        assert.equal(await lease('w3', at + 22), 'fc1');
+        assert.equal(await lease('w4', at + 23), 'fa2', 'only fair-a waits');
+        for (const [id, owner] of [
+          ['fa1', 'w1'],
+          ['fb1', 'w2'],
+          ['fc1', 'w3'],
+          ['fa2', 'w4'],
+        ] as const) {
+          assert.equal(await store.jobs.finish(id, owner, outcome(at + 30)), 'recorded');
+        }
+        // One worker, nothing running: tenants take turns though fair-a's jobs are older.
+        await create('fb2', 'fair-b', at + 31);
+        await create('fb3', 'fair-b', at + 32);
+        const turns: (string | undefined)[] = [];
+        for (let now = at + 40; ; now += 10) {
+          const id = await lease('one', now, 60_000);
+          if (!id) break;
+          turns.push(id);
+          await store.jobs.finish(id, 'one', outcome(now + 1));
+        }
+        assert.deepEqual(turns, ['fb2', 'fa3', 'fb3', 'fa4']);
+        // A lapsed lease is not running: its tenant is not held back by it.
+        await create('fa5', 'fair-a', at + 100);
+        await create('fb4', 'fair-b', at + 101);
+        await create('fb5', 'fair-b', at + 102);
+        assert.equal(await lease('wb', at + 105, 1_000_000), 'fb4');
+        assert.equal(await lease('dies', at + 110), 'fa5');
+        assert.equal(await lease('w5', at + 70_000), 'fa5', 'fair-a runs nothing now, fair-b one job');
+        await store.jobs.finish('fa5', 'w5', outcome(at + 70_001));
+        await store.jobs.finish('fb4', 'wb', outcome(at + 70_001));
+        await drain(at + 70_002);
       });
     });
 

@@ -27,6 +27,9 @@ const QueryJobSchema = Type.Object(JobFields);
 const ExportJobSchema = Type.Object({
   ...JobFields,
   format: Type.Enum(EXPORT_FORMATS),
+  bytes: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'The file’s size once the export has succeeded (what the byte quota counts); null before.',
+  }),
   download_url: Type.Union([Type.String(), Type.Null()], {
     description: 'Absolute URL of the file once the export has succeeded; null before.',
   }),
@@ -61,12 +64,16 @@ function queryView(job: Job) {
   };
 }
 
-function exportView(job: Job, req: FastifyRequest) {
+/** `deleted`: the job as it was before DELETE removed it, so it links to no file. */
+function exportView(job: Job, req: FastifyRequest, deleted = false) {
   return {
     ...queryView(job),
     format: exportFormatOf(job),
+    bytes: job.bytes,
     download_url:
-      job.state === 'succeeded' ? `${req.protocol}://${req.host}/v1/exports/${job.id}/download` : null,
+      job.state === 'succeeded' && !deleted
+        ? `${req.protocol}://${req.host}/v1/exports/${job.id}/download`
+        : null,
   };
 }
 
@@ -203,11 +210,14 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
       schema: {
         tags: ['jobs'],
         summary:
-          'Cancel a queued or running export (its partial file is deleted); a finished one is unchanged.',
+          'Cancel a queued or running export (its partial file is deleted); delete a finished one with its file.',
         params: IdParams,
         response: { 200: ExportJobSchema, ...ErrorResponses },
       },
     },
-    async (req) => exportView(await jobs.cancel(tenantFor(req, 'events:read'), 'export', req.params.id), req),
+    async (req) => {
+      const { job, deleted } = await jobs.deleteExport(tenantFor(req, 'events:read'), req.params.id);
+      return exportView(job, req, deleted);
+    },
   );
 };

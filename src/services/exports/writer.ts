@@ -54,6 +54,17 @@ function send(out: Writable, data: Buffer): { accepted: boolean; done: Promise<v
   return { accepted, done };
 }
 
+/** Thrown by writeExport when the next part would take the file past `maxBytes`; nothing of that part was written. */
+export class ExportTooLarge extends Error {
+  constructor(
+    readonly written: number,
+    readonly maxBytes: number,
+  ) {
+    super(`The export would pass ${maxBytes} bytes (${written} written).`);
+    this.name = 'ExportTooLarge';
+  }
+}
+
 export interface ExportOptions {
   /** Rows read from the store per step; memory stays bounded by two chunks (one is read ahead). */
   chunk?: number;
@@ -61,13 +72,15 @@ export interface ExportOptions {
   onProgress?: (rows: number) => void;
   /** Checked between chunks; returning false stops the export early (cancellation, lost lease). */
   keepGoing?: () => boolean | Promise<boolean>;
+  /** The most bytes the file may have: a part that would pass them throws ExportTooLarge instead of being written. */
+  maxBytes?: number;
 }
 
 /**
  * Streams every event matching `filter`, oldest first, to `out` in the given format, one
  * keyset page at a time and honouring backpressure; the next page is read while the current
  * one is rendered and written. Returns the number of events written, or
- * null when `keepGoing` stopped it. Does not end `out`.
+ * null when `keepGoing` stopped it; throws ExportTooLarge at `maxBytes`. Does not end `out`.
  */
 export async function writeExport(
   store: Store,
@@ -81,13 +94,19 @@ export async function writeExport(
   const buffers = [new ByteBuffer(), new ByteBuffer()] as const;
   const held: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()];
   let turn = 0;
+  let bytes = 0;
+  const maxBytes = options.maxBytes ?? Infinity;
   const put = async (fill: (into: ByteBuffer) => void) => {
     const i = turn++ % 2;
     await held[i];
     const into = buffers[i] as ByteBuffer;
     into.clear();
     fill(into);
-    const { accepted, done } = send(out, into.view());
+    const data = into.view();
+    // Once per part (a page of events), not per event: the check costs nothing on the hot path.
+    if (bytes + data.length > maxBytes) throw new ExportTooLarge(bytes, maxBytes);
+    bytes += data.length;
+    const { accepted, done } = send(out, data);
     held[i] = done;
     if (!accepted) await drained(out);
   };

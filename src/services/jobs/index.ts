@@ -15,7 +15,10 @@ export function createJobWorker(
   return new JobWorker(
     {
       store,
-      runners: { query: queryRunner(store), export: exportRunner(store, store.exports) },
+      runners: {
+        query: queryRunner(store),
+        export: exportRunner(store, store.exports, { maxKeptBytes: jobs.exportQuota.bytes, clock }),
+      },
       onCreated: (listener) => jobs.onCreated(listener),
     },
     {

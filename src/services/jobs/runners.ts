@@ -1,11 +1,16 @@
 import type { ExportFiles, Job, JobKind, Store } from '../../store/types.js';
-import { writeExport } from '../exports/writer.js';
+import { ExportTooLarge, writeExport } from '../exports/writer.js';
 import { exportFormatOf, frozenFilter } from './params.js';
+import { exportTooLarge } from './quota.js';
 
 /** What a finished run records on its job. */
 export interface RunResult {
   rows: number;
   snapshot_seq: number;
+  /** An export's file size. */
+  bytes?: number;
+  /** The tenant's export byte quota, which `bytes` must fit in with its other kept exports when recorded. */
+  maxKeptBytes?: number;
 }
 
 export interface RunContext {
@@ -42,10 +47,24 @@ export function queryRunner(store: Store): JobRunner {
 export interface ExportRunnerOptions {
   /** Events read per step; between steps the run checks whether it should go on. */
   chunk?: number;
+  /** Bytes of export files one tenant may keep (TRAILKEEP_TENANT_EXPORT_BYTES); unbounded when absent. */
+  maxKeptBytes?: number;
+  /** What expiry is judged by when the tenant's kept bytes are counted. */
+  clock?: () => number;
 }
 
-/** Streams the frozen result set to this attempt's file, then publishes it atomically. */
+/** Deletes every file any attempt of an export wrote. */
+export function removeExportFiles(files: ExportFiles, job: Job): Promise<void> {
+  return files.remove({ tenant: job.tenant, jobId: job.id, format: exportFormatOf(job) }, job.attempts);
+}
+
+/**
+ * Streams the frozen result set to this attempt's file, then publishes it atomically. With a
+ * byte quota, the file may take what the tenant's other kept exports leave when it starts
+ * (checked per part as it is written); the worker records it only if it still fits then.
+ */
 export function exportRunner(store: Store, files: ExportFiles, options: ExportRunnerOptions = {}): JobRunner {
+  const { maxKeptBytes, clock = Date.now } = options;
   const refOf = (job: Job) => ({
     tenant: job.tenant,
     jobId: job.id,
@@ -56,36 +75,43 @@ export function exportRunner(store: Store, files: ExportFiles, options: ExportRu
     async run(job, ctx) {
       const snapshot = await store.events.lastSeq(job.tenant);
       const ref = refOf(job);
+      const left =
+        maxKeptBytes === undefined
+          ? undefined
+          : maxKeptBytes - (await store.jobs.exportUsage(job.tenant, clock())).bytes;
       const writer = await files.create(ref);
       let rows: number | null;
       try {
         rows = await writeExport(store, job.tenant, frozenFilter(job, snapshot), ref.format, writer.stream, {
           keepGoing: ctx.keepGoing,
           ...(options.chunk ? { chunk: options.chunk } : {}),
+          ...(left === undefined ? {} : { maxBytes: left }),
         });
         // Checked once more so a cancel during the last chunk does not publish a file.
         if (rows !== null && !(await ctx.keepGoing())) rows = null;
       } catch (err) {
         await writer.abort();
+        if (err instanceof ExportTooLarge && maxKeptBytes !== undefined) throw exportTooLarge(maxKeptBytes);
         throw err;
       }
       if (rows === null) {
         await writer.abort();
         return null;
       }
+      let bytes: number;
       try {
-        await writer.commit();
+        bytes = await writer.commit();
       } catch (err) {
         await files.removeAttempt(ref);
         throw err;
       }
-      return { rows, snapshot_seq: snapshot };
+      return { rows, snapshot_seq: snapshot, bytes, ...(maxKeptBytes === undefined ? {} : { maxKeptBytes }) };
     },
     async discard(job) {
       await files.removeAttempt(refOf(job));
     },
     async purge(job) {
-      await files.remove({ tenant: job.tenant, jobId: job.id, format: exportFormatOf(job) }, job.attempts);
+      await removeExportFiles(files, job);
     },
   };
 }

@@ -13,6 +13,8 @@ import {
   type QueryOptions,
   type QueryParams,
 } from './params.js';
+import { type ExportQuota, exportRefused } from './quota.js';
+import { removeExportFiles } from './runners.js';
 
 const NOUN: Record<JobKind, string> = { query: 'Query job', export: 'Export' };
 
@@ -34,6 +36,8 @@ export class JobService {
     readonly ttlMs: number,
     /** Jobs one tenant may have queued or running at once. */
     private readonly maxActive: number,
+    /** What one tenant's exports may hold at once (quota.ts). */
+    readonly exportQuota: ExportQuota,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -88,8 +92,14 @@ export class JobService {
     const made = await this.store.jobs.create(
       { id: randomUUID(), tenant, kind, params: { ...params } },
       this.clock(),
-      { maxActive: this.maxActive, ...(spacedSince === undefined ? {} : { spacedSince }) },
+      {
+        maxActive: this.maxActive,
+        maxExports: this.exportQuota.files,
+        maxExportBytes: this.exportQuota.bytes,
+        ...(spacedSince === undefined ? {} : { spacedSince }),
+      },
     );
+    if ('exports' in made) throw exportRefused(made.exports, made.over, this.exportQuota);
     if ('active' in made) {
       throw new TrailkeepError(
         'rate_limited',
@@ -121,6 +131,29 @@ export class JobService {
     const job = await this.store.jobs.cancel(tenant, id, now, now + this.ttlMs);
     // Swept between the two calls: as gone as if it never existed.
     if (!job) throw new TrailkeepError('not_found', `${NOUN[kind]} ${id} not found.`);
+    return job;
+  }
+
+  /**
+   * What deleting an export does: a queued or running one is cancelled (and kept until it
+   * expires, like any ended job); one that has ended is deleted with its files at once, freeing
+   * its place in the tenant's quotas. Returns the job as it was, and whether it is gone.
+   */
+  async deleteExport(tenant: string, id: string): Promise<{ job: Job; deleted: boolean }> {
+    const found = await this.get(tenant, 'export', id);
+    if (found.state !== 'queued' && found.state !== 'running') {
+      return { job: await this.removeExport(found), deleted: true };
+    }
+    const job = await this.cancel(tenant, 'export', id);
+    // It ended between the two calls: its file is what the client asked to be rid of.
+    if (job.state !== 'cancelled') return { job: await this.removeExport(job), deleted: true };
+    return { job, deleted: false };
+  }
+
+  /** Files first, as the expiry sweep does, so no file outlives its job. */
+  private async removeExport(job: Job): Promise<Job> {
+    await removeExportFiles(this.files, job);
+    await this.store.jobs.delete(job.tenant, job.id);
     return job;
   }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { TrailkeepError } from '../../core/errors.js';
 import type { Job, JobOutcome, Store } from '../../store/types.js';
+import { exportTooLarge } from './quota.js';
 import type { JobRunner, JobRunners } from './runners.js';
 
 /** The slice of a pino logger the worker uses. */
@@ -260,11 +261,17 @@ export class JobWorker {
       finished_at: now,
       expires_at: now + this.options.ttlMs,
     });
-    if (!kept) {
+    if (kept === 'fenced') {
       // Fencing: the job was cancelled or another worker holds it now; its result stands.
       this.log.warn(fields, 'job result refused: cancelled or taken over meanwhile');
       await runner?.discard?.(run.job);
       return 'lost';
+    }
+    if (kept === 'over_quota') {
+      // Other exports of the tenant finished while this one ran and took the room it started with.
+      this.log.info({ ...fields, bytes: outcome.bytes }, 'export over the tenant’s byte quota');
+      await runner?.discard?.(run.job);
+      return this.record(run, { state: 'failed', error: exportTooLarge(outcome.maxKeptBytes ?? 0).message });
     }
     this.log.info({ ...fields, state: outcome.state, rows: outcome.rows }, 'job finished');
     return outcome.state;

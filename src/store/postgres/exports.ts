@@ -61,6 +61,7 @@ export function pgExportFiles(db: Db): ExportFiles {
         async commit() {
           await out.end();
           await db.query(PUBLISH, [...key, size, chunks]);
+          return size;
         },
         async abort() {
           await out.stop();

@@ -185,6 +185,18 @@ export const PG_MIGRATIONS: string[] = [
   CREATE TRIGGER events_change_facets BEFORE INSERT ON events
     FOR EACH ROW WHEN (NEW.change_rows IS NULL) EXECUTE FUNCTION events_change_facets();
   `,
+  // 7: per-tenant export quotas and fair leasing. `bytes` is a succeeded export's file size, so
+  // a tenant's kept bytes are a SUM over its jobs; exports that succeeded before it get the size
+  // of the file they published. The tenant indexes serve that sum, the count of a tenant's
+  // running jobs and its last start (jobs.ts lease).
+  `
+  ALTER TABLE jobs ADD COLUMN bytes bigint;
+  UPDATE jobs j SET bytes = f.size FROM export_files f
+    WHERE j.kind = 'export' AND j.state = 'succeeded'
+      AND f.tenant = j.tenant AND f.job_id = j.id AND f.attempt = j.attempts;
+  CREATE INDEX jobs_tenant_state ON jobs (tenant, state, kind);
+  CREATE INDEX jobs_tenant_started ON jobs (tenant, started_at);
+  `,
 ];
 
 /** Any constant both sides agree on: the key of the advisory lock that serialises migrations. */

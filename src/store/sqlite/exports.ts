@@ -65,7 +65,11 @@ export function localExportFiles(dir: string): ExportFiles {
       const target = finalPath(ref, ref.attempt);
       const part = `${target}.part`;
       const file = await open(part, 'w');
-      const out = chunkWriter(CHUNK_BYTES, (data) => writeAll(file, data));
+      let size = 0;
+      const out = chunkWriter(CHUNK_BYTES, async (data) => {
+        await writeAll(file, data);
+        size += data.length;
+      });
       return {
         stream: out.stream,
         async commit() {
@@ -78,6 +82,7 @@ export function localExportFiles(dir: string): ExportFiles {
           }
           await rename(part, target);
           await syncDir(folder(ref.tenant));
+          return size;
         },
         async abort() {
           await out.stop();

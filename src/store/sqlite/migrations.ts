@@ -127,4 +127,13 @@ export const SQLITE_MIGRATIONS: string[] = [
   CREATE TABLE event_blocks (block INTEGER PRIMARY KEY, min_at INTEGER NOT NULL, max_at INTEGER NOT NULL);
   INSERT INTO event_blocks SELECT rowid >> 12, min(occurred_at), max(occurred_at) FROM events GROUP BY rowid >> 12;
   `,
+  // 5: per-tenant export quotas and fair leasing. `bytes` is a succeeded export's file size, so
+  // a tenant's kept bytes are a SUM over its jobs; exports that succeeded before it count 0
+  // bytes (their files are on disk, out of SQL's reach) until they expire. The tenant indexes
+  // serve that sum, the count of a tenant's running jobs and its last start (jobs.ts lease).
+  `
+  ALTER TABLE jobs ADD COLUMN bytes INTEGER;
+  CREATE INDEX jobs_tenant_state ON jobs(tenant, state, kind);
+  CREATE INDEX jobs_tenant_started ON jobs(tenant, started_at);
+  `,
 ];
