@@ -110,7 +110,7 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     maximum: 100_000,
     description:
-      'Finished export files one tenant may keep at once (until they expire or are deleted); one more export is refused with 429.',
+      'Exports one tenant may have queued, running or kept at once (kept until they expire or are deleted); one more is refused with 429.',
   }),
   TRAILKEEP_TENANT_EXPORT_BYTES: Type.Integer({
     default: 2 * 1024 ** 3,
