@@ -4,6 +4,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { TrailkeepError } from '../core/errors.js';
+import { registerExpensiveReads } from './expensive.js';
+import { registerUnsentBudget } from './unsent.js';
 
 /** Larger headers are refused by Node's parser with 431 before any of our code runs. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -50,6 +52,8 @@ function rateKey(req: FastifyRequest): string {
  * - a per-credential rate limit, counted after each dialect's authentication (a route-level
  *   onRequest hook runs after the dialect's own), so one tenant's client cannot starve the
  *   others; the 429 is a catalogue error, rendered in the dialect's envelope;
+ * - slots for expensive reads per tenant and per credential (`expensive.ts`), and a budget of
+ *   bytes of answers waiting for slow readers per tenant (`unsent.ts`), both 429s likewise;
  * - CORS closed unless origins are configured;
  * - security headers (CSP, nosniff, frame denial, no referrer) on every response, which
  *   matters for the HTML of the API explorer under /docs.
@@ -69,6 +73,8 @@ export async function registerLimits(app: FastifyInstance, config: Config): Prom
         }),
     });
   }
+  registerExpensiveReads(app, config);
+  registerUnsentBudget(app, config);
   const origins = config.TRAILKEEP_CORS_ORIGINS.split(',').filter(Boolean);
   if (origins.length > 0) {
     await app.register(cors, {

@@ -29,6 +29,18 @@ export function settled(t: TestApp, token: string, path: string): Promise<JobJso
   });
 }
 
+/** Runs a Genesys async audit query over `interval` to Succeeded; returns its transaction id. */
+export async function succeededGenesysQuery(t: TestApp, token: string, interval: string): Promise<string> {
+  const made = await t.call(token, { method: 'POST', url: '/api/v2/audits/query', payload: { interval } });
+  if (made.statusCode !== 200) throw new Error(`Genesys query: ${made.statusCode} ${made.body}`);
+  const { id } = made.json<{ id: string }>();
+  await until(async () => {
+    const res = await t.call(token, { method: 'GET', url: `/api/v2/audits/query/${id}` });
+    return res.json<{ state: string }>().state === 'Succeeded';
+  });
+  return id;
+}
+
 /** Ingests events in batches of 1,000; returns their seqs in order. */
 export async function ingest(
   t: TestApp,

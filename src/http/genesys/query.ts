@@ -8,6 +8,7 @@ import type { Services } from '../../services/index.js';
 import { requestOf } from '../../services/jobs/params.js';
 import type { Job } from '../../store/types.js';
 import { tenantFor } from '../auth.js';
+import { holdExpensiveRead } from '../expensive.js';
 import { sendJsonText } from '../raw.js';
 import { messageOf } from './mapping.js';
 import {
@@ -104,6 +105,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.get(
     '/query/:transactionId/results',
     {
+      config: { expensive: true },
       schema: {
         tags,
         summary: 'Get results of audit query (getAuditsQueryTransactionIdResults); 400 before Succeeded.',
@@ -182,6 +184,8 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       const expandUser = expandsUser(req.query.expand);
       const id = req.params.transactionId;
       const { job, chunks } = await services.resultLinks.open(token, id, variantOf(expandUser));
+      // The link carries no credential: it counts against its tenant and the client's address.
+      holdExpensiveRead(req, reply, job.tenant);
       return (
         reply
           .type('application/json; charset=utf-8')

@@ -40,6 +40,7 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
   app.post(
     '/query/realtime',
     {
+      config: { expensive: true },
       schema: {
         tags,
         summary: `Realtime audit query (postAuditsQueryRealtime): intervals within the last ${windowDays} days, by page number.`,
@@ -102,6 +103,7 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
   app.get(
     '/query/servicemapping',
     {
+      config: { expensive: true },
       schema: {
         tags,
         summary:
@@ -115,6 +117,7 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
   app.get(
     '/query/realtime/servicemapping',
     {
+      config: { expensive: true },
       schema: {
         tags,
         summary: `The service mapping of the realtime window, the last ${windowDays} days (getAuditsQueryRealtimeServicemapping).`,

@@ -38,6 +38,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.post(
     '/:accountId/configuration/metadata/audit',
     {
+      config: { expensive: true },
       schema: {
         tags,
         summary: 'Audit trail rows (GraphQL `auditData`); X-Total-Count is the rows matching.',

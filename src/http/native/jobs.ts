@@ -182,6 +182,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
   app.get(
     '/exports/:id/download',
     {
+      config: { expensive: true },
       schema: {
         tags: ['jobs'],
         summary: 'Stream the export file (409 job_not_ready before it has succeeded).',
