@@ -28,11 +28,12 @@ export interface RowWindowRequest<R> {
 
 /**
  * Offset paging over the change rows of the matching events (an event is one row or more). The
- * total is counted by the store from the rows it keeps per event, without reading an event. In
- * time order only the events up to the window's end are read, and only the window's are mapped
- * to rows beyond their count: a request costs its offset plus one page, whatever the range. With
- * `compare` the whole selection is read and sorted in memory, bounded by `cap`, which the count
- * checks before anything is read.
+ * total is counted first, by the store from the rows it keeps per event, without reading an
+ * event: it decides whether and how far to read, so an offset at or past the total reads
+ * nothing, whatever the range. In time order only the events up to the window's end are then
+ * read, and only the window's are mapped to rows beyond their count: a request costs its offset
+ * plus one page. With `compare` the whole selection is read and sorted in memory, bounded by
+ * `cap`, which the count checks before anything is read.
  */
 export async function rowWindow<R>(
   events: EventService,
@@ -40,10 +41,11 @@ export async function rowWindow<R>(
   filter: EventFilter,
   req: RowWindowRequest<R>,
 ): Promise<RowWindow<R>> {
-  const end = req.offset + req.limit;
+  const total = await events.countChangeRows(tenant, filter);
+  const end = Math.min(req.offset + req.limit, total);
   const kept: R[] = [];
+  if (req.offset >= end) return { rows: kept, total };
   if (req.compare) {
-    const total = await events.countChangeRows(tenant, filter);
     if (total > req.cap) {
       throw new TrailkeepError(
         'invalid_request',
@@ -56,21 +58,17 @@ export async function rowWindow<R>(
     kept.sort(req.compare);
     return { rows: kept.slice(req.offset, end), total };
   }
-  const window = async () => {
-    if (req.limit <= 0) return;
-    let seen = 0;
-    // Every event is at least one row, so `end` events always reach the window's end.
-    for await (const chunk of events.scan(tenant, filter, req.order, Math.min(1000, end))) {
-      for (const ev of chunk) {
-        const rows = req.rowsOf(ev.json);
-        if (seen + rows.length > req.offset) {
-          kept.push(...rows.slice(Math.max(0, req.offset - seen), end - seen));
-        }
-        seen += rows.length;
-        if (seen >= end) return;
+  let seen = 0;
+  // Every event is at least one row, so `end` events always reach the window's end.
+  for await (const chunk of events.scan(tenant, filter, req.order, Math.min(1000, end))) {
+    for (const ev of chunk) {
+      const rows = req.rowsOf(ev.json);
+      if (seen + rows.length > req.offset) {
+        kept.push(...rows.slice(Math.max(0, req.offset - seen), end - seen));
       }
+      seen += rows.length;
+      if (seen >= end) return { rows: kept, total };
     }
-  };
-  const [total] = await Promise.all([events.countChangeRows(tenant, filter), window()]);
+  }
   return { rows: kept, total };
 }

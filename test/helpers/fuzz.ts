@@ -202,6 +202,100 @@ export const garbage: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /**
+ * Arrays mostly short, some just past a 100-item limit, some of up to `max` items: drawn from a
+ * few generated items repeated, so a long list costs no more to make than a short one.
+ */
+export const bigArray = <T>(item: fc.Arbitrary<T>, max = 5000): fc.Arbitrary<T[]> =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.array(item, { maxLength: 6 }) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(
+          fc.array(item, { minLength: 1, maxLength: 4 }),
+          fc.oneof(fc.integer({ min: 95, max: 105 }), fc.nat(max)),
+        )
+        .map(([pool, n]) => Array.from({ length: n }, (_, i) => pool[i % pool.length] as T)),
+    },
+  );
+
+/**
+ * Objects of up to `max` generated keys (`k0`, `k1`, …) plus a few arbitrary ones (`__proto__`,
+ * empty, lone surrogates …), over a few values: the many-keys bodies a parser must shrug off.
+ */
+export const manyKeys = (value: fc.Arbitrary<unknown>, max = 5000): fc.Arbitrary<Record<string, unknown>> =>
+  fc
+    .tuple(
+      fc.oneof(fc.nat(8), fc.nat(max)),
+      fc.array(fc.oneof(anyString(12), fc.constantFrom('__proto__', 'constructor', '', 'k0')), {
+        maxLength: 3,
+      }),
+      fc.array(value, { minLength: 1, maxLength: 3 }),
+    )
+    .map(([n, odd, values]) =>
+      // fromEntries makes `__proto__` an own key, as JSON.parse on the server will.
+      Object.fromEntries([
+        ...Array.from({ length: n }, (_, i) => [`k${i}`, values[i % values.length]]),
+        ...odd.map((k) => [k, values[0]]),
+      ]),
+    );
+
+/** A GraphQL selection set's text and the fragment definitions it spreads. */
+export interface GraphQLSelection {
+  selection: string;
+  fragments: string;
+}
+
+/**
+ * Valid selections over the leaf `fields` of `type` built to make answers and costs grow: runs of
+ * up to 120 aliases of one field, repeated fields, inline fragments, and a chain of up to 14 named
+ * fragments each spreading the one before it one to three times (so spreads double down the
+ * chain); one chain in ten closes a cycle, which validation refuses.
+ */
+export function graphqlSelection(type: string, fields: readonly string[]): fc.Arbitrary<GraphQLSelection> {
+  const field = fc.constantFrom(...fields);
+  const piece = fc.oneof(
+    { weight: 3, arbitrary: field },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(field, fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 120 })))
+        .map(([f, n]) => Array.from({ length: n }, (_, i) => `${f}${i}: ${f}`).join(' ')),
+    },
+    { weight: 1, arbitrary: field.map((f) => `${f} ${f} ${f}`) },
+    { weight: 1, arbitrary: field.map((f) => `... on ${type} { ${f} }`) },
+  );
+  const pieces = fc.array(piece, { maxLength: 3 });
+  return fc
+    .record({
+      top: pieces,
+      chain: fc.oneof(
+        ...[3, 14].map((maxLength) =>
+          fc.array(fc.tuple(pieces, fc.integer({ min: 1, max: 3 }), fc.boolean()), { maxLength }),
+        ),
+      ),
+      // One chain in ten closes a cycle, which validation refuses.
+      cycle: fc.nat(9).map((n) => n === 0),
+      spreadAll: fc.boolean(),
+    })
+    .map(({ top, chain, cycle, spreadAll }) => {
+      const defs = chain.map(([own, spreads, inline], i) => {
+        const before = i > 0 ? `F${i - 1}` : cycle && chain.length > 1 ? `F${chain.length - 1}` : undefined;
+        const spread = before
+          ? Array.from({ length: spreads }, (_, k) =>
+              inline && k % 2 === 1 ? `... on ${type} { ...${before} }` : `...${before}`,
+            )
+          : [];
+        const body = [...own, ...spread].join(' ') || '__typename';
+        return `fragment F${i} on ${type} { ${body} }`;
+      });
+      const spreads =
+        defs.length === 0 ? [] : spreadAll ? defs.map((_, i) => `...F${i}`) : [`...F${defs.length - 1}`];
+      return { selection: [...top, ...spreads].join(' ') || '__typename', fragments: defs.join(' ') };
+    });
+}
+
+/**
  * Realistic values by parameter or property name (the fixtures' ids and cursors, well-formed
  * dates …): valid inputs that reach deep into the handlers. Undefined: use the schema alone.
  */

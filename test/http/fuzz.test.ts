@@ -11,6 +11,7 @@ import { checkEnvelope, DIALECTS, type Dialect, type WireResponse } from '../hel
 import {
   anyString,
   badValue,
+  bigArray,
   deepValue,
   FUZZ_RUNS,
   FUZZ_SEED,
@@ -18,9 +19,11 @@ import {
   fuzz,
   type Gen,
   garbage,
+  graphqlSelection,
   type Hints,
   INJECTIONS,
   isoTime,
+  manyKeys,
   nastyString,
   ODD_STRINGS,
   pct,
@@ -46,8 +49,9 @@ import { FIXTURE_ENV, HIDDEN, seedTwoTenants, type TenantFixture } from '../help
 const SHARE = {
   ingestEvents: 0.15,
   ingestBodies: 0.1,
-  routes: 0.45,
+  routes: 0.42,
   graphql: 0.12,
+  graphqlShapes: 0.03,
   paths: 0.15,
   socket: 0.03,
 };
@@ -741,6 +745,76 @@ describe(`fuzzing (FUZZ_SEED=${FUZZ_SEED}, FUZZ_RUNS=${FUZZ_RUNS})`, () => {
         });
       },
     );
+  });
+
+  it('LivePerson: aliases, fragments, long lists and many keys', async () => {
+    const fields = [...COLUMNS.filter((c) => c !== 'changeTimestamp'), '__typename'];
+    const firsts = [0, 1, 50, 312, 313, 1000, 1001, -1, 2147483647];
+    const word = fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(a.values.actor, a.values.targetType, b.values.actor, 'u1') },
+      { weight: 1, arbitrary: nastyString },
+      { weight: 1, arbitrary: anyString(12) },
+    );
+    /** An argument given as a literal, as a variable, or not at all. */
+    const given = <T>(value: fc.Arbitrary<T>) =>
+      fc.oneof(
+        fc.constant({ how: 'none' as const }),
+        value.map((v) => ({ how: 'literal' as const, v })),
+        value.map((v) => ({ how: 'variable' as const, v })),
+      );
+    const arb = fc.record({
+      selection: graphqlSelection('AuditData', fields),
+      first: given(fc.oneof(fc.constantFrom(...firsts), fc.nat(2000))),
+      // Literal lists past 2,000 tokens are a syntax error; variables take any length.
+      users: given(bigArray(word, 1500)),
+      componentTypes: given(bigArray(word, 3000)),
+      // Through a Query fragment, twice under one key (merged), twice under two, or once.
+      shape: fc.nat(3),
+      // Light values: the point is the number of keys.
+      extra: fc.option(manyKeys(fc.oneof(nastyString, fc.jsonValue({ maxDepth: 1 })), 3000), { freq: 2 }),
+      operationName: fc.constantFrom(undefined, undefined, undefined, 'Q', 'Q', 'nope'),
+    });
+    const TYPES = { first: 'Int', users: '[String!]', componentTypes: '[String!]' };
+    cases += await fuzz('graphql shapes', SHARE.graphqlShapes, 7, arb, async (c) => {
+      const args: string[] = [];
+      const definitions: string[] = [];
+      const variables: Record<string, unknown> = { ...c.extra };
+      for (const name of ['first', 'users', 'componentTypes'] as const) {
+        const arg = c[name];
+        if (arg.how === 'literal') args.push(`${name}: ${JSON.stringify(arg.v)}`);
+        if (arg.how === 'variable') {
+          args.push(`${name}: $${name}`);
+          definitions.push(`$${name}: ${TYPES[name]}`);
+          variables[name] = arg.v;
+        }
+      }
+      const field = `auditData${args.length ? `(${args.join(', ')})` : ''} { ${c.selection.selection} }`;
+      const body = [
+        `{ ...Root } fragment Root on Query { ${field} }`,
+        `{ ${field} ${field} }`,
+        `{ r: ${field} s: ${field} }`,
+        `{ ${field} }`,
+      ][c.shape] as string;
+      const head = definitions.length ? `query Q(${definitions.join(', ')})` : 'query Q';
+      const res = await send({
+        method: 'POST',
+        url: `/api/account/${a.tenant}/configuration/metadata/audit`,
+        headers: { authorization: `Bearer ${a.key}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({
+          query: `${head} ${body} ${c.selection.fragments}`,
+          variables,
+          ...(c.operationName ? { operationName: c.operationName } : {}),
+        }),
+      });
+      if (res.statusCode === 200) {
+        assert.ok(res.rawPayload.length <= t.config.TRAILKEEP_ANSWER_BYTES, 'the answer is within its bytes');
+        const data = res.json<{ data: Record<string, unknown[]> }>().data;
+        for (const rows of Object.values(data)) assert.ok(rows.length <= 1000, 'at most 1,000 rows');
+      } else {
+        // Refused as the query's fault (or the body's size), never as the server's.
+        assert.ok([400, 413].includes(res.statusCode), `${res.statusCode} ${res.body.slice(0, 300)}`);
+      }
+    });
   });
 
   it('unknown paths, methods and broken URLs under every prefix answer in that prefix’s envelope', async () => {

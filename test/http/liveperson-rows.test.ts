@@ -114,4 +114,40 @@ describe('LivePerson rows across scan chunks', () => {
     );
     assert.deepEqual(streamed, { rows: [N, N - 1], total: rows });
   });
+
+  it('reads no event when the offset is past the last row, in either order', async () => {
+    const rows = (N / 3) * 4;
+    let read = 0;
+    const rowsOf = (json: string) => {
+      read++;
+      return changeRowsOf(JSON.parse(json) as ChangeEvent).map(() => 0);
+    };
+    for (const compare of [undefined, (a: number, b: number) => a - b]) {
+      for (const offset of [rows, 2_000_000_000]) {
+        read = 0;
+        const window = await rowWindow(
+          t.services.events,
+          'acme',
+          {},
+          { rowsOf, offset, limit: 10, order: 'desc', cap: rows, ...(compare ? { compare } : {}) },
+        );
+        assert.deepEqual(window, { rows: [], total: rows });
+        assert.equal(read, 0, `${compare ? 'sorted' : 'time order'}, offset ${offset}`);
+      }
+      // One row before the end still reads what it must.
+      read = 0;
+      const last = await rowWindow(
+        t.services.events,
+        'acme',
+        {},
+        { rowsOf, offset: rows - 1, limit: 10, order: 'desc', cap: rows, ...(compare ? { compare } : {}) },
+      );
+      assert.equal(last.rows.length, 1);
+      assert.equal(read, N);
+    }
+    const res = await post('offset: 2000000000, first: 1000');
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json(), { data: { auditData: [] } });
+    assert.equal(res.headers['x-total-count'], (await post('first: 0')).headers['x-total-count']);
+  });
 });

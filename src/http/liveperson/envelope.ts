@@ -1,3 +1,5 @@
+import type { GraphQLError } from 'graphql';
+import { TrailkeepError } from '../../core/errors.js';
 import type { Problem } from '../../core/schema.js';
 import { clientFieldName, dialectErrors } from '../envelope.js';
 
@@ -23,3 +25,12 @@ const livePerson = dialectErrors({
 
 export const livePersonErrorHandler = livePerson.errorHandler;
 export const livePersonNotFound = livePerson.notFound;
+
+/** GraphQL errors of the request itself (syntax, validation, variables) as one 400, one message each. */
+export function badQuery(errors: readonly GraphQLError[]): never {
+  throw new TrailkeepError(
+    'invalid_request',
+    errors[0]?.message,
+    errors.map((e) => ({ path: '', message: e.message })),
+  );
+}

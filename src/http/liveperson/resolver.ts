@@ -1,13 +1,13 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { TrailkeepError } from '../../core/errors.js';
 import type { EventFilter } from '../../core/query.js';
 import { zonedDayRange, zoneNamed } from '../../core/zoned-days.js';
 import type { EventService } from '../../services/events.js';
 import { rowWindow } from '../../services/rows.js';
+import { checkAnswerBytes } from './cost.js';
 import { type AuditRow, auditRowsOf, comparatorOf, dated, isTimeColumn } from './mapping.js';
-import type { AuditDataArgs } from './schema.js';
+import { type AuditDataArgs, FIRST_MAX } from './schema.js';
 
-/** The most rows one `first` returns. */
-export const FIRST_MAX = 1000;
 /** The most rows a query ordered by something else than time may sort (all held in memory). */
 export const SORT_CAP = 50_000;
 const LIST_MAX = 100;
@@ -16,6 +16,8 @@ const LIST_MAX = 100;
 export interface AuditContext {
   tenant: string;
   events: EventService;
+  /** The most bytes of JSON the rows may take (TRAILKEEP_ANSWER_BYTES). */
+  answerBytes: number;
   /** Rows matching the filters, before `first`/`offset`: the X-Total-Count header. */
   total?: number;
   /** How many times `auditData` was selected (aliases, fragments): once is allowed. */
@@ -39,9 +41,13 @@ function listOf(param: string, values: string[] | null | undefined): string[] | 
 /**
  * Resolves `auditData`: the arguments become one store filter (time range, component types,
  * users by id or login, LPA, automatic), then one window of rows; only the window's rows get a
- * `changeDate`.
+ * `changeDate`, and they are measured before GraphQL builds its answer from them.
  */
-export async function resolveAuditData(args: AuditDataArgs, ctx: AuditContext): Promise<AuditRow[]> {
+export async function resolveAuditData(
+  args: AuditDataArgs,
+  ctx: AuditContext,
+  info: GraphQLResolveInfo,
+): Promise<AuditRow[]> {
   ctx.calls = (ctx.calls ?? 0) + 1;
   if (ctx.calls > 1) {
     throw new TrailkeepError('invalid_request', 'Select auditData once per request.');
@@ -80,6 +86,8 @@ export async function resolveAuditData(args: AuditDataArgs, ctx: AuditContext): 
     ...(timeOnly ? {} : { compare: comparatorOf(order) }),
     cap: SORT_CAP,
   });
+  const answer = rows.map((r) => dated(r, zone));
+  checkAnswerBytes(answer, info, ctx.answerBytes);
   ctx.total = total;
-  return rows.map((r) => dated(r, zone));
+  return answer;
 }

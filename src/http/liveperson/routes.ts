@@ -3,6 +3,8 @@ import { type DocumentNode, execute, GraphQLError, parse, validate } from 'graph
 import { TrailkeepError } from '../../core/errors.js';
 import type { Services } from '../../services/index.js';
 import { tenantFor } from '../auth.js';
+import { checkCost } from './cost.js';
+import { badQuery } from './envelope.js';
 import { type AuditContext, resolveAuditData } from './resolver.js';
 import { AccountParams, AuditBody, AuditResponse, auditSchema, ErrorResponses } from './schema.js';
 
@@ -11,15 +13,6 @@ const tags = ['liveperson'];
 const MAX_TOKENS = 2000;
 
 const schema = auditSchema<AuditContext>(resolveAuditData);
-
-/** GraphQL errors of the request itself (syntax, validation, variables) as one 400. */
-const badQuery = (errors: readonly GraphQLError[]): never => {
-  throw new TrailkeepError(
-    'invalid_request',
-    errors[0]?.message,
-    errors.map((e) => ({ path: '', message: e.message })),
-  );
-};
 
 function parseQuery(text: string): DocumentNode {
   try {
@@ -59,13 +52,21 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       const document = parseQuery(req.body.query);
       const invalid = validate(schema, document);
       if (invalid.length > 0) badQuery(invalid);
-      const context: AuditContext = { tenant, events: services.events };
+      const variableValues = req.body.variables ?? undefined;
+      const operationName = req.body.operationName ?? undefined;
+      const { config } = services;
+      checkCost(schema, document, variableValues, operationName, config.TRAILKEEP_GRAPHQL_COST);
+      const context: AuditContext = {
+        tenant,
+        events: services.events,
+        answerBytes: config.TRAILKEEP_ANSWER_BYTES,
+      };
       const result = await execute({
         schema,
         document,
         contextValue: context,
-        variableValues: req.body.variables ?? undefined,
-        operationName: req.body.operationName ?? undefined,
+        variableValues,
+        operationName,
       });
       if (result.errors?.length) {
         // A resolver's own error (bad date, store failure) keeps its code; the rest are the query's.

@@ -5,6 +5,7 @@ import {
   GraphQLList,
   GraphQLNonNull,
   GraphQLObjectType,
+  type GraphQLResolveInfo,
   GraphQLScalarType,
   GraphQLSchema,
   GraphQLString,
@@ -78,12 +79,19 @@ export interface AuditDataArgs {
   automaticUpdates: boolean;
 }
 
+/** The most rows one `first` returns. */
+export const FIRST_MAX = 1000;
+
 const strings = new GraphQLList(new GraphQLNonNull(GraphQLString));
 
 export const auditDataArgs = {
   fromDate: { type: GraphQLString, description: 'yyyy-MM-dd: from the start of this day in `timezone`.' },
   toDate: { type: GraphQLString, description: 'yyyy-MM-dd: to the end of this day in `timezone`.' },
-  first: { type: new GraphQLNonNull(GraphQLInt), defaultValue: 50, description: 'Rows to return, 0–1000.' },
+  first: {
+    type: new GraphQLNonNull(GraphQLInt),
+    defaultValue: 50,
+    description: `Rows to return, 0–${FIRST_MAX}.`,
+  },
   offset: { type: new GraphQLNonNull(GraphQLInt), defaultValue: 0, description: 'Rows to skip.' },
   orderBy: {
     type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(AuditColumn))),
@@ -108,7 +116,7 @@ export const auditDataArgs = {
 
 /** The executable schema: one root field, `auditData`, resolved by `resolve`. */
 export function auditSchema<C>(
-  resolve: (args: AuditDataArgs, context: C) => Promise<AuditRow[]>,
+  resolve: (args: AuditDataArgs, context: C, info: GraphQLResolveInfo) => Promise<AuditRow[]>,
 ): GraphQLSchema {
   return new GraphQLSchema({
     query: new GraphQLObjectType<unknown, C>({
@@ -117,7 +125,7 @@ export function auditSchema<C>(
         auditData: {
           type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(AuditData))),
           args: auditDataArgs,
-          resolve: (_root, args, context) => resolve(args as AuditDataArgs, context),
+          resolve: (_root, args, context, info) => resolve(args as AuditDataArgs, context, info),
         },
       },
     }),
