@@ -33,9 +33,41 @@ export function pointerToPath(pointer: string, root = '$'): string {
   return path;
 }
 
-/** Turns Ajv errors into located, readable problems; composite (anyOf) noise is dropped. */
-export function formatSchemaErrors(errors: ErrorObject[] | null | undefined, root = '$'): Problem[] {
-  const out: Problem[] = [];
+/**
+ * The most problems one answer names. A request can hold millions of mistakes (a million
+ * invalid array items, 400,000 unknown keys); naming them all costs seconds and megabytes and
+ * helps nobody, so the rest are counted in one final problem.
+ */
+export const MAX_PROBLEMS = 100;
+
+/** Problems gathered up to MAX_PROBLEMS; past that only counted. */
+export class Problems {
+  private readonly named: Problem[] = [];
+  private unnamed = 0;
+
+  add(path: string, message: string): void {
+    if (this.named.length < MAX_PROBLEMS) this.named.push({ path, message });
+    else this.unnamed++;
+  }
+
+  addAll(problems: Iterable<Problem>): void {
+    for (const p of problems) this.add(p.path, p.message);
+  }
+
+  get count(): number {
+    return this.named.length + this.unnamed;
+  }
+
+  /** The named problems, then `root` "and N more problems" when some were only counted. */
+  list(root = '$'): Problem[] {
+    if (this.unnamed === 0) return this.named;
+    const more = `and ${this.unnamed.toLocaleString('en-US')} more problem${this.unnamed === 1 ? '' : 's'}`;
+    return [...this.named, { path: root, message: more }];
+  }
+}
+
+/** Turns Ajv errors into located, readable problems in `out`; composite (anyOf) noise is dropped. */
+export function addSchemaErrors(out: Problems, errors: ErrorObject[] | null | undefined, root = '$'): void {
   const seen = new Set<string>();
   for (const e of errors ?? []) {
     let pointer = e.instancePath;
@@ -58,7 +90,44 @@ export function formatSchemaErrors(errors: ErrorObject[] | null | undefined, roo
     const key = `${path} ${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ path, message });
+    out.add(path, message);
   }
-  return out;
+}
+
+/** Ajv errors as located, readable problems: at most MAX_PROBLEMS named, the rest counted. */
+export function formatSchemaErrors(errors: ErrorObject[] | null | undefined, root = '$'): Problem[] {
+  const out = new Problems();
+  addSchemaErrors(out, errors, root);
+  return out.list(root);
+}
+
+/**
+ * Whether `value` serialised as JSON would exceed `limit` bytes, found by a walk that stops as
+ * soon as it does (and needs no stack: nesting is unbounded before validation). Each part is
+ * counted at its least (a string's UTF-16 length, a number's one digit), so false means the
+ * JSON is at most `limit` bytes only roughly, and true means it is surely more.
+ */
+export function jsonExceeds(value: unknown, limit: number): boolean {
+  let bytes = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (Array.isArray(v)) {
+      // Commas and brackets first: a million-item array is refused before one item is looked at.
+      bytes += 1 + v.length;
+      if (bytes > limit) return true;
+      for (const item of v) pending.push(item);
+    } else if (v !== null && typeof v === 'object') {
+      bytes += 1;
+      for (const k in v) {
+        bytes += k.length + 4;
+        if (bytes > limit) return true;
+        pending.push((v as Record<string, unknown>)[k]);
+      }
+    } else {
+      bytes += typeof v === 'string' ? v.length + 2 : v === null || typeof v === 'boolean' ? 4 : 1;
+      if (bytes > limit) return true;
+    }
+  }
+  return false;
 }

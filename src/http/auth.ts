@@ -28,15 +28,21 @@ const namedTenant = (req: FastifyRequest): string | undefined => {
 
 /**
  * Authenticates a presented secret (a bearer credential, or a dialect's own carrier of one);
- * throws `unauthorized` when absent or invalid.
+ * throws `unauthorized` when absent or invalid. Every dialect comes through here, so failures
+ * are counted per client address in one place: past TRAILKEEP_AUTH_FAILURES an address gets
+ * 429 before its credential is looked up.
  */
 export async function authenticateSecret(
   req: FastifyRequest,
   auth: AuthService,
   secret: string | null,
 ): Promise<Principal> {
-  const principal = secret ? await auth.authenticate(secret, namedTenant(req)) : null;
-  if (!principal) throw new TrailkeepError('unauthorized');
+  if (!secret) throw new TrailkeepError('unauthorized');
+  const principal = await auth.failures.guard(req.ip, async () => {
+    const found = await auth.authenticate(secret, namedTenant(req));
+    if (!found) throw new TrailkeepError('unauthorized');
+    return found;
+  });
   req.principal = principal;
   return principal;
 }

@@ -16,6 +16,12 @@ export interface Envelope {
 export const problemsOf = (e: TrailkeepError): Problem[] =>
   Array.isArray(e.details) ? e.details.filter((p) => typeof p?.path === 'string') : [];
 
+/** The seconds a 429 asks the client to wait, when it knows them. */
+export const retryAfterOf = (e: TrailkeepError): number | undefined => {
+  const retry = Array.isArray(e.details) ? undefined : e.details?.retry_after;
+  return e.code === 'rate_limited' && typeof retry === 'number' ? retry : undefined;
+};
+
 /**
  * `query.limit` / `$.filters[0]` / `query["page[size]"]` → `limit` / `filters[0]` / `page[size]`:
  * a field named as the client sent it.
@@ -37,8 +43,8 @@ export function dialectErrors(envelope: Envelope) {
     else req.log.info({ code: e.code, status: e.status }, 'request rejected');
     if (e.code === 'unauthorized') reply.header('www-authenticate', envelope.challenge);
     if (e.code === 'unavailable') reply.header('retry-after', '1');
-    const retry = Array.isArray(e.details) ? undefined : e.details?.retry_after;
-    if (e.code === 'rate_limited' && typeof retry === 'number') reply.header('retry-after', String(retry));
+    const retry = retryAfterOf(e);
+    if (retry !== undefined) reply.header('retry-after', String(retry));
     return reply
       .code(envelope.status?.(e) ?? e.status)
       .type('application/json; charset=utf-8')

@@ -40,6 +40,13 @@ export function classify(err: unknown): TrailkeepError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new TrailkeepError('invalid_json', 'The request body is empty.');
   }
+  // Fastify's JSON parser (secure-json-parse) refuses these keys as if the JSON were malformed.
+  if (err instanceof SyntaxError && err.message === 'Object contains forbidden prototype property') {
+    return new TrailkeepError(
+      'invalid_json',
+      'The request body has a __proto__ or constructor.prototype key, which is refused: JavaScript would read it as a prototype, not a field.',
+    );
+  }
   if (err instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return new TrailkeepError('invalid_json');
   }

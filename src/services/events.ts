@@ -1,9 +1,10 @@
 import type { CursorSigner } from '../core/cursor.js';
 import { TrailkeepError } from '../core/errors.js';
 import { type PreparedEvent, prepareBatch } from '../core/event/prepare.js';
+import { MAX_BATCH_EVENTS, SEQ_TEXT } from '../core/event/schema.js';
 import { type ServiceMap, serviceMap } from '../core/facets.js';
 import type { EventFilter, EventRow, Order, Position } from '../core/query.js';
-import type { Problem } from '../core/schema.js';
+import { Problems } from '../core/schema.js';
 import type { AppendResult, Store } from '../store/types.js';
 import { scanEvents } from './scan.js';
 
@@ -71,6 +72,14 @@ const opposite = (o: Order): Order => (o === 'asc' ? 'desc' : 'asc');
 /** Client ids are never empty, so looking this id up always falls through to the seq. */
 const NO_CLIENT_ID = '';
 
+/** One request's events past MAX_BATCH_EVENTS, on every encoding (HTTP's NDJSON refuses it sooner). */
+export const tooManyEvents = (): TrailkeepError =>
+  new TrailkeepError(
+    'payload_too_large',
+    `A batch holds at most ${MAX_BATCH_EVENTS} events; send more in several requests.`,
+    { max_events: MAX_BATCH_EVENTS },
+  );
+
 /** Serialises a page without re-parsing stored events: their JSON is spliced in as stored. */
 export const pageJson = (page: Page): string =>
   `{"data":[${page.rows.map((r) => r.json).join(',')}],"next_cursor":${JSON.stringify(page.nextCursor)}}`;
@@ -93,6 +102,7 @@ export class EventService {
     rootOf: (i: number) => string,
   ): Promise<IngestResult[]> {
     if (inputs.length === 0) throw new TrailkeepError('invalid_event', 'The batch holds no events.');
+    if (inputs.length > MAX_BATCH_EVENTS) throw tooManyEvents();
     const prepared = prepareBatch(inputs, rootOf);
     const writer: WriteAs = typeof as === 'string' ? { kind: 'tenant', tenant: as } : as;
     if (writer.kind === 'tenant') {
@@ -114,19 +124,16 @@ export class EventService {
     rootOf: (i: number) => string,
   ): Promise<IngestResult[]> {
     const groups = new Map<string, { events: PreparedEvent[]; at: number[] }>();
-    const problems: Problem[] = [];
+    const problems = new Problems();
     prepared.forEach((e, i) => {
       const tenant = e.tenant ?? writer.tenant;
       if (tenant === undefined) {
-        problems.push({
-          path: `${rootOf(i)}.tenant`,
-          message: 'is required: name the tenant here or in the Trailkeep-Tenant header',
-        });
+        problems.add(
+          `${rootOf(i)}.tenant`,
+          'is required: name the tenant here or in the Trailkeep-Tenant header',
+        );
       } else if (writer.tenant !== undefined && tenant !== writer.tenant) {
-        problems.push({
-          path: `${rootOf(i)}.tenant`,
-          message: `must agree with the Trailkeep-Tenant header (${writer.tenant})`,
-        });
+        problems.add(`${rootOf(i)}.tenant`, `must agree with the Trailkeep-Tenant header (${writer.tenant})`);
       } else {
         const group = groups.get(tenant) ?? { events: [], at: [] };
         group.events.push(e);
@@ -134,7 +141,7 @@ export class EventService {
         groups.set(tenant, group);
       }
     });
-    if (problems.length) throw new TrailkeepError('invalid_event', undefined, problems.slice(0, 1000));
+    if (problems.count > 0) throw new TrailkeepError('invalid_event', undefined, problems.list());
     const entries = [...groups];
     const stored = await this.store.events.appendGroups(
       entries.map(([tenant, g]) => ({ tenant, events: g.events })),
@@ -275,7 +282,7 @@ export class EventService {
    * `order`; just the event when it has no transaction. `not_found` when the id is unknown.
    */
   async related(tenant: string, id: string, order: Order): Promise<EventRow[]> {
-    const json = await this.get(tenant, id);
+    const json = await this.getById(tenant, id);
     const e = JSON.parse(json) as { transaction_id?: string; occurred_at: string; seq: number };
     if (e.transaction_id === undefined) return [{ occurredAt: Date.parse(e.occurred_at), seq: e.seq, json }];
     return this.store.events.list(tenant, {
@@ -299,11 +306,20 @@ export class EventService {
     return this.store.events.countChangeRows(tenant, filter);
   }
 
-  /** By client id, or by seq when the id is a positive integer that no client id matches. */
+  /**
+   * By seq when `idOrSeq` is written as one (SEQ_TEXT), else by client id. The seq wins because
+   * the server assigns it, gapless and unchosen: a writer cannot hide event 42 behind an event
+   * whose id is "42" (ids of that form are refused at ingest since; one stored before is read
+   * through lists and exports).
+   */
   async get(tenant: string, idOrSeq: string): Promise<string> {
-    const seq = /^[1-9]\d{0,15}$/.test(idOrSeq) ? Number(idOrSeq) : undefined;
-    const json = await this.store.events.get(tenant, idOrSeq, seq);
-    if (json === null) throw new TrailkeepError('not_found', `Event ${idOrSeq} not found.`);
+    return SEQ_TEXT.test(idOrSeq) ? this.getBySeq(tenant, Number(idOrSeq)) : this.getById(tenant, idOrSeq);
+  }
+
+  /** By client id only (a dialect whose ids are always client ids). */
+  async getById(tenant: string, id: string): Promise<string> {
+    const json = await this.store.events.get(tenant, id, undefined);
+    if (json === null) throw new TrailkeepError('not_found', `Event ${id} not found.`);
     return json;
   }
 }

@@ -3,6 +3,7 @@ import { CursorSigner } from '../core/cursor.js';
 import { LinkSigner } from '../core/links.js';
 import type { Store } from '../store/types.js';
 import { AuthService } from './auth/auth.js';
+import { AuthFailures } from './auth/failures.js';
 import { deriveKey } from './auth/secrets.js';
 import { loadSecrets, type Secrets } from './bootstrap.js';
 import { EventService } from './events.js';
@@ -53,6 +54,7 @@ export async function createServices(
       secrets.adminTokenHash,
       deriveKey(secrets.serverSecret, 'jwt'),
       config.TRAILKEEP_TOKEN_TTL,
+      new AuthFailures(config.TRAILKEEP_AUTH_FAILURES, config.TRAILKEEP_RATE_WINDOW * 1000, clock),
       clock,
     ),
     tenants: new TenantService(store, clock),

@@ -6,6 +6,7 @@ import { prepareBatch, prepareEvent, validateEvent } from '../../src/core/event/
 import type { EventInput } from '../../src/core/event/schema.js';
 import { canonicalJson, sealEvent, sha256Hex, verifyEvent, withHash } from '../../src/core/event/seal.js';
 import { searchTerms, tokenize } from '../../src/core/query.js';
+import { jsonExceeds, MAX_PROBLEMS, Problems } from '../../src/core/schema.js';
 
 const base: EventInput = { occurred_at: '2026-01-02T03:04:05.6+01:00', action: 'Create' };
 
@@ -112,6 +113,71 @@ describe('prepareBatch', () => {
             { path: '$[3].action', message: 'is required' },
             { path: '$[3].occurred_at', message: 'must be a valid date-time' },
           ]),
+    );
+  });
+});
+
+describe('bounded problems', () => {
+  it('names the first MAX_PROBLEMS and counts the rest in one last problem', () => {
+    const out = new Problems();
+    for (let i = 0; i < 12_445; i++) out.add(`$[${i}]`, 'is wrong');
+    const list = out.list();
+    assert.equal(out.count, 12_445);
+    assert.equal(list.length, MAX_PROBLEMS + 1);
+    assert.deepEqual(list.at(-1), { path: '$', message: 'and 12,345 more problems' });
+    const few = new Problems();
+    few.add('$.a', 'is wrong');
+    assert.deepEqual(few.list(), [{ path: '$.a', message: 'is wrong' }]);
+  });
+
+  it('validates events of millions of parts without overflowing the stack', () => {
+    const changes = Array.from({ length: 1_000_000 }, () => 0);
+    const keys = Object.fromEntries(Array.from({ length: 400_000 }, (_, i) => [`k${i}`, 0]));
+    for (const input of [
+      { ...base, changes },
+      { ...base, ...keys },
+    ]) {
+      const { problems } = validateEvent(input, '$');
+      assert.ok(problems.length <= MAX_PROBLEMS + 1, `${problems.length} problems`);
+      assert.match(problems.at(-1)?.message ?? '', /more than 65536 bytes/);
+    }
+    assert.throws(
+      () =>
+        prepareBatch(
+          Array.from({ length: 1000 }, () => ({ action: 1 })),
+          (i) => `$[${i}]`,
+        ),
+      (e: unknown) =>
+        e instanceof TrailkeepError &&
+        Array.isArray(e.details) &&
+        e.details.length === MAX_PROBLEMS + 1 &&
+        e.details.at(-1)?.message === 'and 1,900 more problems',
+    );
+  });
+
+  it('sizes JSON from below, stopping at the bound, at any depth', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    assert.equal(jsonExceeds(deep, 1_000_000), false);
+    assert.equal(jsonExceeds(deep, 100_000), true);
+    for (const v of [base, { a: [1, 'é', null, true, { b: '' }] }, 'x'.repeat(50)]) {
+      const bytes = Buffer.byteLength(JSON.stringify(v));
+      assert.equal(jsonExceeds(v, bytes), false, JSON.stringify(v));
+    }
+    assert.equal(jsonExceeds({ a: 'x'.repeat(100) }, 100), true);
+  });
+
+  it('refuses __proto__ keys and ids that read as a seq, whoever parsed the JSON', () => {
+    const input = JSON.parse(
+      '{"occurred_at":"2026-01-01T00:00:00Z","action":"x","id":"7","context":{"__proto__":"x"}}',
+    );
+    assert.deepEqual(
+      validateEvent(input, '$').problems.map((p) => p.path),
+      ['$.context.__proto__'],
+    );
+    assert.deepEqual(
+      validateEvent({ ...base, id: '7' }, '$').problems.map((p) => p.path),
+      ['$.id'],
     );
   });
 });

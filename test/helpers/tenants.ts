@@ -13,10 +13,15 @@ import { ingest, type JobJson, settled, until } from './jobs.js';
 export const HIDDEN = 'zq-hidden-b';
 
 /**
- * Small redirect threshold so presigned links appear; no rate limit, because these suites send
- * thousands of requests from a few keys (test/http/limits.test.ts tests the limit).
+ * Small redirect threshold so presigned links appear; no rate limits, because these suites send
+ * thousands of requests from a few keys, many with bad credentials on purpose, all from one
+ * address (test/http/limits.test.ts tests both limits).
  */
-export const FIXTURE_ENV = { TRAILKEEP_GENESYS_REDIRECT_ROWS: '2', TRAILKEEP_RATE_LIMIT: '0' };
+export const FIXTURE_ENV = {
+  TRAILKEEP_GENESYS_REDIRECT_ROWS: '2',
+  TRAILKEEP_RATE_LIMIT: '0',
+  TRAILKEEP_AUTH_FAILURES: '0',
+};
 
 export interface TenantFixture {
   tenant: string;

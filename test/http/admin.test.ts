@@ -213,6 +213,32 @@ describe('tenants, keys and OAuth clients', () => {
       assert.equal(keyAsClient.statusCode, 401, 'an API key is not an OAuth client');
     });
 
+    it('refuses two authentication methods in one request (RFC 6749 §2.3) with invalid_request', async () => {
+      const other = (
+        await json(ADMIN_TOKEN, 'POST', '/v1/tenants/beta/oauth-clients', {
+          name: 'other',
+          scopes: ['events:read'],
+        })
+      ).json<Credential>();
+      const viaBasic = { authorization: basic(client.client_id ?? '', client.client_secret ?? '') };
+      const twice = [
+        { client_id: other.client_id, client_secret: other.client_secret },
+        { client_secret: client.client_secret },
+        { client_id: client.client_id, client_secret: client.client_secret },
+        { client_id: other.client_id },
+      ];
+      for (const credentials of twice) {
+        const res = await token({ grant_type: 'client_credentials', ...credentials }, viaBasic);
+        assert.equal(res.statusCode, 400, `${Object.keys(credentials).join('+')}: ${res.body}`);
+        const body = res.json<{ error: string; error_description: string }>();
+        assert.equal(body.error, 'invalid_request');
+        assert.match(body.error_description, /not both/);
+      }
+      // Naming the same client in the body only identifies it (§3.2.1): one method still.
+      const named = await token({ grant_type: 'client_credentials', client_id: client.client_id }, viaBasic);
+      assert.equal(named.statusCode, 200, named.body);
+    });
+
     it('rejects forged, tampered and revoked tokens', async () => {
       const issued = (
         await token({

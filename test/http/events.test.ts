@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { prepareEvent } from '../../src/core/event/prepare.js';
+import { MAX_EVENT_BYTES } from '../../src/core/event/schema.js';
 import { verifyEvent } from '../../src/core/event/seal.js';
+import { MAX_PROBLEMS } from '../../src/core/schema.js';
 import { ADMIN_TOKEN, event, startTestApp, type TestApp } from '../helpers/app.js';
+
+/** The pg driver's deprecation warnings (one per process), seen by the last test of this file. */
+const warnings: Error[] = [];
+process.on('warning', (w) => warnings.push(w));
 
 interface Page {
   data: Record<string, unknown>[];
@@ -309,5 +316,173 @@ describe('native events API', () => {
       assert.equal(missing.statusCode, 404);
       assert.equal(missing.json<{ error: { code: string } }>().error.code, 'not_found');
     });
+
+    it('reads a number as the seq: an id stored as "1" before ids like it were refused cannot hide event 1', async () => {
+      await t.tenantWithKey('legacy').then(async (key) => {
+        const first = (await post(key, event({ id: 'first' }))).json<{ events: { seq: number }[] }>();
+        assert.equal(first.events[0]?.seq, 1);
+        // As an older server stored it: straight through the store, past today's ingest checks.
+        await t.services.store.events.append(
+          'legacy',
+          [prepareEvent({ ...event(), id: '1' } as never)],
+          Date.now(),
+        );
+        const one = await get(key, '/v1/events/1');
+        assert.equal(one.statusCode, 200, one.body);
+        assert.equal(one.json<{ id: string; seq: number }>().id, 'first');
+        const two = (await get(key, '/v1/events/2')).json<{ id: string }>();
+        assert.equal(two.id, '1', 'the legacy event is still there, under its own seq');
+      });
+    });
+  });
+
+  describe('bounds on ingest', () => {
+    const count = async (token: string) =>
+      (await get(token, '/v1/events/count')).json<{ count: number }>().count;
+    const errorOf = (body: string) =>
+      (
+        JSON.parse(body) as {
+          error: { code: string; message: string; details: { path: string; message: string }[] };
+        }
+      ).error;
+    let bounds: string;
+    before(async () => {
+      bounds = await t.tenantWithKey('bounds');
+    });
+
+    it('refuses NDJSON past 1,000 events with 413 naming the limit, before parsing a line, storing nothing', async () => {
+      const line = JSON.stringify(event());
+      // 120,000 lines, the last not even JSON: refused for the count, not for the line.
+      const many = `${`${line}\n`.repeat(119_999)}{not json\n`;
+      const res = await post(bounds, many, { 'content-type': 'application/x-ndjson' });
+      assert.equal(res.statusCode, 413, res.body.slice(0, 300));
+      const error = errorOf(res.body);
+      assert.equal(error.code, 'payload_too_large');
+      assert.match(error.message, /at most 1000 events/);
+      const justOver = `${line}\n\n`.repeat(1001);
+      assert.equal(
+        (await post(bounds, justOver, { 'content-type': 'application/x-ndjson' })).statusCode,
+        413,
+      );
+      assert.equal(await count(bounds), 0);
+      const limit = await post(bounds, `${line}\n\n`.repeat(1000), {
+        'content-type': 'application/x-ndjson',
+      });
+      assert.equal(limit.statusCode, 201, limit.body.slice(0, 300));
+      assert.equal(await count(bounds), 1000, 'blank lines are not events');
+    });
+
+    it('names the first 100 problems and counts the rest, however many: 400, not a crash', async () => {
+      const cases: { name: string; body: string; type?: string; more: RegExp }[] = [
+        {
+          name: 'a million invalid changes',
+          body: `{"occurred_at":"2026-03-01T12:00:00Z","action":"x","changes":[${'0,'.repeat(999_999)}0]}`,
+          more: /^is more than 65536 bytes of JSON/,
+        },
+        {
+          name: '400,000 unknown keys',
+          body: `{"occurred_at":"2026-03-01T12:00:00Z","action":"x",${Array.from({ length: 400_000 }, (_, i) => `"k${i}":0`).join(',')}}`,
+          more: /^is more than 65536 bytes of JSON/,
+        },
+        {
+          name: 'an event of 500 invalid changes',
+          body: `{"occurred_at":"2026-03-01T12:00:00Z","action":"x","changes":[${'0,'.repeat(499)}0]}`,
+          more: /^and 400 more problems$/,
+        },
+        {
+          name: 'a batch of 1,000 invalid events',
+          body: JSON.stringify({
+            events: Array.from({ length: 1000 }, () => ({ action: 'x', bogus: 1, level: 'z' })),
+          }),
+          more: /^and 2,900 more problems$/,
+        },
+        {
+          name: 'NDJSON of 1,000 invalid events',
+          body: Array.from({ length: 1000 }, () => '{"action":1}').join('\n'),
+          type: 'application/x-ndjson',
+          more: /^and 1,900 more problems$/,
+        },
+      ];
+      for (const c of cases) {
+        const res = await post(bounds, c.body, { 'content-type': c.type ?? 'application/json' });
+        assert.equal(res.statusCode, 400, `${c.name}: ${res.body.slice(0, 300)}`);
+        const { code, details } = errorOf(res.body);
+        assert.equal(code, 'invalid_event', c.name);
+        assert.ok(
+          details.length >= 2 && details.length <= MAX_PROBLEMS + 1,
+          `${c.name}: ${details.length} problems`,
+        );
+        assert.match(details.at(-1)?.message ?? '', c.more, c.name);
+      }
+      assert.equal(await count(bounds), 1000, 'nothing more was stored');
+    });
+
+    it('names the first problem of an event past any valid size, and its size', async () => {
+      const res = await post(bounds, {
+        ...event(),
+        changes: Array.from({ length: 20_000 }, () => ({ field: 'f' })),
+      });
+      assert.equal(res.statusCode, 400, res.body.slice(0, 300));
+      assert.deepEqual(errorOf(res.body).details, [
+        { path: '$.changes', message: 'must NOT have more than 1000 items' },
+        {
+          path: '$',
+          message: `is more than ${MAX_EVENT_BYTES} bytes of JSON: its other problems are not listed`,
+        },
+      ]);
+    });
+
+    it('refuses a __proto__ key on JSON and NDJSON alike, naming where it is', async () => {
+      const text = '{"occurred_at":"2026-03-01T12:00:00Z","action":"x","context":{"__proto__":"x","a":"b"}}';
+      const json = await post(bounds, text, { 'content-type': 'application/json' });
+      const ndjson = await post(bounds, `${JSON.stringify(event())}\n${text}\n`, {
+        'content-type': 'application/x-ndjson',
+      });
+      for (const [res, path] of [
+        [json, '$.context.__proto__'],
+        [ndjson, '$[1].context.__proto__'],
+      ] as const) {
+        assert.equal(res.statusCode, 400, res.body);
+        const error = errorOf(res.body);
+        assert.equal(error.code, 'invalid_event');
+        assert.deepEqual(
+          error.details.map((d) => d.path),
+          [path],
+        );
+        assert.match(error.details[0]?.message ?? '', /__proto__/);
+      }
+      const top = await post(
+        bounds,
+        '{"occurred_at":"2026-03-01T12:00:00Z","action":"x","__proto__":{"a":1}}',
+        {
+          'content-type': 'application/json',
+        },
+      );
+      assert.deepEqual(
+        errorOf(top.body).details.map((d) => d.path),
+        ['$.__proto__'],
+      );
+      assert.equal(await count(bounds), 1000);
+    });
+
+    it('refuses a client id that reads as a seq, saying why', async () => {
+      for (const id of ['1', '42', '9999999999999999']) {
+        const res = await post(bounds, event({ id }));
+        assert.equal(res.statusCode, 400, `${id}: ${res.body}`);
+        const [problem] = errorOf(res.body).details;
+        assert.equal(problem?.path, '$.id');
+        assert.match(problem?.message ?? '', /seq/);
+      }
+      for (const id of ['0', '042', '-1', '1.5', '12345678901234567', 'ev-42']) {
+        assert.equal((await post(bounds, event({ id }))).statusCode, 201, id);
+      }
+    });
+  });
+
+  it('starts and serves without a warning from the database driver', () => {
+    assert.deepEqual(
+      warnings.map((w) => `${w.name}: ${w.message}`),
+      [],
+    );
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { InjectOptions } from 'fastify';
 import { ADMIN_TOKEN, event, startTestApp, type TestApp } from '../helpers/app.js';
 
 /**
@@ -28,7 +29,7 @@ const RATE_LIMITED: Record<keyof typeof DIALECT_READS, (body: Record<string, unk
   genesys: (b) => assert.deepEqual([b.code, b.status], ['too.many.requests', 429]),
   zendesk: (b) => assert.equal(b.error, 'TooManyRequests'),
   agilicus: (b) => assert.equal(typeof b.error_message, 'string'),
-  liveperson: (b) => assert.match((b.errors as { message: string }[])[0]?.message ?? '', /Too many requests/),
+  liveperson: (b) => assert.match((b.errors as { message: string }[])[0]?.message ?? '', /^Too many /),
 };
 
 describe('per-credential rate limit', () => {
@@ -94,6 +95,85 @@ describe('per-credential rate limit', () => {
       for (const url of ['/healthz', '/readyz', '/metrics']) {
         assert.equal((await t.app.inject({ method: 'GET', url })).statusCode, 200, url);
       }
+    }
+  });
+});
+
+describe('failed authentications per client address', () => {
+  let t: TestApp;
+  let key: string;
+  before(async () => {
+    t = await startTestApp({ TRAILKEEP_AUTH_FAILURES: '3', TRAILKEEP_RATE_WINDOW: '60' });
+    key = await t.tenantWithKey('acme');
+  });
+  after(() => t.close());
+
+  const BAD_KEY = 'tk_key_00000000000000000000_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';
+  const from = (address: string, authorization: string | null, request: InjectOptions) =>
+    t.app.inject({
+      ...request,
+      remoteAddress: address,
+      headers: authorization ? { authorization } : {},
+    });
+  const bearer = (secret: string) => `Bearer ${secret}`;
+
+  let n = 0;
+  for (const [dialect, request] of Object.entries(DIALECT_READS) as [keyof typeof DIALECT_READS, never][]) {
+    it(`${dialect}: past the allowance, a credential from that address is a 429 in the dialect's envelope, before it is looked up`, async () => {
+      const address = `192.0.2.${++n}`;
+      for (let i = 0; i < 3; i++) {
+        const res = await from(address, bearer(BAD_KEY), request);
+        assert.equal(res.statusCode, 401, `failure ${i + 1} is answered as such`);
+      }
+      const limited = await from(address, bearer(BAD_KEY), request);
+      assert.equal(limited.statusCode, 429, limited.body);
+      const wait = Number(limited.headers['retry-after']);
+      assert.ok(wait >= 1 && wait <= 60, `Retry-After ${limited.headers['retry-after']}`);
+      RATE_LIMITED[dialect](limited.json());
+      // Even a valid key: telling it apart would take the lookup the limit saves.
+      assert.equal((await from(address, bearer(key), request)).statusCode, 429);
+      assert.equal((await from(address, null, request)).statusCode, 401, 'no credential: nothing to look up');
+      const elsewhere = await from('198.51.100.200', bearer(key), request);
+      assert.notEqual(elsewhere.statusCode, 429, 'another address is not slowed');
+      assert.notEqual(elsewhere.statusCode, 401);
+    });
+  }
+
+  it('counts every carrier of a credential, the token endpoint included; not successes', async () => {
+    const address = '192.0.2.100';
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await from(address, bearer(key), DIALECT_READS.native)).statusCode, 200);
+    }
+    const zendeskBasic = `Basic ${Buffer.from(`a@b.example/token:${BAD_KEY}`).toString('base64')}`;
+    assert.equal((await from(address, zendeskBasic, DIALECT_READS.zendesk)).statusCode, 401);
+    const token = (authorization: string | null, payload: object) =>
+      from(address, authorization, {
+        method: 'POST',
+        url: '/oauth/token',
+        payload: { grant_type: 'client_credentials', ...payload },
+      });
+    const badClient = await token(null, { client_id: 'cli_00000000000000000000', client_secret: 'x' });
+    assert.equal(badClient.statusCode, 401);
+    assert.equal((await from(address, bearer('not.a.jwt'), DIALECT_READS.genesys)).statusCode, 401);
+    const limited = await token(null, { client_id: 'cli_00000000000000000000', client_secret: 'x' });
+    assert.equal(limited.statusCode, 429, limited.body);
+    assert.ok(Number(limited.headers['retry-after']) >= 1);
+    assert.equal(limited.json<{ error: string }>().error, 'temporarily_unavailable');
+    assert.equal((await from(address, bearer(key), DIALECT_READS.native)).statusCode, 429);
+  });
+
+  it('is off at 0', async () => {
+    const off = await startTestApp({ TRAILKEEP_AUTH_FAILURES: '0' });
+    try {
+      for (let i = 0; i < 70; i++) {
+        const res = await off.app.inject({
+          ...DIALECT_READS.native,
+          headers: { authorization: bearer(BAD_KEY) },
+        });
+        assert.equal(res.statusCode, 401);
+      }
+    } finally {
+      await off.close();
     }
   });
 });

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Command, Option } from 'commander';
+import { MAX_BATCH_EVENTS } from '../../core/event/schema.js';
 import { addTargetOptions, type TargetOptions, withBackend } from '../backend/open.js';
 import type { Backend } from '../backend/types.js';
 import { type CliContext, CliError } from '../context.js';
@@ -12,8 +13,6 @@ import { count, progressBar } from '../lib/progress.js';
 
 /** A batch stays under the server's NDJSON body limit (16 MiB) with room to spare. */
 export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
-/** The most events the API takes in one batch. */
-export const MAX_BATCH_EVENTS = 1000;
 
 interface Totals {
   accepted: number;

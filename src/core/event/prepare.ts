@@ -3,8 +3,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { type ChangeFacets, changeFacetsOf } from '../change-rows.js';
 import { TrailkeepError } from '../errors.js';
 import { tokenize } from '../query.js';
-import { compileSchema, formatSchemaErrors, type Problem } from '../schema.js';
-import { type EventInput, EventInputSchema, MAX_EVENT_BYTES } from './schema.js';
+import { addSchemaErrors, compileSchema, jsonExceeds, type Problem, Problems } from '../schema.js';
+import { type EventInput, EventInputSchema, MAX_EVENT_BYTES, SEQ_TEXT } from './schema.js';
 import { canonicalEvent, type SealTemplate, sha256Hex } from './seal.js';
 
 /** The filterable scalar columns of an event, in the order every engine stores them. */
@@ -61,6 +61,9 @@ export interface PreparedEvent {
   index: EventIndex;
 }
 
+/** Stops at the first error: most events are valid, and this is the cheaper pass for them. */
+const isValid = compileSchema<EventInput>(EventInputSchema, { allErrors: false });
+/** Names every error, for an invalid event of a sane size. */
 const check = compileSchema<EventInput>(EventInputSchema);
 const MIN_TIME = Date.parse('0000-01-01T00:00:00.000Z');
 const MAX_TIME = Date.parse('9999-12-31T23:59:59.999Z');
@@ -70,46 +73,72 @@ const member = (path: string, key: string): string =>
   /^[A-Za-z_]\w*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 
 /**
- * Problems no JSON schema expresses: NUL and lone surrogates in strings and keys. Paths are
- * built only when a problem is found: this walk runs on every event ingested.
+ * Problems no JSON schema expresses: NUL and lone surrogates in strings and keys, and keys named
+ * `__proto__`. Paths are built only when a problem is found: this walk runs on every event
+ * ingested.
  */
-function deepProblems(value: unknown, path: () => string, out: Problem[]): void {
+function deepProblems(value: unknown, path: () => string, out: Problems): void {
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) out.push({ path: path(), message: 'must not contain NUL characters' });
-    else if (!value.isWellFormed()) out.push({ path: path(), message: 'must be well-formed Unicode' });
+    if (value.includes('\u0000')) out.add(path(), 'must not contain NUL characters');
+    else if (!value.isWellFormed()) out.add(path(), 'must be well-formed Unicode');
   } else if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) deepProblems(value[i], () => `${path()}[${i}]`, out);
   } else if (value !== null && typeof value === 'object') {
     for (const k in value) {
-      if (k.includes('\u0000') || !k.isWellFormed())
-        out.push({ path: path(), message: 'has a malformed key' });
+      if (k.includes('\u0000') || !k.isWellFormed()) out.add(path(), 'has a malformed key');
+      // JSON.parse keeps it as a plain key, but many readers (Object.assign, merges, Fastify's
+      // own JSON parser) take it for the object's prototype: refused on every encoding alike.
+      else if (k === '__proto__') out.add(member(path(), k), 'is refused: __proto__ is not a usable key');
       deepProblems((value as Record<string, unknown>)[k], () => member(path(), k), out);
     }
   }
 }
 
+/** Validates one event into `out`; `root` names it in problems. Returns the event when valid. */
+function checkEvent(input: unknown, root: string, out: Problems): EventInput | undefined {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    out.add(root, 'must be an event object');
+    return undefined;
+  }
+  const before = out.count;
+  if (!isValid(input)) {
+    if (jsonExceeds(input, MAX_EVENT_BYTES)) {
+      // Collecting every error of a vast event (a million changes, 400,000 unknown keys) takes
+      // seconds; no valid event is this large, so its first problem and its size are enough.
+      addSchemaErrors(out, isValid.errors, root);
+      out.add(root, `is more than ${MAX_EVENT_BYTES} bytes of JSON: its other problems are not listed`);
+    } else {
+      check(input);
+      addSchemaErrors(out, check.errors, root);
+    }
+    return undefined;
+  }
+  // Only a schema-valid event is walked: the schema bounds its depth and size.
+  deepProblems(input, () => root, out);
+  const event = input as EventInput;
+  if (out.count > before) return undefined;
+  const ms = Date.parse(event.occurred_at);
+  // Also within years 0000–9999 in UTC, so it is returned as an RFC 3339 date-time too.
+  if (Number.isNaN(ms) || ms < MIN_TIME || ms > MAX_TIME) {
+    out.add(`${root}.occurred_at`, 'must be a valid RFC 3339 date-time');
+  }
+  event.source?.ip?.forEach((ip, i) => {
+    if (isIP(ip) === 0) out.add(`${root}.source.ip[${i}]`, 'must be an IPv4 or IPv6 address');
+  });
+  if (event.id !== undefined && SEQ_TEXT.test(event.id)) {
+    out.add(
+      `${root}.id`,
+      'must not be a positive integer: GET /v1/events/{n} reads a number as the seq Trailkeep assigns, so give the id a prefix (e.g. "ev-42")',
+    );
+  }
+  return out.count > before ? undefined : event;
+}
+
 /** Validates one event; `root` names it in problems (`$`, `$.events[3]`, `$[41]` for NDJSON lines). */
 export function validateEvent(input: unknown, root: string): { event?: EventInput; problems: Problem[] } {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return { problems: [{ path: root, message: 'must be an event object' }] };
-  }
-  const problems: Problem[] = [];
-  if (!check(input)) problems.push(...formatSchemaErrors(check.errors, root));
-  // Only a schema-valid event is walked: the schema bounds its depth.
-  else deepProblems(input, () => root, problems);
-  const event = input as EventInput;
-  if (problems.length === 0) {
-    const ms = Date.parse(event.occurred_at);
-    // Also within years 0000–9999 in UTC, so it is returned as an RFC 3339 date-time too.
-    if (Number.isNaN(ms) || ms < MIN_TIME || ms > MAX_TIME) {
-      problems.push({ path: `${root}.occurred_at`, message: 'must be a valid RFC 3339 date-time' });
-    }
-    event.source?.ip?.forEach((ip, i) => {
-      if (isIP(ip) === 0)
-        problems.push({ path: `${root}.source.ip[${i}]`, message: 'must be an IPv4 or IPv6 address' });
-    });
-  }
-  return problems.length ? { problems } : { event, problems };
+  const out = new Problems();
+  const event = checkEvent(input, root, out);
+  return event ? { event, problems: [] } : { problems: out.list(root) };
 }
 
 const nz = (v: string | undefined): string | null => (v === undefined || v === '' ? null : v);
@@ -173,18 +202,16 @@ export function prepareEvent(e: EventInput): PreparedEvent {
  * with every problem named. `rootOf(i)` names event i in problems.
  */
 export function prepareBatch(inputs: unknown[], rootOf: (i: number) => string): PreparedEvent[] {
-  const problems: Problem[] = [];
+  const problems = new Problems();
   const prepared: PreparedEvent[] = [];
   inputs.forEach((input, i) => {
-    const r = validateEvent(input, rootOf(i));
-    if (!r.event) problems.push(...r.problems);
-    else {
-      const p = prepareEvent(r.event);
-      if (p.bytes > MAX_EVENT_BYTES) {
-        problems.push({ path: rootOf(i), message: `must be at most ${MAX_EVENT_BYTES} bytes of JSON` });
-      } else prepared.push(p);
-    }
+    const event = checkEvent(input, rootOf(i), problems);
+    if (!event) return;
+    const p = prepareEvent(event);
+    if (p.bytes > MAX_EVENT_BYTES)
+      problems.add(rootOf(i), `must be at most ${MAX_EVENT_BYTES} bytes of JSON`);
+    else prepared.push(p);
   });
-  if (problems.length) throw new TrailkeepError('invalid_event', undefined, problems.slice(0, 1000));
+  if (problems.count > 0) throw new TrailkeepError('invalid_event', undefined, problems.list());
   return prepared;
 }

@@ -61,7 +61,12 @@ const Values = Type.Array(Str(8192), { maxItems: 1000 });
 export const EventInputSchema = Type.Object(
   {
     id: Opt(
-      Type.String({ minLength: 1, maxLength: 128, description: 'Client id; makes the write idempotent.' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description:
+          'Client id; makes the write idempotent. Not a bare positive integer: GET /v1/events/{n} reads a number as the seq.',
+      }),
     ),
     tenant: Opt(
       Type.String({
@@ -146,3 +151,12 @@ export type StoredEvent = EventInput & {
 };
 
 export const MAX_EVENT_BYTES = 64 * 1024;
+
+/** The most events one ingest request (JSON batch, NDJSON body, CLI batch) may hold. */
+export const MAX_BATCH_EVENTS = 1000;
+
+/**
+ * How a seq is written in a path: a positive integer of at most 16 digits. A client id of this
+ * form is refused, so `GET /v1/events/{id or seq}` never has two candidates.
+ */
+export const SEQ_TEXT = /^[1-9]\d{0,15}$/;

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { TrailkeepError } from '../../core/errors.js';
 import type { Services } from '../../services/index.js';
+import { retryAfterOf } from '../envelope.js';
 import { classify } from '../errors.js';
 
 /** RFC 6749 §5.2 error codes for the catalogue entries this endpoint can produce. */
@@ -10,6 +11,8 @@ const OAUTH_CODES: Partial<Record<string, string>> = {
   unauthorized: 'invalid_client',
   forbidden: 'invalid_scope',
   unsupported_media_type: 'invalid_request',
+  // RFC 6749 has no code for it; this is the registry's nearest (and the 429 says the rest).
+  rate_limited: 'temporarily_unavailable',
 };
 
 const TokenBody = Type.Object({
@@ -25,19 +28,36 @@ const TokenBody = Type.Object({
   ),
 });
 
+/**
+ * The client's id and secret, from HTTP Basic or the body. RFC 6749 §2.3: a client MUST NOT use
+ * more than one authentication method in a request, so Basic with a body secret, or with a body
+ * client_id naming another client, is refused rather than one of them silently used (a body
+ * client_id equal to Basic's only identifies the client, which §3.2.1 allows).
+ */
 function clientOf(req: FastifyRequest, body: Record<string, unknown>): { id: string; secret: string } {
   const basic = /^Basic\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
   if (basic?.[1]) {
+    const twice = () =>
+      new TrailkeepError(
+        'invalid_request',
+        'Authenticate the client one way: HTTP Basic, or client_id and client_secret in the body, not both (RFC 6749 §2.3).',
+      );
+    if (body.client_secret !== undefined) throw twice();
     const decoded = Buffer.from(basic[1], 'base64').toString();
     const colon = decoded.indexOf(':');
     if (colon > 0) {
+      let client: { id: string; secret: string } | undefined;
       try {
-        return {
+        client = {
           id: decodeURIComponent(decoded.slice(0, colon)),
           secret: decodeURIComponent(decoded.slice(colon + 1)),
         };
       } catch {
         // Not URL-encoded after all: fall through to the error below.
+      }
+      if (client) {
+        if (body.client_id !== undefined && body.client_id !== client.id) throw twice();
+        return client;
       }
     }
     throw new TrailkeepError('unauthorized', 'Malformed HTTP Basic client credentials.');
@@ -62,6 +82,8 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     const e = classify(err);
     if (e.code === 'internal') req.log.error({ err }, 'token request failed');
     if (e.code === 'unauthorized') reply.header('www-authenticate', 'Basic realm="trailkeep"');
+    const retry = retryAfterOf(e);
+    if (retry !== undefined) reply.header('retry-after', String(retry));
     const given = (e.details as { oauth_error?: unknown } | undefined)?.oauth_error;
     const error =
       typeof given === 'string'
@@ -99,11 +121,14 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
           oauth_error: body.grant_type === undefined ? 'invalid_request' : 'unsupported_grant_type',
         });
       }
-      const token = await services.auth.issueToken(
-        client.id,
-        client.secret,
-        body.scope as string | undefined,
-        body.tenant as string | undefined,
+      // Counted with every other failed authentication of this address (http/auth.ts).
+      const token = await services.auth.failures.guard(req.ip, () =>
+        services.auth.issueToken(
+          client.id,
+          client.secret,
+          body.scope as string | undefined,
+          body.tenant as string | undefined,
+        ),
       );
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(token);
     },

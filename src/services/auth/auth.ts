@@ -4,6 +4,7 @@ import { strictBase64url } from '../../core/base64url.js';
 import { TrailkeepError } from '../../core/errors.js';
 import { isTenantId, TENANT_ID_PATTERN } from '../../core/tenant.js';
 import type { Credential, CredentialKind, Store } from '../../store/types.js';
+import type { AuthFailures } from './failures.js';
 import { MINTABLE_SCOPES, OPERATOR_SCOPES, type Principal, SCOPES } from './principal.js';
 import { credentialIdOf, hashSecret, makeSecret, newCredentialId, secretMatches } from './secrets.js';
 
@@ -37,6 +38,8 @@ export class AuthService {
     private readonly adminTokenHash: string,
     private readonly jwtKey: Uint8Array,
     private readonly tokenTtlSeconds: number,
+    /** Failed authentications per client address, which every entry point counts (http/auth.ts). */
+    readonly failures: AuthFailures,
     private readonly clock: () => number = Date.now,
   ) {}
 

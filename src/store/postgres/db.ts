@@ -51,9 +51,11 @@ export class Db {
   private closing: Promise<void> | undefined;
 
   /**
-   * `session` runs on every new connection before anything else it is given (a client runs its
-   * queries in order). Such statements fail only with the connection itself, which then fails
-   * its first use as well.
+   * `session` runs on every new connection before the pool hands it out (pg-pool's `onConnect`
+   * waits for it). Queued behind the first query instead, as a 'connect' listener would, it made
+   * pg warn that queueing queries on a busy client is deprecated. A statement that fails ends
+   * the connection, and the checkout that opened it fails with the error (mapped to 503 when
+   * the server is gone).
    */
   constructor(url: string, max: number, onError: (err: Error) => void, session: readonly string[] = []) {
     this.pool = new pg.Pool({
@@ -65,6 +67,9 @@ export class Db {
       keepAlive: true,
       idleTimeoutMillis: 30_000,
       application_name: 'trailkeep',
+      onConnect: async (client) => {
+        for (const sql of session) await client.query(sql);
+      },
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     // pg-pool puts the client on the error it emits: dropped, so a log line is not a dump of it.
@@ -78,7 +83,6 @@ export class Db {
     // find the client not queryable, and release() discards it; so this listener needs do nothing.
     this.pool.on('connect', (client) => {
       client.on('error', () => {});
-      for (const sql of session) client.query(sql).catch(() => {});
     });
   }
 
