@@ -74,8 +74,8 @@ export function profileServersInto(dir: string): void {
   cpuProfileDir = dir;
 }
 
-/** `trailkeep serve` on an ephemeral port for `deployment`; default settings otherwise. */
-export async function startServer(deployment: Deployment): Promise<Server> {
+/** `trailkeep serve` on an ephemeral port for `deployment`; default settings but for `env`. */
+export async function startServer(deployment: Deployment, env: Record<string, string> = {}): Promise<Server> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRAILKEEP_')));
   const flags = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
   const child = spawn(process.execPath, [...flags, ...serverCommand().args], {
@@ -89,6 +89,7 @@ export async function startServer(deployment: Deployment): Promise<Server> {
       // One driver key per tenant does the work of many clients: the per-credential rate limit
       // would measure the limit, not the server (test/http/limits.test.ts covers the limit).
       TRAILKEEP_RATE_LIMIT: '0',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -132,8 +133,9 @@ export async function stopServer(server: Server): Promise<void> {
 export async function withServer<T>(
   deployment: Deployment,
   work: (server: Server) => Promise<T>,
+  env: Record<string, string> = {},
 ): Promise<T> {
-  const server = await startServer(deployment);
+  const server = await startServer(deployment, env);
   try {
     return await work(server);
   } finally {

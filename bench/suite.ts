@@ -9,6 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { startPostgres } from '../test/helpers/pg-server.js';
+import { ATTACKS } from '../test/reliability/attacks.js';
+import { type AbuseEngineResult, abusePart } from './abuse.js';
 import { killChildren } from './children.js';
 import { type Engine, pgVersion, settle, withScratch } from './databases.js';
 import { type Dataset, type Loaded, loadDataset, queryDataset, SPAN_DAYS } from './dataset.js';
@@ -32,8 +34,11 @@ import { report } from './tables.js';
 
 export type { Engine } from './databases.js';
 
-export const PARTS = ['ingest', 'queries', 'exports'] as const;
+export const PARTS = ['ingest', 'queries', 'exports', 'abuse'] as const;
 export type Part = (typeof PARTS)[number];
+
+/** The most ordinary events the abuse part's attacker gets (loaded over HTTP for every run). */
+export const ABUSE_EVENTS_CAP = 100_000;
 
 /** The query and export dataset's size unless given: what the issue's targets are stated for. */
 export const QUERY_EVENTS_CAP = 1_000_000;
@@ -45,7 +50,7 @@ export interface SuiteOptions {
   rounds: number;
   profile: string;
   resultsDir: string;
-  /** Default: all three. */
+  /** Default: all of them. */
   parts?: Part[];
   /** Events in the query and export dataset (default: `events`, at most QUERY_EVENTS_CAP). */
   queryEvents?: number;
@@ -100,11 +105,14 @@ export interface SuiteResult {
       kinds: { kind: string; label: string }[];
     } | null;
     exports: { formats: string[] } | null;
+    /** The abuse part: the attacker's ordinary events (bench/abuse.ts). */
+    abuse: { attackerEvents: number; attacks: string[] } | null;
   };
   ingest: EngineResult[];
   datasets: DatasetResult[];
   queries: QueryEngineResult[];
   exports: ExportEngineResult[];
+  abuse: AbuseEngineResult[];
   file: string;
 }
 
@@ -159,6 +167,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const dataset: Dataset | undefined = onDataset
     ? queryDataset(seed, options.queryEvents ?? Math.min(options.events, QUERY_EVENTS_CAP))
     : undefined;
+  // The attacker's data: enough that its whole-range reads cost, small enough to load in seconds.
+  const abuseEvents = Math.min(options.queryEvents ?? options.events, ABUSE_EVENTS_CAP);
   const tmp = mkdtempSync(join(os.tmpdir(), 'trailkeep-bench-'));
   const ownPg = options.engines.includes('postgres') && !options.pgUrl ? await startPostgres() : undefined;
   const adminUrl = options.pgUrl ?? ownPg?.url;
@@ -196,11 +206,15 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
           ? { requests, warmup, concurrency: 1, kinds: KINDS.map((k) => ({ kind: k.name, label: k.label })) }
           : null,
         exports: parts.includes('exports') ? { formats: ['csv', 'ndjson'] } : null,
+        abuse: parts.includes('abuse')
+          ? { attackerEvents: abuseEvents, attacks: ATTACKS.map((a) => `#${a.finding} ${a.name}`) }
+          : null,
       },
       ingest: [],
       datasets: [],
       queries: [],
       exports: [],
+      abuse: [],
       file: '',
     };
     log(
@@ -216,6 +230,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       const scratch = <T>(work: (db: string) => Promise<T>) => withScratch(engine, tmp, adminUrl, work);
       if (parts.includes('ingest')) {
         result.ingest.push(await ingestPart(engine, ingest, options.rounds, scratch, log));
+      }
+      if (parts.includes('abuse')) {
+        result.abuse.push(await scratch((db) => abusePart(engine, db, abuseEvents, log)));
       }
       if (!dataset) continue;
       await scratch(async (db) => {

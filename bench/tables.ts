@@ -1,4 +1,5 @@
 /** The printed report: one Markdown table per part, each figure marked against its target. */
+import type { AbuseEngineResult } from './abuse.js';
 import type { ExportEngineResult } from './export.js';
 import { fixed, int, mib, spread } from './format.js';
 import { RESULT_PAGE } from './genesys-async.js';
@@ -126,6 +127,39 @@ export function exportTable(exports: ExportEngineResult[]): string {
   ]);
 }
 
+/** The other tenant's latency (ms) alone and during each attack, beside what the attacker got. */
+export function abuseTable(abuse: AbuseEngineResult[]): string {
+  const statuses = (s: Record<string, number>) =>
+    Object.entries(s)
+      .map(([code, n]) => `${n}×${code}`)
+      .join(' ');
+  return markdown([
+    ['engine', 'attack', "attacker's answers", 'other tenant p50', 'p99', 'requests', 'failed', 'limit held'],
+    ...abuse.flatMap((a) => [
+      [
+        ENGINE[a.engine],
+        'none (baseline)',
+        '—',
+        fixed(a.baseline.p50),
+        fixed(a.baseline.p99),
+        int(a.baseline.requests),
+        String(a.baseline.failures),
+        '—',
+      ],
+      ...a.attacks.map((x) => [
+        ENGINE[a.engine],
+        `#${x.finding} ${x.attack}`,
+        statuses(x.statuses),
+        fixed(x.victim.p50),
+        fixed(x.victim.p99),
+        int(x.victim.requests),
+        String(x.victim.failures),
+        x.problems.length ? `✗ ${x.problems.join('; ')}` : '✓',
+      ]),
+    ]),
+  ]);
+}
+
 /** The report: a table per part, engines side by side. */
 export function report(result: SuiteResult): string[] {
   const out: string[] = [];
@@ -151,6 +185,14 @@ export function report(result: SuiteResult): string[] {
     );
   }
   if (result.exports.length) out.push('Exports of every event', exportTable(result.exports), '');
+  if (result.abuse.length) {
+    const peak = result.abuse.map((a) => `${ENGINE[a.engine]} ${mib(a.peakRssBytes)}`).join(', ');
+    out.push(
+      `Abuse: another tenant's requests (a write, a page, a count, 1 in flight) alone and during each attack; server peak RSS ${peak}`,
+      abuseTable(result.abuse),
+      '',
+    );
+  }
   const events = result.settings.dataset?.events;
   if (events !== undefined && events !== TARGET_EVENTS) {
     out.push(

@@ -30,7 +30,7 @@ const namedTenant = (req: FastifyRequest): string | undefined => {
  * Authenticates a presented secret (a bearer credential, or a dialect's own carrier of one);
  * throws `unauthorized` when absent or invalid. Every dialect comes through here, so failures
  * are counted per client address in one place: past TRAILKEEP_AUTH_FAILURES an address gets
- * 429 before its credential is looked up.
+ * 429 before its credential is looked up, unless that credential authenticated lately.
  */
 export async function authenticateSecret(
   req: FastifyRequest,
@@ -38,7 +38,7 @@ export async function authenticateSecret(
   secret: string | null,
 ): Promise<Principal> {
   if (!secret) throw new TrailkeepError('unauthorized');
-  const principal = await auth.failures.guard(req.ip, async () => {
+  const principal = await auth.failures.guard(req.ip, secret, async () => {
     const found = await auth.authenticate(secret, namedTenant(req));
     if (!found) throw new TrailkeepError('unauthorized');
     return found;

@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { killChildren } from '../../bench/children.js';
 import { KINDS } from '../../bench/query-kinds.js';
-import { type Engine, PARTS, runSuite, type SuiteResult } from '../../bench/suite.js';
+import { type Engine, runSuite, type SuiteResult } from '../../bench/suite.js';
 import { tempDir } from '../helpers/app.js';
+import { ATTACKS } from '../reliability/attacks.js';
 
 /**
  * The benchmark suite at tiny sizes, so it never rots: real servers, the real driver processes,
@@ -32,6 +33,7 @@ describe('benchmark suite (smoke)', () => {
       events: 2_000,
       rounds: 1,
       requests: 10,
+      parts: ['ingest', 'queries', 'exports'],
       profile: 'smoke',
       resultsDir: tmp.dir,
       ...(pgUrl ? { pgUrl } : {}),
@@ -40,7 +42,7 @@ describe('benchmark suite (smoke)', () => {
     const written = JSON.parse(readFileSync(result.file, 'utf8')) as SuiteResult;
     assert.deepEqual(written, result);
     assert.equal(written.schema, 'trailkeep-bench/2');
-    assert.deepEqual(written.settings.parts, PARTS);
+    assert.deepEqual(written.settings.parts, ['ingest', 'queries', 'exports']);
     assert.equal(written.settings.ingest?.events, 2_000);
     assert.equal(written.settings.dataset?.events, 2_000);
     assert.ok(written.machine.cpus > 0 && written.machine.node.startsWith('v'));
@@ -126,6 +128,35 @@ describe('benchmark suite (smoke)', () => {
     }
   });
 
+  it('runs the abuse part: every attack, with the other tenant timed alone and during each', async () => {
+    const lines: string[] = [];
+    const result = await runSuite({
+      engines: ['sqlite'],
+      events: 500,
+      rounds: 1,
+      parts: ['abuse'],
+      profile: 'smoke',
+      resultsDir: tmp.dir,
+      log: (l) => lines.push(l),
+    });
+    assert.equal(result.settings.abuse?.attackerEvents, 500);
+    const [abuse] = result.abuse;
+    assert.ok(abuse && result.abuse.length === 1);
+    assert.equal(abuse.baseline.requests, 300);
+    assert.equal(abuse.baseline.failures, 0);
+    assert.deepEqual(
+      abuse.attacks.map((a) => a.attack),
+      ATTACKS.map((a) => a.name),
+    );
+    for (const a of abuse.attacks) {
+      assert.deepEqual(a.problems, [], a.attack);
+      assert.equal(a.victim.failures, 0, a.attack);
+      assert.ok(a.victim.requests > 0 && a.victim.p50 > 0 && a.victim.p50 <= a.victim.p99, a.attack);
+      assert.ok(Object.values(a.statuses).reduce((n, c) => n + c, 0) > 0, a.attack);
+    }
+    assert.ok(lines.some((l) => /^\| engine +\| attack/.test(l)));
+  });
+
   it('runs only the parts asked for', async () => {
     const result = await runSuite({
       engines: ['sqlite'],
@@ -139,6 +170,9 @@ describe('benchmark suite (smoke)', () => {
     assert.deepEqual(result.settings.parts, ['exports']);
     assert.equal(result.settings.ingest, null);
     assert.equal(result.settings.queries, null);
-    assert.deepEqual([result.ingest.length, result.queries.length, result.exports.length], [0, 0, 1]);
+    assert.deepEqual(
+      [result.ingest.length, result.queries.length, result.exports.length, result.abuse.length],
+      [0, 0, 1, 0],
+    );
   });
 });

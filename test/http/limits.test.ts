@@ -130,12 +130,19 @@ describe('failed authentications per client address', () => {
       const wait = Number(limited.headers['retry-after']);
       assert.ok(wait >= 1 && wait <= 60, `Retry-After ${limited.headers['retry-after']}`);
       RATE_LIMITED[dialect](limited.json());
-      // Even a valid key: telling it apart would take the lookup the limit saves.
-      assert.equal((await from(address, bearer(key), request)).statusCode, 429);
+      // Even a valid key that has not authenticated lately: telling it apart would take the
+      // lookup the limit saves.
+      const fresh = await t.key('acme', ['events:read']);
+      assert.equal((await from(address, bearer(fresh), request)).statusCode, 429);
       assert.equal((await from(address, null, request)).statusCode, 401, 'no credential: nothing to look up');
       const elsewhere = await from('198.51.100.200', bearer(key), request);
       assert.notEqual(elsewhere.statusCode, 429, 'another address is not slowed');
       assert.notEqual(elsewhere.statusCode, 401);
+      // A credential that has just authenticated is vouched for: a client sharing the guesser's
+      // address (a NAT, a proxy) keeps working.
+      const shared = await from(address, bearer(key), request);
+      assert.notEqual(shared.statusCode, 429, shared.body);
+      assert.notEqual(shared.statusCode, 401);
     });
   }
 
@@ -159,7 +166,23 @@ describe('failed authentications per client address', () => {
     assert.equal(limited.statusCode, 429, limited.body);
     assert.ok(Number(limited.headers['retry-after']) >= 1);
     assert.equal(limited.json<{ error: string }>().error, 'temporarily_unavailable');
-    assert.equal((await from(address, bearer(key), DIALECT_READS.native)).statusCode, 429);
+    const fresh = await t.key('acme', ['events:read']);
+    assert.equal((await from(address, bearer(fresh), DIALECT_READS.native)).statusCode, 429);
+    // The key that authenticated ten times above is vouched for.
+    assert.equal((await from(address, bearer(key), DIALECT_READS.native)).statusCode, 200);
+  });
+
+  it('a credential that fails (revoked) is no longer vouched for', async () => {
+    const address = '192.0.2.101';
+    const secret = await t.key('acme', ['events:read']);
+    assert.equal((await from(address, bearer(secret), DIALECT_READS.native)).statusCode, 200);
+    const id = /^tk_(key_[0-9a-f]{20})_/.exec(secret)?.[1] as string;
+    const revoked = await t.call(ADMIN_TOKEN, { method: 'DELETE', url: `/v1/tenants/acme/keys/${id}` });
+    assert.ok(revoked.statusCode < 300, revoked.body);
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await from(address, bearer(secret), DIALECT_READS.native)).statusCode, 401);
+    }
+    assert.equal((await from(address, bearer(secret), DIALECT_READS.native)).statusCode, 429);
   });
 
   it('is off at 0', async () => {

@@ -122,7 +122,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         });
       }
       // Counted with every other failed authentication of this address (http/auth.ts).
-      const token = await services.auth.failures.guard(req.ip, () =>
+      const token = await services.auth.failures.guard(req.ip, `${client.id}:${client.secret}`, () =>
         services.auth.issueToken(
           client.id,
           client.secret,
