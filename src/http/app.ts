@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Options as AjvOptions } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { trustProxyOf } from '../config/config.js';
 import type { Services } from '../services/index.js';
@@ -15,17 +13,8 @@ import { livePersonApi } from './liveperson/index.js';
 import { nativeErrorHandler, nativeNotFound } from './native/envelope.js';
 import { nativeApi } from './native/index.js';
 import { opsRoutes } from './ops.js';
-import { requestValues } from './request-values.js';
+import { boundedValidatorCompiler } from './validation.js';
 import { zendeskApi } from './zendesk/index.js';
-
-// ajv-formats ships CommonJS; under NodeNext its default export arrives untyped for Fastify.
-const addFormats = addFormatsModule as never;
-const ajvOptions: AjvOptions = {
-  allErrors: true,
-  coerceTypes: 'array',
-  removeAdditional: false,
-  useDefaults: true,
-};
 
 export interface AppOptions {
   /** A pino logger, or false for none (the CLI passes its configured logger). */
@@ -50,8 +39,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     ...connectionLimits(services.config),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     frameworkErrors,
-    ajv: { customOptions: ajvOptions, plugins: [addFormats, requestValues] },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(boundedValidatorCompiler());
 
   app.decorateRequest('principal', null);
   app.setErrorHandler(nativeErrorHandler);

@@ -457,6 +457,26 @@ export const ATTACKS: Attack[] = [
     },
   },
   {
+    finding: '5',
+    name: 'a Genesys query of 1,000,000 filters, 4 at once',
+    allowed: [400],
+    mustSee: [400],
+    run: (arena) => {
+      const body = JSON.stringify({
+        interval: '2026-01-01T00:00:00Z/2026-01-02T00:00:00Z',
+        filters: Array(1_000_000).fill(0),
+      });
+      return burst(
+        4,
+        (agent) => send(agent, arena.base, 'POST', '/api/v2/audits/query', arena.attacker, body),
+        (r) =>
+          r.status < 400 || typeof json(r)?.code === 'string'
+            ? null
+            : `not Genesys's envelope: ${r.text.slice(0, 200)}`,
+      );
+    },
+  },
+  {
     finding: '8',
     name: '300 requests with forged keys from one address',
     allowed: [401, 429],

@@ -10,6 +10,7 @@ import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/app.js';
+import { postgresAt, sqliteAt } from '../helpers/old-schema.js';
 import { createTestDatabase } from '../helpers/pg.js';
 
 /**
@@ -67,12 +68,7 @@ describe('change-row columns on a database from before them', () => {
     const tmp = tempDir();
     cleanups.push(async () => tmp.remove());
     const path = join(tmp.dir, 'old.db');
-    const db = new Database(path);
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-    SQLITE_MIGRATIONS.slice(0, 2).forEach((sql, i) => {
-      db.exec(sql);
-      db.prepare('INSERT INTO schema_migrations VALUES (?, ?)').run(i + 1, 'then');
-    });
+    const db = sqliteAt(path, 2);
     db.prepare("INSERT INTO tenants VALUES ('acme', 'Acme', 'then', ?)").run(OLD.length);
     const insert = db.prepare(
       `INSERT INTO events (tenant, seq, id, occurred_at, received_at, action, category, outcome, actor_id, digest, hash, body)
@@ -102,13 +98,7 @@ describe('change-row columns on a database from before them', () => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      await client.query(
-        'CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)',
-      );
-      for (const [i, sql] of PG_MIGRATIONS.slice(0, 4).entries()) {
-        await client.query(sql);
-        await client.query('INSERT INTO schema_migrations VALUES ($1, now())', [i + 1]);
-      }
+      await postgresAt(client, 4);
       await client.query("INSERT INTO tenants VALUES ('acme', 'Acme', now(), $1)", [OLD.length]);
       await insertOld(client);
     } finally {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { tempDir } from '../helpers/app.js';
+import { postgresAt, sqliteAt } from '../helpers/old-schema.js';
 import { createTestDatabase } from '../helpers/pg.js';
 
 /**
@@ -35,12 +35,7 @@ describe('job sizes on a database from before them', () => {
     const tmp = tempDir();
     cleanups.push(async () => tmp.remove());
     const path = join(tmp.dir, 'old.db');
-    const db = new Database(path);
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-    SQLITE_MIGRATIONS.slice(0, 4).forEach((sql, i) => {
-      db.exec(sql);
-      db.prepare('INSERT INTO schema_migrations VALUES (?, ?)').run(i + 1, 'then');
-    });
+    const db = sqliteAt(path, 4);
     const insert = db.prepare(INSERT.replace(/\$\d/g, '?'));
     for (const job of OLD) insert.run(...job);
     db.close();
@@ -58,13 +53,7 @@ describe('job sizes on a database from before them', () => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      await client.query(
-        'CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)',
-      );
-      for (const [i, sql] of PG_MIGRATIONS.slice(0, 6).entries()) {
-        await client.query(sql);
-        await client.query('INSERT INTO schema_migrations VALUES ($1, now())', [i + 1]);
-      }
+      await postgresAt(client, 6);
       for (const job of OLD) await client.query(INSERT, [...job]);
       // The kept export's published file, and a file of an attempt that did not finish the job.
       await client.query(
