@@ -13,7 +13,7 @@ import {
   prepareArena,
   victimLoop,
 } from '../test/reliability/attacks.js';
-import { ADMIN_TOKEN } from '../test/reliability/support.js';
+import { ADMIN_TOKEN } from '../test/reliability/client.js';
 import type { Engine } from './databases.js';
 import { fixed, int } from './format.js';
 import { peakRss, withServer } from './server.js';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import { ADMIN_TOKEN, api, type Reply, send, sleep, tenantWithKey } from './support.js';
+import { ADMIN_TOKEN, api, type Reply, send, sleep, tenantWithKey } from './client.js';
 
 /**
  * What one tenant can do to a shared Trailkeep, as an attacker or a careless customer would

@@ -1,5 +1,4 @@
 import { createHash, randomInt } from 'node:crypto';
-import http from 'node:http';
 import { after, before } from 'node:test';
 import Database from 'better-sqlite3';
 import canonicalize from 'canonicalize';
@@ -7,9 +6,12 @@ import pg from 'pg';
 import { mulberry32 } from '../../bench/generate.js';
 import { type TestData, type TestEngine, testData } from '../helpers/app.js';
 import { Servers } from '../helpers/serve.js';
+import { ADMIN_TOKEN, api, SECRET } from './client.js';
 // Imported here, at the top of every reliability file: a file run on its own (without the
 // runner's TRAILKEEP_TEST_PG_URL) then keeps its own PostgreSQL until all of its suites end.
 import '../helpers/pg.js';
+
+export * from './client.js';
 
 /**
  * What the reliability tests share: both engines, seeded randomness, a plain HTTP client that
@@ -24,9 +26,6 @@ export const ENGINES: TestEngine[] = (process.env.TRAILKEEP_TEST_ENGINES || 'sql
     return e;
   });
 export const TITLE: Record<TestEngine, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
-
-export const ADMIN_TOKEN = 'reliability-admin-token-0123456789';
-export const SECRET = 'reliability-server-secret-0123456789abcdef';
 
 /**
  * For the suite it is called in: fresh data of `engine` (created before its tests, removed
@@ -68,88 +67,6 @@ export function setting(name: string, fallback: number): number {
 export function seeded(): { seed: number; random: () => number } {
   const seed = setting('TRAILKEEP_TEST_SEED', randomInt(1, 2 ** 31));
   return { seed, random: mulberry32(seed) };
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export interface Reply {
-  status: number;
-  text: string;
-}
-
-/**
- * One HTTP request over `agent`. Resolves with any answer, whatever its status; rejects only
- * when no answer came (refused, reset, closed, or `timeoutMs` without one: a hang guard).
- */
-export function send(
-  agent: http.Agent,
-  base: string,
-  method: string,
-  path: string,
-  token: string | null,
-  body?: string,
-  timeoutMs = 60_000,
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      new URL(path, base),
-      {
-        method,
-        agent,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
-        },
-        timeout: timeoutMs,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** A JSON call that must answer `expect`; returns the parsed body. */
-export async function api<T = Record<string, unknown>>(
-  base: string,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  expect = method === 'POST' ? 201 : 200,
-): Promise<T> {
-  const agent = new http.Agent({ keepAlive: false });
-  const res = await send(
-    agent,
-    base,
-    method,
-    path,
-    token,
-    body === undefined ? undefined : JSON.stringify(body),
-  );
-  if (res.status !== expect) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-  return JSON.parse(res.text) as T;
-}
-
-/** Creates a tenant and a read-write key through the API; returns the key's secret. */
-export async function tenantWithKey(base: string, tenant: string): Promise<string> {
-  await api(base, ADMIN_TOKEN, 'POST', '/v1/tenants', { id: tenant, name: tenant });
-  const key = await api<{ secret: string }>(base, ADMIN_TOKEN, 'POST', `/v1/tenants/${tenant}/keys`, {
-    name: 'reliability',
-    scopes: ['events:write', 'events:read'],
-  });
-  return key.secret;
 }
 
 /** Every event of the key's tenant through `GET /v1/events` and its cursors, in seq order. */
