@@ -116,6 +116,9 @@ async function productExport(loaded: Loaded, d: Dataset, format: ExportFormat): 
       );
     }
     const jobSeconds = (Date.parse(job.finished_at ?? '') - Date.parse(job.started_at ?? '')) / 1000;
+    // Deleted once read, as a client that is done with it would: the tenant's kept exports count
+    // against its storage quota (TRAILKEEP_TENANT_EXPORT_BYTES), which a few rounds would fill.
+    await call('DELETE', `/v1/exports/${job.id}`);
     return {
       rows,
       bytes: file.bytes,

@@ -8,7 +8,7 @@ import type { Services } from '../services/index.js';
 import { agilicusApi } from './agilicus/index.js';
 import { frameworkErrors } from './framework-errors.js';
 import { genesysApi } from './genesys/index.js';
-import { connectionLimits, registerLimits } from './limits.js';
+import { BODY_LIMIT, connectionLimits, registerLimits } from './limits.js';
 import { livePersonApi } from './liveperson/index.js';
 import { nativeErrorHandler, nativeNotFound } from './native/envelope.js';
 import { nativeApi } from './native/index.js';
@@ -21,8 +21,6 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false;
 }
 
-export const JSON_BODY_LIMIT = 8 * 1024 * 1024;
-
 /**
  * Builds the HTTP application over composed services, without listening: the CLI listens,
  * tests inject or listen on an ephemeral port. Each API dialect is an encapsulated plugin with
@@ -33,7 +31,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     genReqId: () => randomUUID(),
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
-    bodyLimit: JSON_BODY_LIMIT,
+    bodyLimit: BODY_LIMIT,
     trustProxy: trustProxyOf(services.config),
     // Slow or stuck clients cannot hold connections open forever.
     ...connectionLimits(services.config),

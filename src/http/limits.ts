@@ -10,6 +10,16 @@ import { registerUnsentBudget } from './unsent.js';
 /** Larger headers are refused by Node's parser with 431 before any of our code runs. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 
+/** An ingest request's JSON body: 1,000 events of a few KiB each. */
+export const JSON_BODY_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * Every other body (filters, GraphQL documents, credentials): none needs more. A larger one is a
+ * 413 before it is read, rather than megabytes of JSON parsed and validated (a million filter
+ * items cost the event loop half a second before anything could refuse them).
+ */
+export const BODY_LIMIT = 1024 * 1024;
+
 /**
  * Fastify's server options that bound what one connection may hold: how long its headers, its
  * whole request and its idle time may take, and how large its headers may be. Node checks the

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { JSON_BODY_LIMIT } from '../../src/http/app.js';
+import { JSON_BODY_LIMIT } from '../../src/http/limits.js';
 import { COLUMNS } from '../../src/http/liveperson/mapping.js';
 import { NDJSON_BODY_LIMIT } from '../../src/http/native/events.js';
 import { ADMIN_TOKEN, event, startTestApp, type TestApp } from '../helpers/app.js';

@@ -7,6 +7,7 @@ import { FilterQuerySchema, toEventFilter } from '../../core/filters.js';
 import { pageJson, tooManyEvents } from '../../services/events.js';
 import type { Services } from '../../services/index.js';
 import { tenantFor, writerFor } from '../auth.js';
+import { JSON_BODY_LIMIT } from '../limits.js';
 import { sendJsonText } from '../raw.js';
 import { ErrorResponses, PageSchema, StoredEventSchema } from './schemas.js';
 
@@ -107,15 +108,19 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   const { events, metrics } = services;
 
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
-    try {
-      const text = utf8(body as Buffer);
-      if (text.trim() === '') throw new TrailkeepError('invalid_json', 'The request body is empty.');
-      done(null, parseJson(text, 'The request body'));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: JSON_BODY_LIMIT },
+    (_req, body, done) => {
+      try {
+        const text = utf8(body as Buffer);
+        if (text.trim() === '') throw new TrailkeepError('invalid_json', 'The request body is empty.');
+        done(null, parseJson(text, 'The request body'));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    },
+  );
   app.addContentTypeParser(
     'application/x-ndjson',
     { parseAs: 'buffer', bodyLimit: NDJSON_BODY_LIMIT },
