@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type Config, exportDirOf } from './config/config.js';
+import type { Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/log.js';
 import { createServices, type Services } from './services/index.js';
@@ -34,7 +34,7 @@ const REAP_IDLE_MS = 50;
 export async function startServer(config: Config, log = createLogger(config)): Promise<RunningServer> {
   const store = await openStore(config.TRAILKEEP_DB, {
     poolSize: config.TRAILKEEP_DB_POOL,
-    exportDir: exportDirOf(config),
+    exportDir: config.TRAILKEEP_EXPORT_DIR,
     onPoolError: (err) => log.warn({ err }, 'database connection lost; reconnecting on demand'),
   });
   const services = await createServices(config, store);

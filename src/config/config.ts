@@ -1,7 +1,5 @@
 import { type Static, Type } from 'typebox';
 import { compileSchema, formatSchemaErrors } from '../core/schema.js';
-import { sqlitePath } from '../store/open.js';
-import { defaultExportDir } from '../store/sqlite/exports.js';
 
 /**
  * Every setting Trailkeep reads, described once. The environment is read here and nowhere else:
@@ -234,15 +232,4 @@ export function describeConfig(): string[] {
     const dflt = schema.default === undefined ? '' : ` (default ${JSON.stringify(schema.default)})`;
     return `${key}: ${schema.description ?? ''}${dflt}`;
   });
-}
-
-/**
- * Where a SQLite store keeps export files: TRAILKEEP_EXPORT_DIR, else an `exports` folder
- * beside the database file. undefined for PostgreSQL, which keeps exports in the database so
- * that every node can serve them; the setting is then unused.
- */
-export function exportDirOf(config: Config): string | undefined {
-  const db = sqlitePath(config.TRAILKEEP_DB);
-  if (db === null) return undefined;
-  return config.TRAILKEEP_EXPORT_DIR ?? defaultExportDir(db);
 }

@@ -7,3 +7,9 @@ export const TENANT_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
 const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
 
 export const isTenantId = (id: string): boolean => TENANT_ID.test(id);
+
+export interface Tenant {
+  id: string;
+  name: string;
+  created_at: string;
+}

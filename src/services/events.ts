@@ -5,7 +5,7 @@ import { MAX_BATCH_EVENTS, SEQ_TEXT } from '../core/event/schema.js';
 import { type ServiceMap, serviceMap } from '../core/facets.js';
 import type { EventFilter, EventRow, Order, Position } from '../core/query.js';
 import { Problems } from '../core/schema.js';
-import type { AppendResult, Store } from '../store/types.js';
+import type { AppendResult, EventStore } from '../store/types.js';
 import { scanEvents } from './scan.js';
 
 /** Who writes a batch, which decides where each of its events goes. */
@@ -87,7 +87,7 @@ export const pageJson = (page: Page): string =>
 /** Ingest and reads of the canonical event log, shared by every API dialect and the CLI. */
 export class EventService {
   constructor(
-    private readonly store: Store,
+    private readonly events: EventStore,
     private readonly cursors: CursorSigner,
     private readonly clock: () => number = Date.now,
   ) {}
@@ -112,7 +112,7 @@ export class EventService {
           { path: `${rootOf(foreign)}.tenant`, message: `must be ${writer.tenant} (or absent)` },
         ]);
       }
-      return this.store.events.append(writer.tenant, prepared, this.clock());
+      return this.events.append(writer.tenant, prepared, this.clock());
     }
     return this.ingestAcrossTenants(writer, prepared, rootOf);
   }
@@ -143,7 +143,7 @@ export class EventService {
     });
     if (problems.count > 0) throw new TrailkeepError('invalid_event', undefined, problems.list());
     const entries = [...groups];
-    const stored = await this.store.events.appendGroups(
+    const stored = await this.events.appendGroups(
       entries.map(([tenant, g]) => ({ tenant, events: g.events })),
       this.clock(),
       { createTenants: writer.createTenants },
@@ -172,7 +172,7 @@ export class EventService {
       order = c.order;
       after = { occurredAt: c.occurredAt, seq: c.seq, json: '' };
     }
-    const rows = await this.store.events.list(tenant, {
+    const rows = await this.events.list(tenant, {
       ...filter,
       order,
       limit: req.limit + 1,
@@ -208,7 +208,7 @@ export class EventService {
       order = c.order;
       from = { occurredAt: c.occurredAt, seq: c.seq };
     }
-    const rows = await this.store.events.list(tenant, {
+    const rows = await this.events.list(tenant, {
       ...filter,
       order: direction === 'before' ? opposite(order) : order,
       limit: req.limit + 1,
@@ -225,7 +225,7 @@ export class EventService {
   /** The event with this seq, by seq only (a client id that looks like a number cannot shadow it). */
   async getBySeq(tenant: string, seq: number): Promise<string> {
     const json =
-      Number.isSafeInteger(seq) && seq > 0 ? await this.store.events.get(tenant, NO_CLIENT_ID, seq) : null;
+      Number.isSafeInteger(seq) && seq > 0 ? await this.events.get(tenant, NO_CLIENT_ID, seq) : null;
     if (json === null) throw new TrailkeepError('not_found', `Event ${seq} not found.`);
     return json;
   }
@@ -240,8 +240,8 @@ export class EventService {
     req: { order: Order; limit: number; offset: number },
   ): Promise<OffsetPage> {
     const [total, rows] = await Promise.all([
-      this.store.events.count(tenant, filter),
-      this.store.events.list(tenant, { ...filter, order: req.order, limit: req.limit, offset: req.offset }),
+      this.events.count(tenant, filter),
+      this.events.list(tenant, { ...filter, order: req.order, limit: req.limit, offset: req.offset }),
     ]);
     return { rows, total };
   }
@@ -274,7 +274,7 @@ export class EventService {
 
   /** Every matching event in `order`, one chunk at a time (scanEvents). */
   scan(tenant: string, filter: EventFilter, order: Order, chunk = 1000): AsyncGenerator<EventRow[]> {
-    return scanEvents(this.store, tenant, filter, order, chunk);
+    return scanEvents(this.events, tenant, filter, order, chunk);
   }
 
   /**
@@ -285,7 +285,7 @@ export class EventService {
     const json = await this.getById(tenant, id);
     const e = JSON.parse(json) as { transaction_id?: string; occurred_at: string; seq: number };
     if (e.transaction_id === undefined) return [{ occurredAt: Date.parse(e.occurred_at), seq: e.seq, json }];
-    return this.store.events.list(tenant, {
+    return this.events.list(tenant, {
       fields: { transaction_id: [e.transaction_id] },
       order,
       limit: RELATED_LIMIT,
@@ -294,16 +294,16 @@ export class EventService {
 
   /** Which services, target types and actions occur in the matching events. */
   async serviceMap(tenant: string, filter: EventFilter): Promise<ServiceMap> {
-    return serviceMap(await this.store.events.facets(tenant, filter));
+    return serviceMap(await this.events.facets(tenant, filter));
   }
 
   count(tenant: string, filter: EventFilter): Promise<number> {
-    return this.store.events.count(tenant, filter);
+    return this.events.count(tenant, filter);
   }
 
   /** The change rows of the matching events (one per change, one for an event without changes). */
   countChangeRows(tenant: string, filter: EventFilter): Promise<number> {
-    return this.store.events.countChangeRows(tenant, filter);
+    return this.events.countChangeRows(tenant, filter);
   }
 
   /**
@@ -318,7 +318,7 @@ export class EventService {
 
   /** By client id only (a dialect whose ids are always client ids). */
   async getById(tenant: string, id: string): Promise<string> {
-    const json = await this.store.events.get(tenant, id, undefined);
+    const json = await this.events.get(tenant, id, undefined);
     if (json === null) throw new TrailkeepError('not_found', `Event ${id} not found.`);
     return json;
   }

@@ -33,11 +33,11 @@ export async function createServices(
   store: Store,
   clock: () => number = Date.now,
 ): Promise<Services> {
-  const secrets = await loadSecrets(config, store);
+  const secrets = await loadSecrets(config, store.settings);
   const cursors = new CursorSigner(deriveKey(secrets.serverSecret, 'cursor'));
-  const events = new EventService(store, cursors, clock);
+  const events = new EventService(store.events, cursors, clock);
   const jobs = new JobService(
-    store,
+    store.jobs,
     events,
     store.exports,
     config.TRAILKEEP_JOB_TTL * 1000,
@@ -50,14 +50,15 @@ export async function createServices(
     store,
     secrets,
     auth: new AuthService(
-      store,
+      store.credentials,
+      store.tenants,
       secrets.adminTokenHash,
       deriveKey(secrets.serverSecret, 'jwt'),
       config.TRAILKEEP_TOKEN_TTL,
       new AuthFailures(config.TRAILKEEP_AUTH_FAILURES, config.TRAILKEEP_RATE_WINDOW * 1000, clock),
       clock,
     ),
-    tenants: new TenantService(store, clock),
+    tenants: new TenantService(store.tenants, clock),
     events,
     jobs,
     resultLinks: new ResultLinks(

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EventFilter, EventRow, Order, Position } from '../core/query.js';
-import type { Store } from '../store/types.js';
+import type { EventStore } from '../store/types.js';
 
 /**
  * Every matching event in `order`, one keyset page at a time: memory stays bounded by one
@@ -14,7 +14,7 @@ import type { Store } from '../store/types.js';
  * on PostgreSQL each read is I/O already, and the turn costs one tick per chunk.
  */
 export async function* scanEvents(
-  store: Pick<Store, 'events'>,
+  events: Pick<EventStore, 'list'>,
   tenant: string,
   filter: EventFilter,
   order: Order,
@@ -23,7 +23,7 @@ export async function* scanEvents(
   let after: Position | undefined;
   for (;;) {
     if (after) await nextTurn();
-    const rows = await store.events.list(tenant, {
+    const rows = await events.list(tenant, {
       ...filter,
       order,
       limit: chunk,

@@ -11,7 +11,10 @@ export function sqlitePath(url: string): string | null {
 }
 
 export interface OpenOptions {
-  /** SQLite: the export directory (config's exportDirOf). PostgreSQL keeps exports in the database. */
+  /**
+   * SQLite: where export files go (TRAILKEEP_EXPORT_DIR); when absent, `exports` beside the
+   * database, decided by the engine (sqlite/exports.ts). PostgreSQL keeps exports in the database.
+   */
   exportDir?: string | undefined;
   /** PostgreSQL: connections this process may open (TRAILKEEP_DB_POOL). */
   poolSize?: number;

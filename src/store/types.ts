@@ -1,8 +1,15 @@
+import type { Credential, CredentialKind } from '../core/credentials.js';
 import type { AppendResult } from '../core/event/idempotency.js';
 import type { PreparedEvent } from '../core/event/prepare.js';
+import type { Job, JobKind } from '../core/jobs.js';
 import type { EventFilter, EventQuery, EventRow, Facet } from '../core/query.js';
+import type { Tenant } from '../core/tenant.js';
 import type { ExportFiles } from './exports.js';
 
+// The domain records are core's (src/core/jobs.ts, credentials.ts, tenant.ts); the store keeps them.
+export type { Credential, CredentialKind } from '../core/credentials.js';
+export type { Job, JobKind, JobState } from '../core/jobs.js';
+export type { Tenant } from '../core/tenant.js';
 export type { ExportDownload, ExportFileRef, ExportFiles, ExportFileWriter } from './exports.js';
 
 /**
@@ -36,30 +43,11 @@ export interface SettingStore {
   put(key: string, value: string): Promise<void>;
 }
 
-export interface Tenant {
-  id: string;
-  name: string;
-  created_at: string;
-}
-
 export interface TenantStore {
   /** Throws `conflict` when the id exists. */
   create(tenant: { id: string; name: string }, now: number): Promise<Tenant>;
   get(id: string): Promise<Tenant | null>;
   list(): Promise<Tenant[]>;
-}
-
-export type CredentialKind = 'key' | 'oauth_client';
-
-export interface Credential {
-  id: string;
-  /** null for operator-level credentials. */
-  tenant: string | null;
-  kind: CredentialKind;
-  name: string;
-  scopes: string[];
-  created_at: string;
-  revoked_at: string | null;
 }
 
 export interface CredentialRecord extends Credential {
@@ -115,33 +103,6 @@ export interface EventStore {
   get(tenant: string, id: string, seq?: number): Promise<string | null>;
   /** The highest seq assigned in the tenant (0 when empty). */
   lastSeq(tenant: string): Promise<number>;
-}
-
-export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export type JobState = (typeof JOB_STATES)[number];
-export type JobKind = 'query' | 'export';
-
-export interface Job {
-  id: string;
-  tenant: string;
-  kind: JobKind;
-  state: JobState;
-  /** What the job was asked to do (filters, format …), as given at creation. */
-  params: Record<string, unknown>;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  /** After this the job and its results are gone. null while unfinished. */
-  expires_at: number | null;
-  rows: number | null;
-  /** The log position the results were frozen at. */
-  snapshot_seq: number | null;
-  error: string | null;
-  /** The size of a succeeded export's file; null for queries and for exports not (yet) succeeded. */
-  bytes: number | null;
-  attempts: number;
-  lease_owner: string | null;
-  lease_until: number | null;
 }
 
 export interface JobOutcome {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { type Config, exportDirOf, loadConfig } from '../../src/config/config.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
 import { type AppOptions, buildApp } from '../../src/http/app.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { createJobWorker } from '../../src/services/jobs/index.js';
@@ -107,7 +107,7 @@ export async function startTestApp(
   });
   const store = await openStore(config.TRAILKEEP_DB, {
     poolSize: config.TRAILKEEP_DB_POOL,
-    exportDir: exportDirOf(config),
+    exportDir: config.TRAILKEEP_EXPORT_DIR,
   });
   const services = await createServices(config, store);
   const app = await buildApp(services, options);

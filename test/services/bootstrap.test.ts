@@ -12,14 +12,14 @@ describe('first-start secrets', () => {
     const tmp = tempDir();
     const config = loadConfig({ TRAILKEEP_DB: join(tmp.dir, 'db.sqlite') });
     const store = await openStore(config.TRAILKEEP_DB);
-    const first = await loadSecrets(config, store);
+    const first = await loadSecrets(config, store.settings);
     assert.match(first.generatedAdminToken ?? '', /^tka_[A-Za-z0-9_-]{43}$/);
     assert.equal(first.adminTokenHash, hashSecret(first.generatedAdminToken ?? ''));
     assert.equal(await store.settings.get('admin_token_hash'), first.adminTokenHash);
     await store.close();
 
     const reopened = await openStore(config.TRAILKEEP_DB);
-    const second = await loadSecrets(config, reopened);
+    const second = await loadSecrets(config, reopened.settings);
     assert.equal(second.generatedAdminToken, undefined, 'printed only on the first start');
     assert.equal(second.adminTokenHash, first.adminTokenHash);
     assert.equal(second.serverSecret, first.serverSecret);
@@ -35,7 +35,7 @@ describe('first-start secrets', () => {
       TRAILKEEP_SECRET: 'x'.repeat(40),
     });
     const store = await openStore(config.TRAILKEEP_DB);
-    const s = await loadSecrets(config, store);
+    const s = await loadSecrets(config, store.settings);
     assert.equal(s.adminTokenHash, hashSecret('configured-admin-token'));
     assert.equal(s.serverSecret, 'x'.repeat(40));
     assert.equal(s.generatedAdminToken, undefined);

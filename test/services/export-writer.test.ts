@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { prepareEvent } from '../../src/core/event/prepare.js';
-import { writeExport } from '../../src/services/exports/writer.js';
+import { CsvRenderer } from '../../src/services/exports/csv-renderer.js';
+import { type ExportSource, writeExport } from '../../src/services/exports/writer.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/app.js';
@@ -26,8 +27,10 @@ function collect(): Writable & { text: string } {
 describe('writeExport', () => {
   const tmp = tempDir();
   let store: Store;
+  let source: ExportSource;
   before(async () => {
     store = await openSqliteStore(join(tmp.dir, 'db.sqlite'));
+    source = { events: store.events, csv: new CsvRenderer() };
     await store.tenants.create({ id: 'acme', name: 'Acme' }, 0);
     const events = Array.from({ length: 50 }, (_, i) =>
       prepareEvent({ occurred_at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), action: `a${i}` }),
@@ -35,6 +38,7 @@ describe('writeExport', () => {
     await store.events.append('acme', events, 0);
   });
   after(async () => {
+    await source.csv.close();
     await store.close();
     tmp.remove();
   });
@@ -42,7 +46,7 @@ describe('writeExport', () => {
   it('streams every event in chunks, oldest first', async () => {
     const out = collect();
     const progress: number[] = [];
-    const n = await writeExport(store, 'acme', {}, 'ndjson', out, {
+    const n = await writeExport(source, 'acme', {}, 'ndjson', out, {
       chunk: 20,
       onProgress: (r) => progress.push(r),
     });
@@ -58,7 +62,7 @@ describe('writeExport', () => {
   it('renders CSV pages on the render thread in order, reporting progress as each is written', async () => {
     const out = collect();
     const progress: number[] = [];
-    const n = await writeExport(store, 'acme', {}, 'csv', out, {
+    const n = await writeExport(source, 'acme', {}, 'csv', out, {
       chunk: 7,
       onProgress: (r) => progress.push(r),
     });
@@ -75,7 +79,7 @@ describe('writeExport', () => {
   it('stops between pages when told to, leaving pages in flight unwritten', async () => {
     const out = collect();
     let asked = 0;
-    const n = await writeExport(store, 'acme', {}, 'csv', out, { chunk: 10, keepGoing: () => ++asked < 4 });
+    const n = await writeExport(source, 'acme', {}, 'csv', out, { chunk: 10, keepGoing: () => ++asked < 4 });
     assert.equal(n, null);
     // Three pages were taken. Each page is written once the next is on the render thread, so
     // the first two were written and the third, still rendering at the stop, was not.
@@ -99,6 +103,6 @@ describe('writeExport', () => {
       },
     });
     out.on('error', () => {});
-    await assert.rejects(writeExport(store, 'acme', {}, 'csv', out, { chunk: 5 }), /disk full/);
+    await assert.rejects(writeExport(source, 'acme', {}, 'csv', out, { chunk: 5 }), /disk full/);
   });
 });

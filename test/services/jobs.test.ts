@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { exportDirOf, loadConfig } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import type { TrailkeepError } from '../../src/core/errors.js';
+import type { Job } from '../../src/core/jobs.js';
+import { CsvRenderer } from '../../src/services/exports/csv-renderer.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { exportRunner, type JobRunner, queryRunner } from '../../src/services/jobs/runners.js';
 import {
@@ -13,13 +15,15 @@ import {
   type JobWorkerOptions,
 } from '../../src/services/jobs/worker.js';
 import { openStore } from '../../src/store/open.js';
-import type { Job, Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/types.js';
 import { type TestData, testData, testEngine } from '../helpers/app.js';
 import { until } from '../helpers/jobs.js';
 
 const TTL_MS = 3_600_000;
 let data: TestData;
 let store: Store;
+/** The render thread of the test's export runners. */
+let csv: CsvRenderer;
 let services: Services;
 let now: number;
 const clock = () => now;
@@ -66,15 +70,20 @@ const published = async (tenant: string, jobId: string, attempt: number, format:
   file?.stream.destroy();
   return file !== null;
 };
+const exportDeps = () => ({ events: store.events, jobs: store.jobs, files: store.exports, csv });
 const realRunners = (chunk?: number) => ({
-  query: queryRunner(store),
-  export: exportRunner(store, store.exports, chunk ? { chunk } : {}),
+  query: queryRunner(store.events),
+  export: exportRunner(exportDeps(), chunk ? { chunk } : {}),
 });
 
 function worker(options: Partial<JobWorkerOptions> & { runners?: Partial<ReturnType<typeof realRunners>> }) {
   const { runners, ...rest } = options;
   const w = new JobWorker(
-    { store, runners: { ...realRunners(), ...runners }, onCreated: (l) => services.jobs.onCreated(l) },
+    {
+      jobs: store.jobs,
+      runners: { ...realRunners(), ...runners },
+      onCreated: (l) => services.jobs.onCreated(l),
+    },
     { concurrency: 1, leaseMs: 10_000, ttlMs: TTL_MS, pollMs: 20, clock, ...rest },
   );
   workers.push(w);
@@ -107,14 +116,16 @@ beforeEach(async () => {
     TRAILKEEP_ADMIN_TOKEN: 'test-admin-token-0123456789',
     TRAILKEEP_JOB_TTL: String(TTL_MS / 1000),
   });
-  store = await openStore(config.TRAILKEEP_DB, { poolSize: 4, exportDir: exportDirOf(config) });
+  store = await openStore(config.TRAILKEEP_DB, { poolSize: 4, exportDir: config.TRAILKEEP_EXPORT_DIR });
   services = await createServices(config, store, clock);
+  csv = new CsvRenderer();
   await services.tenants.create('acme');
   await services.tenants.create('globex');
 });
 
 afterEach(async () => {
   for (const w of workers) await w.stop();
+  await csv.close();
   await store.close();
   await data.remove();
 });
@@ -142,7 +153,7 @@ test('a worker with concurrency 0 runs nothing', async () => {
 
 test('lease takeover: a stalled worker’s job is taken over after expiry, completes once, and the late finish is refused', async () => {
   await seed(20);
-  const stall = stalled(queryRunner(store));
+  const stall = stalled(queryRunner(store.events));
   const first = recordingLog();
   // The first worker never renews: as good as dead once it has the job.
   const w1 = worker({
@@ -182,7 +193,7 @@ test('lease takeover: a stalled worker’s job is taken over after expiry, compl
 
 test('lease takeover of an export: the stale worker stops and only the new attempt’s file is published', async () => {
   await seed(50);
-  const stall = stalled(exportRunner(store, store.exports, { chunk: 10 }));
+  const stall = stalled(exportRunner(exportDeps(), { chunk: 10 }));
   const w1 = worker({ name: 'w1', leaseMs: 1000, renewMs: 3_600_000, runners: { export: stall.runner } });
   w1.start();
   const job = await services.jobs.createExport('acme', 'ndjson', {});
@@ -204,7 +215,7 @@ test('lease takeover of an export: the stale worker stops and only the new attem
 
 test('cancelling a running export stops it between chunks and deletes its partial file', async () => {
   await seed(500);
-  const real = exportRunner(store, store.exports, { chunk: 20 });
+  const real = exportRunner(exportDeps(), { chunk: 20 });
   let checks = 0;
   let partSeen = false;
   const job = await services.jobs.createExport('acme', 'csv', {});
@@ -287,7 +298,7 @@ test('a job interrupted too often fails instead of running again', async () => {
 
 test('stop() asks a job that outlasts the grace period to stop and releases its lease', async () => {
   await seed(200);
-  const stall = stalled(exportRunner(store, store.exports, { chunk: 10 }));
+  const stall = stalled(exportRunner(exportDeps(), { chunk: 10 }));
   const w1 = worker({ name: 'w1', stopGraceMs: 300, runners: { export: stall.runner } });
   w1.start();
   const job = await services.jobs.createExport('acme', 'ndjson', {});
@@ -312,8 +323,8 @@ test('stop() asks a job that outlasts the grace period to stop and releases its 
 
 test('stop() without a grace period asks running jobs to stop at once: an export releases after its step, a query finishes', async () => {
   await seed(200);
-  const exporting = stalled(exportRunner(store, store.exports, { chunk: 10 }));
-  const querying = stalled(queryRunner(store));
+  const exporting = stalled(exportRunner(exportDeps(), { chunk: 10 }));
+  const querying = stalled(queryRunner(store.events));
   const { log, records } = recordingLog();
   const w1 = worker({
     name: 'w1',
@@ -356,7 +367,7 @@ test('jobs are fair across tenants: with one worker and acme’s queue full, glo
   await seed(20);
   await seed(20, 'globex');
   const order: string[] = [];
-  const real = exportRunner(store, store.exports);
+  const real = exportRunner(exportDeps());
   const recording: JobRunner = {
     ...real,
     run(job, ctx) {
@@ -397,7 +408,7 @@ async function exportSize(): Promise<number> {
 test('an export that would pass the byte quota stops at the part that would, fails saying so, and leaves no file', async () => {
   await seed(400);
   const size = await exportSize();
-  const real = exportRunner(store, store.exports, { chunk: 20, maxKeptBytes: Math.floor(size / 2), clock });
+  const real = exportRunner(exportDeps(), { chunk: 20, maxKeptBytes: Math.floor(size / 2), clock });
   let checks = 0;
   const counting: JobRunner = {
     ...real,
@@ -427,7 +438,7 @@ test('an export that would pass the byte quota stops at the part that would, fai
 test('two exports that each fit the quota alone but not together: the second to finish fails and its file is deleted', async () => {
   await seed(50);
   const size = await exportSize();
-  const real = exportRunner(store, store.exports, { maxKeptBytes: Math.floor(size * 1.5), clock });
+  const real = exportRunner(exportDeps(), { maxKeptBytes: Math.floor(size * 1.5), clock });
   // Both have written their whole file (each within the room left when it started) before either records it.
   let arrived = 0;
   let release!: () => void;

@@ -44,7 +44,7 @@ describe('long reads yield between chunks (SQLite)', () => {
     const seen: number[] = [];
     let rows = 0;
     try {
-      for await (const chunk of scanEvents(t.services.store, 'acme', {}, 'asc', CHUNK)) {
+      for await (const chunk of scanEvents(t.services.store.events, 'acme', {}, 'asc', CHUNK)) {
         seen.push(loop.turns());
         rows += chunk.length;
       }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { type Config, exportDirOf } from '../../config/config.js';
+import type { Config } from '../../config/config.js';
 import { type FilterParams, toEventFilter } from '../../core/filters.js';
+import { CsvRenderer } from '../../services/exports/csv-renderer.js';
 import { writeExport } from '../../services/exports/writer.js';
 import { createServices, type Services } from '../../services/index.js';
 import { openStore, sqlitePath } from '../../store/open.js';
@@ -34,7 +35,7 @@ export class LocalBackend implements Backend {
         `No database at ${path}. Create one with \`trailkeep migrate\` or \`trailkeep tenants create\`.`,
       );
     }
-    const store = await openStore(url, { exportDir: exportDirOf(config) });
+    const store = await openStore(url, { exportDir: config.TRAILKEEP_EXPORT_DIR });
     try {
       const services = await createServices(config, store);
       // The first opening of a new database makes the operator token; only its hash is kept, so
@@ -102,9 +103,15 @@ export class LocalBackend implements Backend {
     const filter = toEventFilter(filters);
     const total = await this.services.events.count(tenant, filter);
     onProgress({ phase: 'writing', done: 0, total, unit: 'events' });
-    return writeExport(this.services.store, tenant, filter, format, out, {
-      onProgress: (done) => onProgress({ phase: 'writing', done, total, unit: 'events' }),
-    });
+    // The command's one export renders CSV on a thread of its own, ended with the export.
+    const csv = new CsvRenderer();
+    try {
+      return await writeExport({ events: this.services.store.events, csv }, tenant, filter, format, out, {
+        onProgress: (done) => onProgress({ phase: 'writing', done, total, unit: 'events' }),
+      });
+    } finally {
+      await csv.close();
+    }
   }
 
   close() {

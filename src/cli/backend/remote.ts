@@ -1,8 +1,9 @@
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Credential } from '../../core/credentials.js';
 import type { FilterParams } from '../../core/filters.js';
+import type { Tenant } from '../../core/tenant.js';
 import type { ExportFormat } from '../../services/exports/writer.js';
-import type { Credential, Tenant } from '../../store/types.js';
 import { CliError, write } from '../context.js';
 import { HttpClient } from './http.js';
 import type { Backend, EventPage, ExportProgress, IngestBatch, IngestOutcome } from './types.js';

@@ -1,8 +1,9 @@
 import type { Writable } from 'node:stream';
+import type { Credential } from '../../core/credentials.js';
 import type { FilterParams } from '../../core/filters.js';
 import type { Order } from '../../core/query.js';
+import type { Tenant } from '../../core/tenant.js';
 import type { ExportFormat } from '../../services/exports/writer.js';
-import type { Credential, Tenant } from '../../store/types.js';
 
 /** A batch of NDJSON lines read from the input: the raw text and the parsed value of each. */
 export interface IngestBatch {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
+import type { Credential } from '../../core/credentials.js';
 import { OPERATOR_SCOPES, SCOPES } from '../../services/auth/principal.js';
-import type { Credential } from '../../store/types.js';
 import { addTargetOptions, type TargetOptions, withBackend } from '../backend/open.js';
 import { type CliContext, UsageError } from '../context.js';
 import { repeatable } from '../lib/filters.js';

@@ -1,8 +1,8 @@
 import { TrailkeepError } from '../../core/errors.js';
 import type { FilterParams } from '../../core/filters.js';
 import { parseInterval, type TimeRange } from '../../core/interval.js';
+import type { JobState } from '../../core/jobs.js';
 import type { FilterField, Order } from '../../core/query.js';
-import type { JobState } from '../../store/types.js';
 import type { FilterProperty, QUERY_STATES } from './schemas.js';
 
 /** Genesys filter properties → canonical filter fields (event-model.md §4). */

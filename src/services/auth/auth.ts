@@ -1,9 +1,10 @@
 import { webcrypto } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { strictBase64url } from '../../core/base64url.js';
+import type { Credential, CredentialKind } from '../../core/credentials.js';
 import { TrailkeepError } from '../../core/errors.js';
 import { isTenantId, TENANT_ID_PATTERN } from '../../core/tenant.js';
-import type { Credential, CredentialKind, Store } from '../../store/types.js';
+import type { CredentialStore, TenantStore } from '../../store/types.js';
 import type { AuthFailures } from './failures.js';
 import { MINTABLE_SCOPES, OPERATOR_SCOPES, type Principal, SCOPES } from './principal.js';
 import { credentialIdOf, hashSecret, makeSecret, newCredentialId, secretMatches } from './secrets.js';
@@ -34,7 +35,9 @@ export class AuthService {
   private signingKey: Promise<webcrypto.CryptoKey> | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly credentials: CredentialStore,
+    /** Only to check that a tenant a credential is made or a token is minted for exists. */
+    private readonly tenants: Pick<TenantStore, 'get'>,
     private readonly adminTokenHash: string,
     private readonly jwtKey: Uint8Array,
     private readonly tokenTtlSeconds: number,
@@ -63,7 +66,7 @@ export class AuthService {
     if (secretMatches(bearer, this.adminTokenHash)) return { kind: 'admin' };
     const id = credentialIdOf(bearer);
     if (id) {
-      const c = await this.store.credentials.find(id);
+      const c = await this.credentials.find(id);
       if (c?.kind !== 'key' || c.revoked_at || !secretMatches(bearer, c.secret_hash)) return null;
       if (c.tenant !== null) {
         return { kind: 'credential', tenant: c.tenant, scopes: c.scopes, credentialId: c.id, via: 'key' };
@@ -94,7 +97,7 @@ export class AuthService {
       const scope = payload.scope;
       if (typeof sub !== 'string' || typeof tenant !== 'string' || typeof scope !== 'string') return null;
       // A revoked client's (or operator key's) tokens stop working at once, not at expiry.
-      const client = await this.store.credentials.find(sub);
+      const client = await this.credentials.find(sub);
       if (!client || client.revoked_at || (client.tenant !== tenant && !isOperatorKey(client))) return null;
       return {
         kind: 'credential',
@@ -122,9 +125,7 @@ export class AuthService {
     tenant?: string,
   ): Promise<IssuedToken> {
     // Only a well-formed id is looked up (the client's own text may hold anything, NUL included).
-    const c = /^(?:cli|opk)_[0-9a-f]{20}$/.test(clientId)
-      ? await this.store.credentials.find(clientId)
-      : null;
+    const c = /^(?:cli|opk)_[0-9a-f]{20}$/.test(clientId) ? await this.credentials.find(clientId) : null;
     const operator = c !== null && isOperatorKey(c);
     if (
       !c ||
@@ -179,7 +180,7 @@ export class AuthService {
   }
 
   private async exists(tenant: string): Promise<boolean> {
-    return (await this.store.tenants.get(tenant)) !== null;
+    return (await this.tenants.get(tenant)) !== null;
   }
 
   /**
@@ -205,7 +206,7 @@ export class AuthService {
       throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
     const id = newCredentialId(tenant === null ? 'opk' : kind === 'key' ? 'key' : 'cli');
     const secret = makeSecret(id);
-    const credential = await this.store.credentials.create(
+    const credential = await this.credentials.create(
       { id, tenant, kind, name, scopes: [...new Set(scopes)], secret_hash: hashSecret(secret) },
       this.clock(),
     );
@@ -214,11 +215,11 @@ export class AuthService {
 
   /** A tenant's keys or OAuth clients; with tenant null, the operator keys. */
   list(tenant: string | null, kind: CredentialKind): Promise<Credential[]> {
-    return this.store.credentials.list(tenant, kind);
+    return this.credentials.list(tenant, kind);
   }
 
   async revoke(tenant: string | null, kind: CredentialKind, id: string): Promise<void> {
-    if (!(await this.store.credentials.revoke(tenant, kind, id, this.clock()))) {
+    if (!(await this.credentials.revoke(tenant, kind, id, this.clock()))) {
       const noun = tenant === null ? 'operator key' : kind === 'key' ? 'key' : 'OAuth client';
       throw new TrailkeepError('not_found', `No active ${noun} ${id}.`);
     }

@@ -7,6 +7,8 @@ export interface CsvRequest {
   /** An answer's buffer, given back to be reused. */
   spare?: ArrayBuffer;
 }
+/** A page to render, or the last message: the thread exits once the pages before it are answered. */
+export type CsvMessage = CsvRequest | { close: true };
 /** Answers give the request's buffer back. */
 export type CsvResponse =
   | { id: number; csv: ArrayBuffer; length: number; ndjson: ArrayBuffer }

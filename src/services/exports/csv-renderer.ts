@@ -1,7 +1,7 @@
 import type { EventRow } from '../../core/query.js';
-import { spawnThread, ThreadRequests } from '../../core/thread.js';
+import { spawnThread, ThreadRequests } from '../../runtime/thread.js';
 import { ByteBuffer } from './bytes.js';
-import { type CsvRequest, type CsvResponse, fitting } from './csv-protocol.js';
+import { type CsvMessage, type CsvRequest, type CsvResponse, fitting } from './csv-protocol.js';
 import { ndjsonLines } from './render.js';
 
 /**
@@ -9,8 +9,9 @@ import { ndjsonLines } from './render.js';
  * quoting every cell is most of a CSV export's work; on the thread it runs beside the reading
  * of the next page and the writing of the last, and the event loop stays free for requests.
  * The page goes over as NDJSON bytes, handed over without copying, and so does the answer.
- * Pages are answered in the order they were given. One thread serves the process; it is started
- * on first use and, idle, does not keep the process alive.
+ * Pages are answered in the order they were given. Whoever composes the exports makes one (the
+ * job worker, the CLI's local export) and closes it; its thread is started on first use (again
+ * after a close) and, idle, does not keep the process alive.
  */
 export class CsvRenderer {
   private readonly page = new ByteBuffer();
@@ -50,7 +51,9 @@ export class CsvRenderer {
   release(csv: Uint8Array): void {
     this.spares.push(csv.buffer as ArrayBuffer);
   }
-}
 
-/** The process's CSV renderer. */
-export const csvRenderer = new CsvRenderer();
+  /** Lets the pages given finish, then stops the thread. */
+  close(): Promise<void> {
+    return this.thread.close({ close: true } satisfies CsvMessage);
+  }
+}

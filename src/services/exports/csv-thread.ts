@@ -7,7 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { ByteBuffer } from './bytes.js';
 import { csvLines } from './csv.js';
-import { type CsvRequest, type CsvResponse, fitting } from './csv-protocol.js';
+import { type CsvMessage, type CsvResponse, fitting } from './csv-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('csv-thread.ts runs as a worker thread');
@@ -30,7 +30,13 @@ function* lines(bytes: Uint8Array): Generator<string> {
   }
 }
 
-port.on('message', ({ id, ndjson, length, spare }: CsvRequest) => {
+port.on('message', (m: CsvMessage) => {
+  // Pages are rendered as they arrive, so every page sent before the close is answered already.
+  if ('close' in m) {
+    port.close();
+    return;
+  }
+  const { id, ndjson, length, spare } = m;
   if (spare) spares.push(spare);
   let answer: CsvResponse;
   try {

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { EventFilter } from '../../core/query.js';
-import type { Store } from '../../store/types.js';
+import type { EventStore } from '../../store/types.js';
 import { scanEvents } from '../scan.js';
 import { ByteBuffer } from './bytes.js';
-import { csvRenderer } from './csv-renderer.js';
+import type { CsvRenderer } from './csv-renderer.js';
 import { readAhead } from './read-ahead.js';
 import { type ExportFormat, fileHeader, ndjsonLines } from './render.js';
 
@@ -76,6 +76,13 @@ export interface ExportOptions {
   maxBytes?: number;
 }
 
+/** What an export reads and what renders its CSV. */
+export interface ExportSource {
+  events: Pick<EventStore, 'list'>;
+  /** The render thread of whoever composed the export (the job worker, the CLI). */
+  csv: CsvRenderer;
+}
+
 /**
  * Streams every event matching `filter`, oldest first, to `out` in the given format, one
  * keyset page at a time and honouring backpressure; the next page is read while the current
@@ -83,7 +90,7 @@ export interface ExportOptions {
  * null when `keepGoing` stopped it; throws ExportTooLarge at `maxBytes`. Does not end `out`.
  */
 export async function writeExport(
-  store: Store,
+  source: ExportSource,
   tenant: string,
   filter: EventFilter,
   format: ExportFormat,
@@ -114,7 +121,7 @@ export async function writeExport(
   let written = 0;
   const header = fileHeader(format);
   if (header) await put((into) => into.text(header));
-  const pages = readAhead(scanEvents(store, tenant, filter, 'asc', options.chunk ?? PAGE));
+  const pages = readAhead(scanEvents(source.events, tenant, filter, 'asc', options.chunk ?? PAGE));
   // CSV pages in flight on the render thread, oldest first: one is rendered while the next is
   // read and the one before is written.
   const rendering: { rows: number; csv: Promise<Uint8Array> }[] = [];
@@ -123,7 +130,7 @@ export async function writeExport(
     const csv = await page.csv;
     await put((into) => {
       into.bytes(csv);
-      csvRenderer.release(csv);
+      source.csv.release(csv);
     });
     written += page.rows;
     options.onProgress?.(written);
@@ -138,7 +145,7 @@ export async function writeExport(
         options.onProgress?.(written);
         continue;
       }
-      rendering.push({ rows: rows.length, csv: csvRenderer.render(rows) });
+      rendering.push({ rows: rows.length, csv: source.csv.render(rows) });
       if (rendering.length > 1) await writeRendered();
     }
     while (rendering.length > 0) await writeRendered();

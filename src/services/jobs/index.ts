@@ -1,23 +1,26 @@
+import { CsvRenderer } from '../exports/csv-renderer.js';
 import type { Services } from '../index.js';
 import { exportRunner, queryRunner } from './runners.js';
 import { type JobLog, JobWorker, type JobWorkerOptions } from './worker.js';
 
 /**
  * The job worker of a node, configured from its settings. Built by whoever runs the node (the
- * server, the test app), never on import, and started separately.
+ * server, the test app), never on import, and started separately. Its exports render CSV on a
+ * thread of its own, which stop() closes.
  */
 export function createJobWorker(
-  services: Services,
+  services: Pick<Services, 'config' | 'store' | 'jobs' | 'clock'>,
   log?: JobLog,
   overrides: Partial<JobWorkerOptions> = {},
 ): JobWorker {
   const { config, store, jobs, clock } = services;
+  const exporting = { events: store.events, jobs: store.jobs, files: store.exports, csv: new CsvRenderer() };
   return new JobWorker(
     {
-      store,
+      jobs: store.jobs,
       runners: {
-        query: queryRunner(store),
-        export: exportRunner(store, store.exports, { maxKeptBytes: jobs.exportQuota.bytes, clock }),
+        query: queryRunner(store.events),
+        export: exportRunner(exporting, { maxKeptBytes: jobs.exportQuota.bytes, clock }),
       },
       onCreated: (listener) => jobs.onCreated(listener),
     },

@@ -1,6 +1,6 @@
+import type { Job } from '../../core/jobs.js';
 import type { LinkSigner } from '../../core/links.js';
 import type { EventRow } from '../../core/query.js';
-import type { Job } from '../../store/types.js';
 import type { JobService } from './service.js';
 
 /** How long a results download link stays valid (never beyond the job's own expiry). */

@@ -1,6 +1,6 @@
 import { type FilterParams, toEventFilter } from '../../core/filters.js';
+import type { Job } from '../../core/jobs.js';
 import type { EventFilter, Order } from '../../core/query.js';
-import type { Job } from '../../store/types.js';
 import type { ExportFormat } from '../exports/writer.js';
 
 /** What a query job was asked, as stored in `jobs.params`. */

@@ -1,4 +1,6 @@
-import type { ExportFiles, Job, JobKind, Store } from '../../store/types.js';
+import type { Job, JobKind } from '../../core/jobs.js';
+import type { EventStore, ExportFiles, JobStore } from '../../store/types.js';
+import type { CsvRenderer } from '../exports/csv-renderer.js';
 import { ExportTooLarge, writeExport } from '../exports/writer.js';
 import { exportFormatOf, frozenFilter } from './params.js';
 import { exportTooLarge } from './quota.js';
@@ -25,6 +27,8 @@ export interface JobRunner {
   discard?(job: Job): Promise<void>;
   /** Removes everything every attempt of the job produced (the job has expired). */
   purge?(job: Job): Promise<void>;
+  /** Frees what the runner holds (a render thread) once the worker has stopped. */
+  close?(): Promise<void>;
 }
 
 export type JobRunners = Record<JobKind, JobRunner>;
@@ -34,14 +38,23 @@ export type JobRunners = Record<JobKind, JobRunner>;
  * point. Results are then read from the log itself, filtered to seq ≤ snapshot, which cannot
  * change because events are never updated. O(1) storage per job, whatever its size.
  */
-export function queryRunner(store: Store): JobRunner {
+export function queryRunner(events: Pick<EventStore, 'lastSeq' | 'count'>): JobRunner {
   return {
     async run(job) {
-      const snapshot = await store.events.lastSeq(job.tenant);
-      const rows = await store.events.count(job.tenant, frozenFilter(job, snapshot));
+      const snapshot = await events.lastSeq(job.tenant);
+      const rows = await events.count(job.tenant, frozenFilter(job, snapshot));
       return { rows, snapshot_seq: snapshot };
     },
   };
+}
+
+/** What an export run reads, counts, writes and renders with. */
+export interface ExportRunnerDeps {
+  events: Pick<EventStore, 'lastSeq' | 'list'>;
+  /** The tenant's kept export bytes, which the byte quota counts. */
+  jobs: Pick<JobStore, 'exportUsage'>;
+  files: ExportFiles;
+  csv: CsvRenderer;
 }
 
 export interface ExportRunnerOptions {
@@ -63,7 +76,8 @@ export function removeExportFiles(files: ExportFiles, job: Job): Promise<void> {
  * byte quota, the file may take what the tenant's other kept exports leave when it starts
  * (checked per part as it is written); the worker records it only if it still fits then.
  */
-export function exportRunner(store: Store, files: ExportFiles, options: ExportRunnerOptions = {}): JobRunner {
+export function exportRunner(deps: ExportRunnerDeps, options: ExportRunnerOptions = {}): JobRunner {
+  const { events, jobs, files, csv } = deps;
   const { maxKeptBytes, clock = Date.now } = options;
   const refOf = (job: Job) => ({
     tenant: job.tenant,
@@ -73,20 +87,27 @@ export function exportRunner(store: Store, files: ExportFiles, options: ExportRu
   });
   return {
     async run(job, ctx) {
-      const snapshot = await store.events.lastSeq(job.tenant);
+      const snapshot = await events.lastSeq(job.tenant);
       const ref = refOf(job);
       const left =
         maxKeptBytes === undefined
           ? undefined
-          : maxKeptBytes - (await store.jobs.exportUsage(job.tenant, clock())).bytes;
+          : maxKeptBytes - (await jobs.exportUsage(job.tenant, clock())).bytes;
       const writer = await files.create(ref);
       let rows: number | null;
       try {
-        rows = await writeExport(store, job.tenant, frozenFilter(job, snapshot), ref.format, writer.stream, {
-          keepGoing: ctx.keepGoing,
-          ...(options.chunk ? { chunk: options.chunk } : {}),
-          ...(left === undefined ? {} : { maxBytes: left }),
-        });
+        rows = await writeExport(
+          { events, csv },
+          job.tenant,
+          frozenFilter(job, snapshot),
+          ref.format,
+          writer.stream,
+          {
+            keepGoing: ctx.keepGoing,
+            ...(options.chunk ? { chunk: options.chunk } : {}),
+            ...(left === undefined ? {} : { maxBytes: left }),
+          },
+        );
         // Checked once more so a cancel during the last chunk does not publish a file.
         if (rows !== null && !(await ctx.keepGoing())) rows = null;
       } catch (err) {
@@ -113,5 +134,6 @@ export function exportRunner(store: Store, files: ExportFiles, options: ExportRu
     async purge(job) {
       await removeExportFiles(files, job);
     },
+    close: () => csv.close(),
   };
 }

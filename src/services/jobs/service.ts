@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { TrailkeepError } from '../../core/errors.js';
 import { type FilterParams, toEventFilter } from '../../core/filters.js';
+import type { Job, JobKind } from '../../core/jobs.js';
 import type { EventRow } from '../../core/query.js';
-import type { ExportDownload, ExportFiles, Job, JobKind, Store } from '../../store/types.js';
+import type { ExportDownload, ExportFiles, JobStore } from '../../store/types.js';
 import type { EventService, Page, PageRequest } from '../events.js';
 import type { ExportFormat } from '../exports/writer.js';
 import {
@@ -29,7 +30,7 @@ export class JobService {
   private readonly listeners = new Set<() => void>();
 
   constructor(
-    private readonly store: Store,
+    private readonly jobs: JobStore,
     private readonly events: EventService,
     private readonly files: ExportFiles,
     /** How long a finished or cancelled job and its results are kept. */
@@ -89,7 +90,7 @@ export class JobService {
   ): Promise<{ job: Job } | { blockedBy: number }> {
     // Parsed now so a bad filter is the caller's 400, not a failed job later.
     toEventFilter(params.filters);
-    const made = await this.store.jobs.create(
+    const made = await this.jobs.create(
       { id: randomUUID(), tenant, kind, params: { ...params } },
       this.clock(),
       {
@@ -117,7 +118,7 @@ export class JobService {
 
   /** The tenant's job of that kind; anything else (another tenant's, the other kind, expired) is 404. */
   async get(tenant: string, kind: JobKind, id: string): Promise<Job> {
-    const job = await this.store.jobs.get(tenant, id);
+    const job = await this.jobs.get(tenant, id);
     if (!job || job.kind !== kind || (job.expires_at !== null && job.expires_at < this.clock())) {
       throw new TrailkeepError('not_found', `${NOUN[kind]} ${id} not found.`);
     }
@@ -128,7 +129,7 @@ export class JobService {
   async cancel(tenant: string, kind: JobKind, id: string): Promise<Job> {
     await this.get(tenant, kind, id);
     const now = this.clock();
-    const job = await this.store.jobs.cancel(tenant, id, now, now + this.ttlMs);
+    const job = await this.jobs.cancel(tenant, id, now, now + this.ttlMs);
     // Swept between the two calls: as gone as if it never existed.
     if (!job) throw new TrailkeepError('not_found', `${NOUN[kind]} ${id} not found.`);
     return job;
@@ -153,7 +154,7 @@ export class JobService {
   /** Files first, as the expiry sweep does, so no file outlives its job. */
   private async removeExport(job: Job): Promise<Job> {
     await removeExportFiles(this.files, job);
-    await this.store.jobs.delete(job.tenant, job.id);
+    await this.jobs.delete(job.tenant, job.id);
     return job;
   }
 

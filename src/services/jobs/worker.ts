@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { TrailkeepError } from '../../core/errors.js';
-import type { Job, JobOutcome, Store } from '../../store/types.js';
+import type { Job } from '../../core/jobs.js';
+import type { JobOutcome, JobStore } from '../../store/types.js';
 import { exportTooLarge } from './quota.js';
 import type { JobRunner, JobRunners } from './runners.js';
 
@@ -18,7 +19,7 @@ const silent: JobLog = { info() {}, warn() {}, error() {} };
 export const JOB_FAILED_MESSAGE = 'The job failed unexpectedly; the server log has the details.';
 
 export interface JobWorkerDeps {
-  store: Store;
+  jobs: JobStore;
   runners: JobRunners;
   /** Wakes the worker when this node creates a job (JobService.onCreated). */
   onCreated?: (listener: () => void) => () => void;
@@ -121,7 +122,7 @@ export class JobWorker {
   /**
    * Stops leasing, lets running jobs finish for up to `stopGraceMs`, then asks the rest to stop
    * (an export stops after its current chunk) and releases their leases for another worker,
-   * waiting up to `stopWaitMs` for that.
+   * waiting up to `stopWaitMs` for that; then closes what the runners hold.
    */
   async stop(): Promise<void> {
     if (!this.running) return;
@@ -129,6 +130,13 @@ export class JobWorker {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.unsubscribe?.();
+    await this.settle();
+    // A run left behind that goes on rendering starts the render thread again (csv-renderer.ts).
+    await Promise.all(Object.values(this.deps.runners).map((r) => r.close?.()));
+  }
+
+  /** Waits for the running jobs as stop() describes. */
+  private async settle(): Promise<void> {
     await this.filling;
     await this.sweeping;
     const all = () => Promise.all([...this.active.values()].map((r) => r.done));
@@ -177,7 +185,7 @@ export class JobWorker {
     try {
       while (this.running && this.active.size < this.options.concurrency) {
         const owner = `${this.name}/${++this.leases}`;
-        const job = await this.deps.store.jobs.lease(owner, this.clock(), this.options.leaseMs);
+        const job = await this.deps.jobs.lease(owner, this.clock(), this.options.leaseMs);
         if (!job) return;
         this.launch(job, owner);
       }
@@ -239,7 +247,7 @@ export class JobWorker {
     if (result === null) {
       if (run.aborting && !run.lost) {
         // An expired lease lets the next worker (here after a restart, or elsewhere) take it at once.
-        await this.deps.store.jobs.renew(job.id, run.owner, this.clock() - 1);
+        await this.deps.jobs.renew(job.id, run.owner, this.clock() - 1);
         this.log.info(fields, 'job released');
         return 'released';
       }
@@ -256,7 +264,7 @@ export class JobWorker {
   ): Promise<RunOutcome> {
     const now = this.clock();
     const fields = { job: run.job.id, tenant: run.job.tenant, kind: run.job.kind, worker: this.name };
-    const kept = await this.deps.store.jobs.finish(run.job.id, run.owner, {
+    const kept = await this.deps.jobs.finish(run.job.id, run.owner, {
       ...outcome,
       finished_at: now,
       expires_at: now + this.options.ttlMs,
@@ -279,7 +287,7 @@ export class JobWorker {
 
   private async keepGoing(run: ActiveRun): Promise<boolean> {
     if (run.lost || run.aborting) return false;
-    const now = await this.deps.store.jobs.get(run.job.tenant, run.job.id);
+    const now = await this.deps.jobs.get(run.job.tenant, run.job.id);
     if (now?.state !== 'running' || now.lease_owner !== run.owner) run.lost = true;
     return !run.lost;
   }
@@ -288,11 +296,7 @@ export class JobWorker {
     for (const run of this.active.values()) {
       if (run.lost) continue;
       try {
-        const held = await this.deps.store.jobs.renew(
-          run.job.id,
-          run.owner,
-          this.clock() + this.options.leaseMs,
-        );
+        const held = await this.deps.jobs.renew(run.job.id, run.owner, this.clock() + this.options.leaseMs);
         if (!held) run.lost = true;
       } catch (err) {
         this.log.warn({ err, job: run.job.id }, 'lease renewal failed');
@@ -304,10 +308,10 @@ export class JobWorker {
   async sweep(): Promise<number> {
     let removed = 0;
     for (;;) {
-      const batch = await this.deps.store.jobs.expired(this.clock(), 100);
+      const batch = await this.deps.jobs.expired(this.clock(), 100);
       for (const job of batch) {
         await this.deps.runners[job.kind].purge?.(job);
-        await this.deps.store.jobs.delete(job.tenant, job.id);
+        await this.deps.jobs.delete(job.tenant, job.id);
         removed++;
       }
       if (batch.length < 100) return removed;

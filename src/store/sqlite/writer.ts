@@ -1,6 +1,6 @@
 import { TrailkeepError } from '../../core/errors.js';
 import type { AppendResult } from '../../core/event/idempotency.js';
-import { spawnThread, ThreadRequests } from '../../core/thread.js';
+import { spawnThread, ThreadRequests } from '../../runtime/thread.js';
 import type { AppendGroup } from '../types.js';
 import { type AppendResponse, fromWire, type WriterMessage } from './writer-protocol.js';
 

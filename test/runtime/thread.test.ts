@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { ThreadRequests } from '../../src/core/thread.js';
+import { ThreadRequests } from '../../src/runtime/thread.js';
 
 /** Doubles `x` after `delay` ms; a message with `die` ends the thread at once. */
 const DOUBLER = `
