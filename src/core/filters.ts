@@ -1,6 +1,7 @@
 import { type Static, type TSchema, Type } from 'typebox';
 import { TrailkeepError } from './errors.js';
-import { type EventFilter, FILTER_FIELDS, type FilterField } from './query.js';
+import { FILTER_FIELDS, type FilterField } from './filter-catalogue.js';
+import type { EventFilter } from './query.js';
 
 const Value = Type.String({ minLength: 1, maxLength: 512 });
 const Values = Type.Array(Value, { minItems: 1, maxItems: 100 });

@@ -1,56 +1,12 @@
+import type { FilterField } from './filter-catalogue.js';
+
+export { FILTER_FIELDS, type FilterField } from './filter-catalogue.js';
+
 /**
  * The engine-neutral query every API dialect compiles to. Within one field the values OR
  * together; across fields they AND. Times are epoch milliseconds: `from` inclusive, `to` exclusive.
+ * How each member is stored and read: core/filter-catalogue.ts.
  */
-export const FILTER_FIELDS = [
-  'actor_id',
-  'actor_type',
-  'actor_home_org_id',
-  'action',
-  'category',
-  'outcome',
-  'service',
-  'target_type',
-  'target_id',
-  'client_id',
-  'ip',
-  'session_id',
-  'trace_id',
-  'transaction_id',
-  'token_id',
-  'request_id',
-  'auth_event',
-  'auth_stage',
-  'auth_result',
-  'auth_upstream_idp',
-  'auth_upstream_user_id',
-  'auth_login_org_id',
-  'attribute_type',
-  'attribute_id',
-  'attribute_org_id',
-] as const;
-
-export type FilterField = (typeof FILTER_FIELDS)[number];
-
-/**
- * Filter fields read from the stored event's JSON instead of an indexed column: rarer filters,
- * evaluated on the rows the indexed conditions (tenant, time, other fields) leave. `each`: the
- * path is an array and any element's `each` member may match.
- */
-export const JSON_FIELDS: Partial<Record<FilterField, { path: string[]; each?: string }>> = {
-  token_id: { path: ['source', 'token_id'] },
-  request_id: { path: ['source', 'request_id'] },
-  auth_event: { path: ['auth', 'event'] },
-  auth_stage: { path: ['auth', 'stage'] },
-  auth_result: { path: ['auth', 'result'] },
-  auth_upstream_idp: { path: ['auth', 'upstream_idp'] },
-  auth_upstream_user_id: { path: ['auth', 'upstream_user_id'] },
-  auth_login_org_id: { path: ['auth', 'login_org_id'] },
-  attribute_type: { path: ['attributes'], each: 'type' },
-  attribute_id: { path: ['attributes'], each: 'id' },
-  attribute_org_id: { path: ['attributes'], each: 'org_id' },
-};
-
 export interface EventFilter {
   fields?: Partial<Record<FilterField, string[]>>;
   from?: number;

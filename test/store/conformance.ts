@@ -16,6 +16,7 @@ import type {
   JobOutcome,
   Store,
 } from '../../src/store/types.js';
+import { catalogueRows, type StoredEvent } from './catalogue-cases.js';
 
 export interface EngineUnderTest {
   store: Store;
@@ -486,6 +487,26 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
           assert.equal(await store.events.count('acme', filter), expected(pred).length);
         });
       }
+
+      // Generated from core/filter-catalogue.ts: a filter added there is tested here on every engine.
+      describe('every filter of the catalogue', () => {
+        for (const row of catalogueRows) {
+          it(`${row.name} (${row.kind}) selects exactly the events it should, and counts them`, async () => {
+            const events = (await list({})).map((r) => JSON.parse(r.json) as StoredEvent);
+            const cases = row.cases(events);
+            const sizes = cases.map((c) => events.filter(c.selects).length);
+            assert.ok(
+              sizes.some((n) => n > 0 && n < events.length),
+              'the events give the row a case that selects some of them but not all',
+            );
+            for (const { filter, selects } of cases) {
+              const want = events.filter(selects).map((e) => e.seq);
+              assert.deepEqual(seqOf(await list(filter)), want, JSON.stringify(filter));
+              assert.equal(await store.events.count('acme', filter), want.length, JSON.stringify(filter));
+            }
+          });
+        }
+      });
 
       it('counts change rows: one per change, one for an event without any, within the tenant', async () => {
         // Events 2, 13, 24 and 35 have three changes each; 9 has one; 10 has an empty list.

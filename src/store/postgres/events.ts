@@ -3,115 +3,21 @@ import { TrailkeepError } from '../../core/errors.js';
 import { planAppend } from '../../core/event/idempotency.js';
 import type { PreparedEvent } from '../../core/event/prepare.js';
 import { sealEvent, withHash } from '../../core/event/seal.js';
-import {
-  type EventFilter,
-  type EventQuery,
-  type EventRow,
-  type Facet,
-  type FilterField,
-  JSON_FIELDS,
-  searchTerms,
-} from '../../core/query.js';
+import type { EventRow, Facet } from '../../core/query.js';
 import { appendOne } from '../append-one.js';
-import { fromCursor } from '../keyset.js';
 import type { AppendGroup, AppendResult, EventStore } from '../types.js';
 import { copyEvents, stageLine } from './copy.js';
 import { type Db, run } from './db.js';
 import type { Partitions } from './partitions.js';
+import { postgresSql } from './sql-dialect.js';
 import { pgTime } from './time.js';
 
 /** Times as PostgreSQL reads them, years before 1 AD and after 9999 included. */
 const iso = pgTime;
 
-/** Builds the WHERE clause of a filter with numbered parameters; values are never interpolated. */
-function where(tenant: string, f: EventFilter, params: unknown[]): string {
-  const p = (v: unknown) => `$${params.push(v)}`;
-  const clauses = [`tenant = ${p(tenant)}`];
-  for (const [field, values] of Object.entries(f.fields ?? {})) {
-    if (!values || values.length === 0) continue;
-    const json = JSON_FIELDS[field as FilterField];
-    if (field === 'ip') {
-      clauses.push(`seq IN (SELECT seq FROM event_ips WHERE tenant = $1 AND ip = ANY(${p(values)}::text[]))`);
-    } else if (json) {
-      // Paths are constants of core/query.ts, never input; the values are bound.
-      clauses.push(
-        json.each
-          ? `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(body::jsonb #> '{${json.path.join(',')}}') = 'array' THEN body::jsonb #> '{${json.path.join(',')}}' ELSE '[]'::jsonb END) a WHERE a ->> '${json.each}' = ANY(${p(values)}::text[]))`
-          : `(body::jsonb #>> '{${json.path.join(',')}}') = ANY(${p(values)}::text[])`,
-      );
-    } else {
-      clauses.push(
-        values.length === 1 ? `${field} = ${p(values[0])}` : `${field} = ANY(${p(values)}::text[])`,
-      );
-    }
-  }
-  if (f.actorIdOrLogin?.length) {
-    const ids = p(f.actorIdOrLogin);
-    clauses.push(`(actor_id = ANY(${ids}::text[]) OR actor_login = ANY(${ids}::text[]))`);
-  }
-  if (f.automatic !== undefined) clauses.push(`automatic = ${p(f.automatic)}`);
-  if (f.privileged !== undefined) clauses.push(`actor_privileged = ${p(f.privileged)}`);
-  if (f.result !== undefined) {
-    // Parsing a body as jsonb costs about 10 µs: only events whose text holds a `"result":` key
-    // can have an auth.result (inside a JSON string a quote is escaped), the rest are decided
-    // by their outcome column.
-    const derived = `CASE WHEN outcome = 'failure' THEN 'Failure' ELSE 'Success' END`;
-    clauses.push(
-      `(CASE WHEN strpos(body, '"result":') = 0 THEN ${derived} ELSE coalesce(body::jsonb #>> '{auth,result}', ${derived}) END) = ${p(f.result)}`,
-    );
-  }
-  if (f.from !== undefined) clauses.push(`occurred_at >= ${p(iso(f.from))}::timestamptz`);
-  if (f.to !== undefined) clauses.push(`occurred_at < ${p(iso(f.to))}::timestamptz`);
-  if (f.maxSeq !== undefined) clauses.push(`seq <= ${p(f.maxSeq)}`);
-  if (f.q !== undefined) {
-    // Terms are letters, digits and `_` only (core tokenize), so none is tsquery syntax.
-    const terms = searchTerms(f.q);
-    clauses.push(terms.length ? `search @@ to_tsquery('simple', ${p(terms.join(' & '))})` : 'false');
-  }
-  return clauses.join(' AND ');
-}
+/** The statements of the reads (store/sql/compile.ts): exported so tests can check their plans. */
+export const { listSql, countSql, changeRowsSql, facetsSql } = postgresSql;
 
-const MS = '(extract(epoch FROM occurred_at) * 1000)::bigint';
-
-export function listSql(tenant: string, q: EventQuery): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  // The cursor's time bounds the range (store/keyset.ts): the index read and the partitions
-  // scanned start at the cursor.
-  const range = fromCursor(q);
-  let sql = `SELECT ${MS} AS "occurredAt", seq, body AS json FROM events WHERE ${where(tenant, { ...q, from: range.from, to: range.to }, params)}`;
-  if (range.after) {
-    const op = q.order === 'asc' ? '>' : '<';
-    sql += ` AND (occurred_at, seq) ${op} ($${params.push(iso(range.after.occurredAt))}::timestamptz, $${params.push(range.after.seq)})`;
-  }
-  const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-  sql += ` ORDER BY occurred_at ${dir}, seq ${dir} LIMIT $${params.push(q.limit)}`;
-  if (q.offset) sql += ` OFFSET $${params.push(q.offset)}`;
-  return { sql, params };
-}
-
-export function facetsSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  return {
-    // Bytewise order with nulls last, as SQLite sorts.
-    sql: `SELECT * FROM (SELECT DISTINCT service, target_type, action FROM events WHERE ${where(tenant, f, params)}) f
-      ORDER BY service COLLATE "C" NULLS LAST, target_type COLLATE "C" NULLS LAST, action COLLATE "C"`,
-    params,
-  };
-}
-
-export function countSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  return { sql: `SELECT count(*) AS n FROM events WHERE ${where(tenant, f, params)}`, params };
-}
-
-/** The change rows of the matching events, summed in an index-only scan (events_rows, events_type_rows). */
-export function changeRowsSql(tenant: string, f: EventFilter): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  return {
-    sql: `SELECT coalesce(sum(change_rows), 0)::bigint AS n FROM events WHERE ${where(tenant, f, params)}`,
-    params,
-  };
-}
 const CREATE_TENANTS = `
   INSERT INTO tenants (id, name, created_at)
   SELECT id, id, $2::timestamptz FROM unnest($1::text[]) AS t(id) ON CONFLICT (id) DO NOTHING`;

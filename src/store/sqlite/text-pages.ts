@@ -3,7 +3,7 @@ import { searchTerms } from '../../core/query.js';
 import { fromCursor } from '../keyset.js';
 import { BLOCK_BITS, type Block } from './blocks.js';
 import type { Db, StatementCache } from './db.js';
-import { keysetTail, matchExpression, where } from './where.js';
+import { matchExpression, sqliteDialect, sqliteSql } from './sql-dialect.js';
 
 /**
  * Pages with full-text terms (`q`), on SQLite.
@@ -35,13 +35,13 @@ export function blockPageSql(
   last: number,
 ): { sql: string; params: unknown[] } {
   const range = fromCursor(q);
-  const w = where(tenant, { ...q, q: undefined, from: range.from, to: range.to });
-  const params: unknown[] = [match, first << BLOCK_BITS, ((last + 1) << BLOCK_BITS) - 1, ...w.params];
+  const params: unknown[] = [match, first << BLOCK_BITS, ((last + 1) << BLOCK_BITS) - 1];
+  const w = sqliteSql.where(params, tenant, { ...q, q: undefined, from: range.from, to: range.to });
   // CROSS JOIN keeps this join order: the matches drive, each event is read by rowid. (With
   // `rowid IN (…)` the planner walked the tenant's whole time index testing each event.)
-  const sql = `SELECT occurred_at AS occurredAt, seq, body AS json
+  const sql = `SELECT ${sqliteDialect.rowColumns}
     FROM events_fts CROSS JOIN events ON events.rowid = events_fts.rowid
-    WHERE events_fts MATCH ? AND events_fts.rowid BETWEEN ? AND ? AND ${w.sql}${keysetTail(q, range.after, params)}`;
+    WHERE events_fts MATCH ? AND events_fts.rowid BETWEEN ? AND ? AND ${w}${sqliteSql.tail(params, q, range.after)}`;
   return { sql, params };
 }
 
