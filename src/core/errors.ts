@@ -38,6 +38,17 @@ export class TrailkeepError extends Error {
   }
 }
 
-export const fail = (code: ErrorCode, message?: string, details?: TrailkeepError['details']): never => {
-  throw new TrailkeepError(code, message, details);
+/**
+ * A request parameter refused: the message names the parameter as the client wrote it
+ * (`filter[created_at] needs a start and an end time.`), and its one problem says where it is
+ * (`query.filter[created_at]`, `$.interval`; by default the name itself), which is what the
+ * dialects' envelopes render.
+ */
+export const invalidParameter = (
+  name: string,
+  message: string,
+  path: string = name,
+  code: 'invalid_request' | 'invalid_cursor' = 'invalid_request',
+): never => {
+  throw new TrailkeepError(code, `${name} ${message}`, [{ path, message }]);
 };

@@ -5,16 +5,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { trustProxyOf } from '../config/config.js';
 import type { Services } from '../services/index.js';
-import { agilicusApi } from './agilicus/index.js';
+import { registerDialect } from './dialect.js';
+import { APP_DIALECT, DIALECTS } from './dialects.js';
 import { frameworkErrors } from './framework-errors.js';
-import { genesysApi } from './genesys/index.js';
 import { BODY_LIMIT, connectionLimits, registerLimits } from './limits.js';
-import { livePersonApi } from './liveperson/index.js';
-import { nativeErrorHandler, nativeNotFound } from './native/envelope.js';
-import { nativeApi } from './native/index.js';
+import { openapiRoutes } from './openapi.js';
 import { opsRoutes } from './ops.js';
 import { boundedValidatorCompiler } from './validation.js';
-import { zendeskApi } from './zendesk/index.js';
 
 export interface AppOptions {
   /** A pino logger, or false for none (the CLI passes its configured logger). */
@@ -23,8 +20,8 @@ export interface AppOptions {
 
 /**
  * Builds the HTTP application over composed services, without listening: the CLI listens,
- * tests inject or listen on an ephemeral port. Each API dialect is an encapsulated plugin with
- * its own prefix, authentication and error envelope.
+ * tests inject or listen on an ephemeral port. Each API dialect (dialects.ts) is an encapsulated
+ * plugin with its own prefix, authentication and error envelope.
  */
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -41,8 +38,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.setValidatorCompiler(boundedValidatorCompiler());
 
   app.decorateRequest('principal', null);
-  app.setErrorHandler(nativeErrorHandler);
-  app.setNotFoundHandler(nativeNotFound);
+  app.setErrorHandler(APP_DIALECT.errors.errorHandler);
+  app.setNotFoundHandler(APP_DIALECT.errors.notFound);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -76,11 +73,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  await app.register(opsRoutes, { services });
-  await app.register(nativeApi, { services });
-  await app.register(genesysApi, { services, prefix: '/api/v2/audits' });
-  await app.register(zendeskApi, { services, prefix: '/api/v2' });
-  await app.register(agilicusApi, { services, prefix: '/v1' });
-  await app.register(livePersonApi, { services, prefix: '/api/account' });
+  await app.register(opsRoutes, { store: services.store, metrics: services.metrics });
+  await app.register(openapiRoutes);
+  for (const dialect of DIALECTS) await registerDialect(app, dialect, services);
   return app;
 }

@@ -31,12 +31,18 @@ export const clientFieldName = (path: string): string =>
     .replace(/^(?:\$|query|path|headers)(?:\.|(?=\[)|$)/, '')
     .replace(/^\[("(?:[^"\\]|\\.)*")\]/, (_, quoted: string) => JSON.parse(quoted) as string);
 
+/** A dialect's error rendering, as Fastify's error and not-found handlers take it. */
+export interface DialectErrors {
+  errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply;
+  notFound(req: FastifyRequest, reply: FastifyReply): FastifyReply;
+}
+
 /**
  * A dialect's error and not-found handlers. Everything but the body is the same for every
  * dialect: the catalogue classification, the log line (with the stack only for `internal`),
  * the challenge of a 401, and `Retry-After` on 503 and on a 429 that knows its wait.
  */
-export function dialectErrors(envelope: Envelope) {
+export function dialectErrors(envelope: Envelope): DialectErrors {
   const render = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const e = classify(err);
     if (e.code === 'internal') req.log.error({ err }, 'request failed');
@@ -51,7 +57,6 @@ export function dialectErrors(envelope: Envelope) {
       .send(envelope.body(e, req, problemsOf(e)));
   };
   return {
-    render,
     errorHandler: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => render(err, req, reply),
     notFound: (req: FastifyRequest, reply: FastifyReply) =>
       render(new TrailkeepError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`), req, reply),

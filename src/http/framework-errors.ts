@@ -1,18 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { genesysErrorHandler } from './genesys/envelope.js';
-import { livePersonErrorHandler } from './liveperson/envelope.js';
-import { nativeErrorHandler } from './native/envelope.js';
-import { zendeskErrorHandler } from './zendesk/envelope.js';
+import { APP_DIALECT, DIALECTS } from './dialects.js';
 
-/**
- * The prefixes buildApp registers dialects with a not-found handler of their own under, most
- * specific first; everything else is native (Agilicus has no prefix of its own under /v1).
- */
-const BY_PREFIX = [
-  ['/api/v2/audits', genesysErrorHandler],
-  ['/api/v2', zendeskErrorHandler],
-  ['/api/account', livePersonErrorHandler],
-] as const;
+/** The dialects that own their prefix, most specific prefix first (Genesys's inside Zendesk's). */
+const OWNERS = DIALECTS.filter((d) => d.ownsPrefix).sort((a, b) => b.prefix.length - a.prefix.length);
 
 /**
  * Errors Fastify raises before routing (a path that is not valid percent-encoding, a path
@@ -23,6 +13,6 @@ export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: F
   // The app's onSend hook does not run here: the request id header is set by hand.
   reply.header('x-request-id', req.id);
   const path = req.url.split('?')[0] ?? '';
-  const handler = BY_PREFIX.find(([p]) => path === p || path.startsWith(`${p}/`))?.[1] ?? nativeErrorHandler;
-  return handler(err, req, reply);
+  const owner = OWNERS.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`)) ?? APP_DIALECT;
+  return owner.errors.errorHandler(err, req, reply);
 }

@@ -1,14 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Services } from '../services/index.js';
+import type { Metrics } from '../services/metrics.js';
 
 const Status = Type.Object({ status: Type.String() });
 
 // Probes and scrapes are the operator's, not a client's: never rate limited.
 const unlimited = { rateLimit: false } as const;
 
-/** Liveness, readiness, metrics and the OpenAPI document; no credential needed. */
-export const opsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+/** Liveness, readiness and metrics; no credential needed. */
+export const opsRoutes: FastifyPluginAsyncTypebox<{
+  store: Pick<Services['store'], 'ping'>;
+  metrics: Metrics;
+}> = async (app, { store, metrics }) => {
   app.get(
     '/healthz',
     { config: unlimited, schema: { tags: ['ops'], security: [], response: { 200: Status } } },
@@ -22,7 +26,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     { config: unlimited, schema: { tags: ['ops'], security: [], response: { 200: Status, 503: Status } } },
     async (req, reply) => {
       try {
-        await services.store.ping();
+        await store.ping();
         return { status: 'ready' };
       } catch (err) {
         req.log.warn({ err }, 'store not reachable');
@@ -35,12 +39,8 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asyn
     '/metrics',
     { config: unlimited, schema: { tags: ['ops'], security: [], hide: true } },
     async (_req, reply) => {
-      const text = await services.metrics.registry.metrics();
-      return reply.type(services.metrics.registry.contentType).send(text);
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
     },
-  );
-
-  app.get('/openapi.json', { schema: { tags: ['ops'], security: [], hide: true } }, async () =>
-    app.swagger(),
   );
 };

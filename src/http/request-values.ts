@@ -1,5 +1,16 @@
 import type { Ajv, AnySchema, ErrorObject, ValidateFunction } from 'ajv';
 
+/**
+ * Why no store can hold `text`, or null: PostgreSQL's text has no NUL and its jsonb no lone
+ * surrogate (`\ud800`), and ingest refuses both, so no stored event has one. Worded as ingest
+ * words it (core/event/prepare.ts).
+ */
+export function unstorable(text: string): string | null {
+  if (text.includes('\u0000')) return 'must not contain NUL characters';
+  if (!text.isWellFormed()) return 'must be well-formed Unicode';
+  return null;
+}
+
 /** The first value in `data` no request may carry, with its JSON pointer (iterative: bodies nest deep). */
 function unfit(data: unknown): { pointer: string; message: string } | null {
   const stack: [unknown, string][] = [[data, '']];
@@ -8,11 +19,12 @@ function unfit(data: unknown): { pointer: string; message: string } | null {
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) return { pointer, message: 'must be a finite number' };
     } else if (typeof value === 'string') {
-      // As ingest words it (core/event/prepare.ts).
-      if (value.includes('\u0000')) return { pointer, message: 'must not contain NUL characters' };
-      if (!value.isWellFormed()) return { pointer, message: 'must be well-formed Unicode' };
+      const message = unstorable(value);
+      if (message !== null) return { pointer, message };
     } else if (typeof value === 'object' && value !== null) {
       for (const [k, v] of Object.entries(value)) {
+        // The key itself is not echoed in the pointer: it is what cannot be stored (or shown).
+        if (unstorable(k) !== null) return { pointer, message: 'has a malformed key' };
         stack.push([v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`]);
       }
     }
@@ -52,9 +64,9 @@ function checked(validate: ValidateFunction): ValidateFunction {
  * - non-finite numbers: coercion turns the strings "Infinity" and "1e400" into numbers that pass
  *   `type: integer` and skip `minimum`/`maximum` (Ajv checks the range of finite numbers only),
  *   so `?limit=Infinity` would reach the store;
- * - strings with NUL (U+0000) or a lone surrogate: PostgreSQL holds neither (text has no NUL,
- *   jsonb no lone `\ud800`), ingest refuses both, so no event has one; a value with one can match
- *   nothing and be stored nowhere, and is refused as on ingest, on either engine alike.
+ * - strings with NUL (U+0000) or a lone surrogate (`unstorable`), values and object keys alike: a
+ *   value with one can match nothing and be stored nowhere, and is refused as on ingest, on
+ *   either engine alike.
  */
 export function requestValues(ajv: Ajv): Ajv {
   const compile = ajv.compile.bind(ajv);

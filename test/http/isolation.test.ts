@@ -22,6 +22,7 @@ const TENANT_FREE: Record<string, string> = {
   'GET /readyz': 'readiness of the store: a constant',
   'GET /metrics': 'process and HTTP metrics labelled by method, route pattern and status only',
   'GET /openapi.json': 'the API description',
+  'GET /openapi/:dialect.json': 'the API description of one dialect',
   'GET /docs': 'Swagger UI: static pages and the API description',
   'GET /docs/static/index.html': 'Swagger UI: static pages and the API description',
   'GET /docs/static/swagger-initializer.js': 'Swagger UI: static pages and the API description',

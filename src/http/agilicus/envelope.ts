@@ -4,7 +4,7 @@ import { clientFieldName, dialectErrors } from '../envelope.js';
  * Agilicus `ErrorMessage`: `{"error_code","error_message"}`. `error_code` is the catalogue code
  * (`invalid_request`, `unauthorized`, `forbidden`, …); a 400 names every parameter it rejects.
  */
-const agilicus = dialectErrors({
+export const agilicusErrors = dialectErrors({
   challenge: 'Bearer',
   body: (e, _req, problems) => ({
     error_code: e.code,
@@ -13,5 +13,3 @@ const agilicus = dialectErrors({
       : e.message,
   }),
 });
-
-export const agilicusErrorHandler = agilicus.errorHandler;

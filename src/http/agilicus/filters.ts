@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import { TrailkeepError } from '../../core/errors.js';
+import { invalidParameter } from '../../core/errors.js';
 import type { EventFilter, FilterField } from '../../core/query.js';
 import { HUMAN_TIME_FORMS, parseHumanTime } from '../../core/time.js';
 import type { AuditsQuery, AuthAuditsQuery } from './schemas.js';
@@ -30,8 +30,7 @@ function timeOf(name: string, value: string | undefined, now: number): number | 
     parseHumanTime(value, now) ??
     (value.includes(' ') ? parseHumanTime(value.replaceAll(' ', '+'), now) : null);
   if (at !== null) return at;
-  const message = `must be ${HUMAN_TIME_FORMS}.`;
-  throw new TrailkeepError('invalid_request', `${name} ${message}`, [{ path: `query.${name}`, message }]);
+  return invalidParameter(name, `must be ${HUMAN_TIME_FORMS}.`, `query.${name}`);
 }
 
 function build(

@@ -17,9 +17,10 @@ const tags = ['agilicus'];
  * Exactly the two AuditsApi routes, relative to the plugin's `/v1` prefix: every other `/v1`
  * path stays the native API's (and its 404).
  */
-export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { events, clock } = services;
-
+export const auditRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'events' | 'clock'>> = async (
+  app,
+  { events, clock },
+) => {
   /** Up to `limit` matching events, newest first: one query, every filter the store's. */
   async function read(tenant: string, { filter, otherOrg }: AgilicusRead, limit: number) {
     if (otherOrg) return [];

@@ -28,7 +28,7 @@ const GENESYS: Record<ErrorCode, { code: string; status?: number }> = {
  * Genesys `ErrorBody`: `{message, code, status, contextId, details, errors}`. A 400 that names
  * fields is `invalid.value`, each field a `details` entry; `contextId` is the request id.
  */
-const genesys = dialectErrors({
+export const genesysErrors = dialectErrors({
   challenge: 'Bearer',
   status: (e) => GENESYS[e.code].status,
   body(e, req, problems) {
@@ -49,6 +49,3 @@ const genesys = dialectErrors({
     };
   },
 });
-
-export const genesysErrorHandler = genesys.errorHandler;
-export const genesysNotFound = genesys.notFound;

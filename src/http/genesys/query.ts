@@ -61,9 +61,9 @@ const downloadUrl = (req: FastifyRequest, id: string, token: string, expandUser:
  * The async audit query: a persisted query job (the same jobs as /v1/queries), whose results
  * are frozen when it runs and paged with signed cursors.
  */
-export const queryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { jobs, config } = services;
-
+export const queryRoutes: FastifyPluginAsyncTypebox<
+  Pick<Services, 'jobs' | 'resultLinks' | 'config'>
+> = async (app, { jobs, resultLinks, config }) => {
   app.post(
     '/query',
     {
@@ -139,7 +139,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       }
       // Only a fresh read is redirected: a client already paging with a cursor keeps paging.
       if (allowRedirect && cursor === undefined && (job.rows ?? 0) > config.TRAILKEEP_GENESYS_REDIRECT_ROWS) {
-        const { token } = services.resultLinks.create(job, variantOf(expandUser));
+        const { token } = resultLinks.create(job, variantOf(expandUser));
         const large: Static<typeof AuditQueryExecutionLargeResultsResponse> = {
           id,
           pageSize,
@@ -183,7 +183,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       if (!token) throw new TrailkeepError('unauthorized', 'The download link has no token.');
       const expandUser = expandsUser(req.query.expand);
       const id = req.params.transactionId;
-      const { job, chunks } = await services.resultLinks.open(token, id, variantOf(expandUser));
+      const { job, chunks } = await resultLinks.open(token, id, variantOf(expandUser));
       // The link carries no credential: it counts against its tenant and the client's address.
       holdExpensiveRead(req, reply, job.tenant);
       return (

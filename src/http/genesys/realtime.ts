@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { TrailkeepError } from '../../core/errors.js';
+import { invalidParameter, TrailkeepError } from '../../core/errors.js';
 import type { ServiceMap } from '../../core/facets.js';
 import { toEventFilter } from '../../core/filters.js';
 import type { Services } from '../../services/index.js';
@@ -29,11 +29,9 @@ const mappingView = (map: ServiceMap) => ({
 });
 
 /** The synchronous reads: realtime query (page numbers), related audits, service mappings. */
-export const realtimeRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (
-  app,
-  { services },
-) => {
-  const { events, config, clock } = services;
+export const realtimeRoutes: FastifyPluginAsyncTypebox<
+  Pick<Services, 'events' | 'config' | 'clock'>
+> = async (app, { events, config, clock }) => {
   const windowDays = config.TRAILKEEP_GENESYS_REALTIME_DAYS;
   const windowStart = () => clock() - windowDays * DAY_MS;
 
@@ -55,9 +53,7 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       const { filters, order, range } = translateQuery(req.body);
       if (range.from < windowStart()) {
         const why = `starts more than ${windowDays} days ago, outside the realtime window; use POST /api/v2/audits/query for older audits`;
-        throw new TrailkeepError('invalid_request', `interval ${why}.`, [
-          { path: '$.interval', message: why },
-        ]);
+        invalidParameter('interval', why, '$.interval');
       }
       const pageSize = req.body.pageSize ?? 25;
       const pageNumber = req.body.pageNumber ?? 1;

@@ -1,4 +1,4 @@
-import { TrailkeepError } from '../../core/errors.js';
+import { invalidParameter } from '../../core/errors.js';
 import type { FilterParams } from '../../core/filters.js';
 import { parseInterval, type TimeRange } from '../../core/interval.js';
 import type { JobState } from '../../core/jobs.js';
@@ -58,9 +58,7 @@ export function expandsUser(expand: string[] | undefined): boolean {
   const values = (expand ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
   const unknown = values.find((v) => v !== 'user');
   if (unknown !== undefined) {
-    throw new TrailkeepError('invalid_request', `expand ${unknown} is not known; only user is.`, [
-      { path: 'query.expand', message: `must be user, not ${JSON.stringify(unknown)}` },
-    ]);
+    invalidParameter('expand', `must be user, not ${JSON.stringify(unknown)}`, 'query.expand');
   }
   return values.length > 0;
 }

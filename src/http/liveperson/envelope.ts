@@ -8,7 +8,7 @@ import { clientFieldName, dialectErrors } from '../envelope.js';
  * error names (every GraphQL syntax or validation error, every invalid body field), else one.
  * LivePerson documents the codes (400, 401, 403, 500) but not the body.
  */
-const livePerson = dialectErrors({
+export const livePersonErrors = dialectErrors({
   challenge: 'Bearer',
   body(e) {
     // GraphQL errors carry messages without paths, so problems are taken whatever they name.
@@ -22,9 +22,6 @@ const livePerson = dialectErrors({
     return { errors: messages.map((message) => ({ message })) };
   },
 });
-
-export const livePersonErrorHandler = livePerson.errorHandler;
-export const livePersonNotFound = livePerson.notFound;
 
 /** GraphQL errors of the request itself (syntax, validation, variables) as one 400, one message each. */
 export function badQuery(errors: readonly GraphQLError[]): never {

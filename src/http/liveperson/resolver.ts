@@ -1,9 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { TrailkeepError } from '../../core/errors.js';
+import { invalidParameter, TrailkeepError } from '../../core/errors.js';
 import type { EventFilter } from '../../core/query.js';
 import { zonedDayRange, zoneNamed } from '../../core/zoned-days.js';
 import type { EventService } from '../../services/events.js';
 import { rowWindow } from '../../services/rows.js';
+import { unstorable } from '../request-values.js';
 import { checkAnswerBytes } from './cost.js';
 import { type AuditRow, auditRowsOf, comparatorOf, dated, isTimeColumn } from './mapping.js';
 import { type AuditDataArgs, FIRST_MAX } from './schema.js';
@@ -24,16 +25,13 @@ export interface AuditContext {
   calls?: number;
 }
 
-const invalid = (param: string, message: string): never => {
-  throw new TrailkeepError('invalid_request', `${param} ${message}`, [{ path: param, message }]);
-};
-
 /** A list argument: null and [] filter nothing. */
 function listOf(param: string, values: string[] | null | undefined): string[] | undefined {
   if (!values?.length) return undefined;
-  if (values.length > LIST_MAX) invalid(param, `takes at most ${LIST_MAX} values.`);
-  if (values.some((v) => v.includes('\u0000') || !v.isWellFormed())) {
-    invalid(param, 'must be well-formed Unicode without NUL characters.');
+  if (values.length > LIST_MAX) invalidParameter(param, `takes at most ${LIST_MAX} values.`);
+  // GraphQL string literals are decoded from the query text, which no request schema sees.
+  if (values.some((v) => unstorable(v) !== null)) {
+    invalidParameter(param, 'must be well-formed Unicode without NUL characters.');
   }
   return values;
 }
@@ -52,17 +50,19 @@ export async function resolveAuditData(
   if (ctx.calls > 1) {
     throw new TrailkeepError('invalid_request', 'Select auditData once per request.');
   }
-  if (args.first < 0 || args.first > FIRST_MAX) invalid('first', `must be between 0 and ${FIRST_MAX}.`);
-  if (args.offset < 0) invalid('offset', 'must not be negative.');
+  if (args.first < 0 || args.first > FIRST_MAX) {
+    invalidParameter('first', `must be between 0 and ${FIRST_MAX}.`);
+  }
+  if (args.offset < 0) invalidParameter('offset', 'must not be negative.');
   const zone = zoneNamed(args.timezone);
   try {
     Intl.getCanonicalLocales(args.language);
   } catch {
-    invalid('language', `is not a language tag: ${JSON.stringify(args.language)}.`);
+    invalidParameter('language', `is not a language tag: ${JSON.stringify(args.language)}.`);
   }
   const columns = args.orderBy.length > 0 ? args.orderBy : (['changeTimestamp'] as const);
   if (args.orderDirection.length > columns.length) {
-    invalid('orderDirection', 'has more entries than orderBy.');
+    invalidParameter('orderDirection', 'has more entries than orderBy.');
   }
   const order = columns.map((column, i) => ({ column, desc: (args.orderDirection[i] ?? 'DESC') === 'DESC' }));
 

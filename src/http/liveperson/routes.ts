@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type DocumentNode, execute, GraphQLError, parse, validate } from 'graphql';
-import { TrailkeepError } from '../../core/errors.js';
+import { invalidParameter } from '../../core/errors.js';
 import type { Services } from '../../services/index.js';
 import { tenantFor } from '../auth.js';
 import { checkCost } from './cost.js';
@@ -27,7 +27,10 @@ function parseQuery(text: string): DocumentNode {
  * `POST /{accountId}/configuration/metadata/audit`: the body's GraphQL document runs against the
  * `auditData` schema with the reference implementation; only the selected fields come back.
  */
-export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const auditRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'events' | 'config'>> = async (
+  app,
+  { events, config },
+) => {
   app.post(
     '/:accountId/configuration/metadata/audit',
     {
@@ -45,20 +48,17 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       const { accountId } = req.params;
       // Another tenant's account is answered like one that does not exist (LivePerson: 400).
       if (accountId !== tenant) {
-        throw new TrailkeepError('invalid_request', `Account ${accountId} is not valid.`, [
-          { path: 'path.accountId', message: 'is not a valid account.' },
-        ]);
+        invalidParameter('accountId', 'is not a valid account.', 'path.accountId');
       }
       const document = parseQuery(req.body.query);
       const invalid = validate(schema, document);
       if (invalid.length > 0) badQuery(invalid);
       const variableValues = req.body.variables ?? undefined;
       const operationName = req.body.operationName ?? undefined;
-      const { config } = services;
       checkCost(schema, document, variableValues, operationName, config.TRAILKEEP_GRAPHQL_COST);
       const context: AuditContext = {
         tenant,
-        events: services.events,
+        events,
         answerBytes: config.TRAILKEEP_ANSWER_BYTES,
       };
       const result = await execute({

@@ -27,9 +27,10 @@ const CredentialSchema = Type.Object({
  * Operator and tenant administration: tenants and operator keys (admin token), and each
  * tenant's API keys and OAuth clients (admin token, or the tenant's own `tenant:admin` credential).
  */
-export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { tenants, auth } = services;
-
+export const adminRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'tenants' | 'auth'>> = async (
+  app,
+  { tenants, auth },
+) => {
   app.post(
     '/tenants',
     {

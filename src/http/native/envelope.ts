@@ -1,13 +1,10 @@
 import { dialectErrors } from '../envelope.js';
 
 /** Trailkeep's own error envelope: `{"error":{"code","message","details"},"request_id"}`. */
-export const native = dialectErrors({
+export const nativeErrors = dialectErrors({
   challenge: 'Bearer',
   body: (e, req) => ({
     error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) },
     request_id: req.id,
   }),
 });
-
-export const nativeErrorHandler = native.errorHandler;
-export const nativeNotFound = native.notFound;

@@ -104,9 +104,10 @@ function eventsOf(req: FastifyRequest): { inputs: unknown[]; rootOf: (i: number)
   return { inputs: [body], rootOf: () => '$' };
 }
 
-export const eventRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { events, metrics } = services;
-
+export const eventRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'events' | 'metrics'>> = async (
+  app,
+  { events, metrics },
+) => {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
     'application/json',

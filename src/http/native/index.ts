@@ -1,27 +1,36 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services/index.js';
 import { authenticate } from '../auth.js';
+import { defineDialect } from '../dialect.js';
 import { adminRoutes } from './admin.js';
+import { nativeErrors } from './envelope.js';
 import { eventRoutes } from './events.js';
 import { jobRoutes } from './jobs.js';
 import { oauthRoutes } from './oauth.js';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The route needs no bearer credential (it authenticates otherwise, or not at all). */
-    public?: boolean;
-  }
-}
+type NativeDeps = Pick<Services, 'auth' | 'tenants' | 'events' | 'jobs' | 'metrics'>;
 
-/** Trailkeep's own API: events, tenants and credentials, under /v1, plus the OAuth token endpoint. */
-export const nativeApi: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  // Authenticate before the body is read, so anonymous clients cannot make the server parse.
-  app.addHook('onRequest', async (req) => {
-    if (req.routeOptions.config.public) return;
-    await authenticate(req, services.auth);
-  });
-  await app.register(oauthRoutes, { services });
-  await app.register(adminRoutes, { services, prefix: '/v1' });
-  await app.register(eventRoutes, { services, prefix: '/v1' });
-  await app.register(jobRoutes, { services, prefix: '/v1' });
+const routes: FastifyPluginAsyncTypebox<NativeDeps> = async (
+  app,
+  { auth, tenants, events, jobs, metrics },
+) => {
+  await app.register(oauthRoutes, { auth });
+  await app.register(adminRoutes, { tenants, auth, prefix: '/v1' });
+  await app.register(eventRoutes, { events, metrics, prefix: '/v1' });
+  await app.register(jobRoutes, { jobs, prefix: '/v1' });
 };
+
+/**
+ * Trailkeep's own API: events, tenants, credentials and jobs under /v1, plus the OAuth token
+ * endpoint (public: it authenticates the client's id and secret itself). Its envelope is also the
+ * app's, for every path no other dialect owns; its OpenAPI document is `/openapi.json`.
+ */
+export const native = defineDialect({
+  name: 'native',
+  prefix: '',
+  errors: nativeErrors,
+  ownsPrefix: false,
+  authenticate,
+  uses: ['auth', 'tenants', 'events', 'jobs', 'metrics'],
+  routes,
+});

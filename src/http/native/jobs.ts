@@ -81,9 +81,7 @@ function exportView(job: Job, req: FastifyRequest, deleted = false) {
  * Async queries and exports: persisted jobs run by the worker. Every route needs `events:read`;
  * a job of another tenant, or of the other kind, is 404 like an unknown one.
  */
-export const jobRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { jobs } = services;
-
+export const jobRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'jobs'>> = async (app, { jobs }) => {
   app.post(
     '/queries',
     {

@@ -71,7 +71,7 @@ function clientOf(req: FastifyRequest, body: Record<string, unknown>): { id: str
 }
 
 /** OAuth 2.0 token endpoint (client credentials grant), with OAuth's own error format. */
-export const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const oauthRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'auth'>> = async (app, { auth }) => {
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 64 * 1024 },
@@ -122,8 +122,8 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         });
       }
       // Counted with every other failed authentication of this address (http/auth.ts).
-      const token = await services.auth.failures.guard(req.ip, `${client.id}:${client.secret}`, () =>
-        services.auth.issueToken(
+      const token = await auth.failures.guard(req.ip, `${client.id}:${client.secret}`, () =>
+        auth.issueToken(
           client.id,
           client.secret,
           body.scope as string | undefined,

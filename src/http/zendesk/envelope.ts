@@ -43,7 +43,7 @@ function detailsOf(problems: Problem[]): Record<string, { description: string; e
 }
 
 /** Zendesk's envelope `{"error","description","details"}`; a 401 is the bare error. */
-const zendesk = dialectErrors({
+export const zendeskErrors = dialectErrors({
   challenge: 'Basic realm="Web Password"',
   body(e, _req, problems) {
     const wire = ZENDESK[e.code];
@@ -56,6 +56,3 @@ const zendesk = dialectErrors({
     };
   },
 });
-
-export const zendeskErrorHandler = zendesk.errorHandler;
-export const zendeskNotFound = zendesk.notFound;

@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import { TrailkeepError } from '../../core/errors.js';
+import { invalidParameter } from '../../core/errors.js';
 import type { FilterParams } from '../../core/filters.js';
 import { multiValues } from '../../core/params.js';
 import { FILTERS, type FilterQuery, type ZendeskFilter } from './schemas.js';
@@ -13,11 +13,8 @@ const FIELD = {
   ip_address: 'ip',
 } as const;
 
-const invalid = (name: string, message: string): never => {
-  throw new TrailkeepError('invalid_request', `filter[${name}] ${message}`, [
-    { path: `query.filter[${name}]`, message },
-  ]);
-};
+const invalid = (name: string, message: string): never =>
+  invalidParameter(`filter[${name}]`, message, `query.filter[${name}]`);
 
 /**
  * Zendesk `filter[*]` parameters as Trailkeep filters. Every encoding counts the same: repeated,

@@ -1,19 +1,13 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Services } from '../../services/index.js';
+import type { FastifyInstance } from 'fastify';
+import { defineDialect } from '../dialect.js';
 import { authenticateZendesk } from './auth.js';
-import { zendeskErrorHandler, zendeskNotFound } from './envelope.js';
+import { zendeskErrors } from './envelope.js';
 import { auditLogRoutes } from './routes.js';
 
-/**
- * The Zendesk Audit Logs dialect (docs/zendesk.md), registered under /api/v2: Basic API-token or
- * Bearer authentication (scope events:read), Zendesk's error envelope and 404s, the core reads.
- */
-export const zendeskApi: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  app.setErrorHandler(zendeskErrorHandler);
-  app.setNotFoundHandler(zendeskNotFound);
-  // node-zendesk sends `Content-Type: application/json` with an empty POST body (export).
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+/** node-zendesk sends `Content-Type: application/json` with an empty POST body (export). */
+function emptyBodiesAllowed(scope: FastifyInstance) {
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
     try {
@@ -22,7 +16,35 @@ export const zendeskApi: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       done(new SyntaxError('The request body is not valid JSON.'), undefined);
     }
   });
-  // Before the body is read, so anonymous clients cannot make the server parse.
-  app.addHook('onRequest', async (req) => authenticateZendesk(req, services.auth));
-  await app.register(auditLogRoutes, { services });
-};
+}
+
+/**
+ * The Zendesk Audit Logs dialect (docs/zendesk.md), under /api/v2: Basic API-token or Bearer
+ * authentication (scope events:read), Zendesk's error envelope and 404s, the core reads.
+ */
+export const zendesk = defineDialect({
+  name: 'zendesk',
+  prefix: '/api/v2',
+  errors: zendeskErrors,
+  ownsPrefix: true,
+  authenticate: authenticateZendesk,
+  setup: emptyBodiesAllowed,
+  uses: ['events', 'jobs'],
+  routes: auditLogRoutes,
+  openapi: {
+    title: 'Zendesk Audit Logs API',
+    description:
+      'The Zendesk Support audit-log API (list, show, CSV export) served by Trailkeep: see docs/zendesk.md.',
+    security: {
+      schemes: {
+        basic: {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            'Zendesk API-token form: `{email}/token:{API token}`, where the API token is a Trailkeep key secret and the email names the reader in the server log.',
+        },
+      },
+      requirement: [{ basic: [] }],
+    },
+  },
+});

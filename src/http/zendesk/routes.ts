@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
-import { TrailkeepError } from '../../core/errors.js';
+import { invalidParameter, TrailkeepError } from '../../core/errors.js';
 import { toEventFilter } from '../../core/filters.js';
 import type { Order } from '../../core/query.js';
 import type { Services } from '../../services/index.js';
@@ -27,20 +27,17 @@ const SCOPE = 'zendesk:audit_logs';
 const EXPORT_INTERVAL_MS = 60_000;
 const EXPORT_HEADER = 'zendesk-ratelimit-audit-logs-export';
 
-const invalidPaging = (param: string, message: string): never => {
-  throw new TrailkeepError('invalid_cursor', `${param} ${message}`, [{ path: `query.${param}`, message }]);
-};
+const invalidPaging = (param: string, message: string): never =>
+  invalidParameter(param, message, `query.${param}`, 'invalid_cursor');
 
 /**
  * The audit-log routes; each path also answers with `.json`, which is how node-zendesk calls them.
  * Paging: cursor mode with any `page[…]` or `sort`; offset mode otherwise (Zendesk's default).
  */
-export const auditLogRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (
+export const auditLogRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'events' | 'jobs'>> = async (
   app,
-  { services },
+  { events, jobs },
 ) => {
-  const { events, jobs } = services;
-
   for (const suffix of ['', '.json']) {
     app.get(
       `/audit_logs${suffix}`,
