@@ -22,7 +22,7 @@ export interface EventFilter {
   /** Only events whose actor has this `privileged` flag (absent counts as false). */
   privileged?: boolean;
   /**
-   * Only events with this result as shown (event-model §3): `auth.result`, else `Failure` for a
+   * Only events with this result as shown (docs/event-model.md §3): `auth.result`, else `Failure` for a
    * failure outcome and `Success` otherwise (a warning still succeeded).
    */
   result?: string;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseHumanTime } from '../../src/core/time.js';
 
-/** The human-friendly time grammar (event-model §4) against a fixed clock. */
+/** The human-friendly time grammar (docs/event-model.md §4) against a fixed clock. */
 describe('human-friendly times', () => {
   const ms = (s: string) => Date.parse(s);
   const NOW = ms('2026-03-11T15:42:07.250Z');

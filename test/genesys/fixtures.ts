@@ -1,6 +1,6 @@
 /**
  * Audit events for the Genesys dialect tests, and what each must look like as a Genesys
- * AuditLogMessage, written from event-model.md §3 independently of src/http/genesys/mapping.ts.
+ * AuditLogMessage, written from docs/event-model.md §3 independently of src/http/genesys/mapping.ts.
  */
 export const DAY = 86_400_000;
 export const MINUTE = 60_000;

@@ -1,9 +1,9 @@
 import { ERRORS, type ErrorCode } from '../../src/core/errors.js';
 
 /**
- * The error envelope of each API dialect, as its clients expect it on the wire (docs/<dialect>.md,
- * shared/spec/seed-apis.md), written here independently of src/ so a change to an envelope in
- * src/ has to be a change to this file too. `checkEnvelope` lists what is wrong with an error
+ * The error envelope of each API dialect, as its clients expect it on the wire
+ * (docs/<dialect>.md), written here independently of src/ so a change to an envelope in src/ has
+ * to be a change to this file too. `checkEnvelope` lists what is wrong with an error
  * response; an empty list means it is the dialect's own envelope.
  */
 export const DIALECTS = ['native', 'oauth', 'genesys', 'zendesk', 'agilicus', 'liveperson'] as const;

@@ -13,7 +13,7 @@ const T = Date.parse('2026-01-01T00:00:00Z');
 const N = 20_000;
 
 /**
- * With realistic volume and statistics, every common filter of event-model.md §4 is an index
+ * With realistic volume and statistics, every common filter of docs/event-model.md §4 is an index
  * read on PostgreSQL, never a sequential scan of the partition that holds the data (all of it
  * falls in January 2026).
  */

@@ -11,7 +11,7 @@ import { tempDir } from '../helpers/app.js';
 
 const T = Date.parse('2026-01-01T00:00:00Z');
 
-/** The common filters of event-model.md §4 must be index range reads, never full scans. */
+/** The common filters of docs/event-model.md §4 must be index range reads, never full scans. */
 describe('sqlite query plans', () => {
   const tmp = tempDir();
   const path = join(tmp.dir, 'plan.db');

@@ -7,7 +7,7 @@ import { ingest } from '../helpers/jobs.js';
 
 /**
  * The Zendesk dialect driven by the real client, node-zendesk 6.0.1, over real HTTP. It has no
- * audit-log resource, so this uses the generic methods every resource client has (spec §3.3).
+ * audit-log resource, so this uses the generic methods every resource client has.
  */
 const { createClient } = createRequire(import.meta.url)('node-zendesk') as {
   // biome-ignore lint/suspicious/noExplicitAny: node-zendesk's typings do not describe the generic calls used here.

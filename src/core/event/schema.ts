@@ -2,7 +2,7 @@ import { type Static, Type } from 'typebox';
 import { TENANT_ID_PATTERN } from '../tenant.js';
 
 /**
- * The canonical audit event as a client sends it (event-model.md §1). This one definition
+ * The canonical audit event as a client sends it (docs/event-model.md §1). This one definition
  * validates ingest (HTTP and CLI), types the code and documents the API.
  */
 const Str = (max: number, description?: string) =>
@@ -137,7 +137,7 @@ export const EventInputSchema = Type.Object(
 
 export type EventInput = Static<typeof EventInputSchema>;
 
-/** The event as stored and returned (event-model.md §2). */
+/** The event as stored and returned (docs/event-model.md §2). */
 export type StoredEvent = EventInput & {
   id: string;
   tenant: string;

@@ -4,7 +4,7 @@ import type { EventFilter, FilterField } from '../../core/query.js';
 import { HUMAN_TIME_FORMS, parseHumanTime } from '../../core/time.js';
 import type { AuditsQuery, AuthAuditsQuery } from './schemas.js';
 
-/** Categories each list shows (event-model §3). */
+/** Categories each list shows (docs/event-model.md §3). */
 const AUDIT_CATEGORIES = ['admin', 'data', 'system'];
 const AUTH_CATEGORIES = ['auth'];
 

@@ -1,7 +1,7 @@
 import type { Static } from 'typebox';
 import type { Audit, AuthAudit } from './schemas.js';
 
-/** The stored event, as far as the Agilicus views read it (shared/spec/event-model.md §1–2). */
+/** The stored event, as far as the Agilicus views read it (docs/event-model.md §1–2). */
 export interface Stored {
   tenant: string;
   occurred_at: string;
@@ -41,7 +41,7 @@ const defined = <T extends object>(o: T): T =>
 export const resultOf = (e: Stored): string =>
   e.auth?.result ?? (e.outcome === 'failure' ? 'Failure' : 'Success');
 
-/** An event of category admin, data or system as an Agilicus `Audit` (event-model §3). */
+/** An event of category admin, data or system as an Agilicus `Audit` (docs/event-model.md §3). */
 export function auditOf(e: Stored): Static<typeof Audit> {
   return defined({
     user_id: e.actor?.id,
@@ -68,7 +68,7 @@ export function auditOf(e: Stored): Static<typeof Audit> {
   });
 }
 
-/** An event of category auth as an Agilicus `AuthAudits` (event-model §3). */
+/** An event of category auth as an Agilicus `AuthAudits` (docs/event-model.md §3). */
 export function authAuditOf(e: Stored): Static<typeof AuthAudit> {
   return defined({
     user_id: e.actor?.id,

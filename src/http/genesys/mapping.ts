@@ -2,7 +2,7 @@ import type { StoredEvent } from '../../core/event/schema.js';
 import type { AuditLogMessageT } from './schemas.js';
 
 /**
- * Canonical event → Genesys AuditLogMessage (event-model.md §3). Fields the event lacks are
+ * Canonical event → Genesys AuditLogMessage (docs/event-model.md §3). Fields the event lacks are
  * left out rather than sent empty; enum values are upper-cased exactly as the SDKs expect.
  */
 export interface MappingOptions {

@@ -5,7 +5,7 @@ import type { JobState } from '../../core/jobs.js';
 import type { FilterField, Order } from '../../core/query.js';
 import type { FilterProperty, QUERY_STATES } from './schemas.js';
 
-/** Genesys filter properties → canonical filter fields (event-model.md §4). */
+/** Genesys filter properties → canonical filter fields (docs/event-model.md §4). */
 const FIELD: Record<FilterProperty, FilterField> = {
   UserId: 'actor_id',
   TrusteeOrganizationId: 'actor_home_org_id',

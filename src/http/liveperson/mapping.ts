@@ -1,7 +1,7 @@
 import { type ChangeEvent, changeRowsOf } from '../../core/change-rows.js';
 import { formatInZone } from '../../core/zoned-days.js';
 
-/** One LivePerson `auditData` row (shared/spec/event-model.md §3), plus the instant it sorts by. */
+/** One LivePerson `auditData` row (docs/event-model.md §3), plus the instant it sorts by. */
 export interface AuditRow {
   changeTimestamp: number;
   accountId: string;

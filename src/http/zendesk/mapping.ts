@@ -1,5 +1,5 @@
 /**
- * The canonical event as a Zendesk `audit_log` (shared/spec/event-model.md §3): `id` is the seq,
+ * The canonical event as a Zendesk `audit_log` (docs/event-model.md §3): `id` is the seq,
  * actor and source ids are numbers when decimal, `created_at` has whole seconds, and `url` is
  * absolute, from the request's own scheme and host.
  */
