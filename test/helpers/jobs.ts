@@ -46,13 +46,14 @@ export async function ingest(
   t: TestApp,
   token: string,
   events: Record<string, unknown>[],
+  batch = 1000,
 ): Promise<number[]> {
   const seqs: number[] = [];
-  for (let i = 0; i < events.length; i += 1000) {
+  for (let i = 0; i < events.length; i += batch) {
     const res = await t.call(token, {
       method: 'POST',
       url: '/v1/events',
-      payload: { events: events.slice(i, i + 1000) },
+      payload: { events: events.slice(i, i + batch) },
     });
     if (res.statusCode !== 201) throw new Error(`ingest: ${res.statusCode} ${res.body}`);
     seqs.push(...res.json<{ events: { seq: number }[] }>().events.map((e) => e.seq));

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import type { TestApp } from './app.js';
+import { ingest } from './jobs.js';
 import { requestBytes } from './raw-http.js';
 import { within } from './wait.js';
 
@@ -18,16 +19,8 @@ export function bulkyEvents(n: number, tag = 'bulk'): Record<string, unknown>[] 
 }
 
 /** Ingests `events` in batches small enough for the 8 MiB body limit. */
-export async function ingestBulky(t: TestApp, token: string, events: Record<string, unknown>[]) {
-  for (let i = 0; i < events.length; i += 100) {
-    const res = await t.call(token, {
-      method: 'POST',
-      url: '/v1/events',
-      payload: { events: events.slice(i, i + 100) },
-    });
-    if (res.statusCode !== 201) throw new Error(`ingest: ${res.statusCode} ${res.body}`);
-  }
-}
+export const ingestBulky = (t: TestApp, token: string, events: Record<string, unknown>[]) =>
+  ingest(t, token, events, 100);
 
 /** A request whose client stopped reading after the first bytes of the answer. */
 export interface PausedRequest {

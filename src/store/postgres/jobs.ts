@@ -1,3 +1,4 @@
+import { outcomeValues } from '../job-outcome.js';
 import type { ExportUsage, Job, JobAdmitted, JobFinished, JobStore } from '../types.js';
 import { type Db, type Queryable, run } from './db.js';
 
@@ -112,17 +113,7 @@ export function pgJobs(db: Db): JobStore {
           `UPDATE jobs SET state = $1, rows = $2, snapshot_seq = $3, error = $4, bytes = $5, finished_at = $6,
              expires_at = $7, lease_owner = NULL, lease_until = NULL
            WHERE id = $8 AND lease_owner = $9 AND state = 'running' RETURNING id`,
-          [
-            o.state,
-            o.rows ?? null,
-            o.snapshot_seq ?? null,
-            o.error ?? null,
-            o.bytes ?? null,
-            o.finished_at,
-            o.expires_at,
-            id,
-            owner,
-          ],
+          [...outcomeValues(o), id, owner],
         );
         return rows.length > 0 ? 'recorded' : 'fenced';
       });

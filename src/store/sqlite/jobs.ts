@@ -1,3 +1,4 @@
+import { outcomeValues } from '../job-outcome.js';
 import type {
   ExportUsage,
   Job,
@@ -109,17 +110,7 @@ export function sqliteJobs(db: Db): JobStore {
       // This job is running, so its own bytes are not in the sum yet.
       if (usageOf(job.tenant, o.finished_at).bytes + o.bytes > o.maxKeptBytes) return 'over_quota';
     }
-    finish.run(
-      o.state,
-      o.rows ?? null,
-      o.snapshot_seq ?? null,
-      o.error ?? null,
-      o.bytes ?? null,
-      o.finished_at,
-      o.expires_at,
-      id,
-      owner,
-    );
+    finish.run(...outcomeValues(o), id, owner);
     return 'recorded';
   });
 
