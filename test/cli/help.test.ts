@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
+import { freePort } from '../helpers/pg-server.js';
 import { runCli } from './run.js';
 
 const COMMANDS: [string[], RegExp][] = [
@@ -99,10 +98,7 @@ describe('bad usage and configuration', () => {
 
   it('exits 1 with one line when the server cannot be reached', async () => {
     // A port that was just free: nothing listens there.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await freePort();
     const r = await runCli(['tenants', 'list', '--url', `http://127.0.0.1:${port}`, '--token', 'whatever']);
     assert.equal(r.code, 1);
     assert.equal(r.stderr, `trailkeep: Cannot reach http://127.0.0.1:${port}: ECONNREFUSED\n`);

@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-/** The repository root: the CLI runs from here, as `node --import tsx src/cli/main.ts`. */
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { spawnTrailkeep } from '../helpers/serve.js';
 
 export interface CliResult {
   code: number | null;
@@ -12,19 +8,15 @@ export interface CliResult {
 }
 
 /**
- * Runs the real CLI in a child process. The environment is the test's own minus every
- * TRAILKEEP_ setting, plus `env`; `input` is written to its stdin (which is otherwise empty).
+ * Runs the real CLI in a child process (test/helpers/serve.ts spawnTrailkeep: the test's
+ * environment minus every TRAILKEEP_ setting, plus `env`); `input` is written to its stdin
+ * (which is otherwise empty).
  */
 export function runCli(
   args: string[],
   { env = {}, input }: { env?: Record<string, string>; input?: string } = {},
 ): Promise<CliResult> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRAILKEEP_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: { ...base, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawnTrailkeep(args, env);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {

@@ -1,38 +1,40 @@
+// @engines sqlite postgres
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { verifyEvent } from '../../src/core/event/seal.js';
 import { runCli } from '../cli/run.js';
-import { tempDir } from '../helpers/app.js';
+import { call } from '../helpers/api.js';
+import { type TestData, testData } from '../helpers/app.js';
 import { type ServeProcess, serve } from '../helpers/serve.js';
 
 /** The README's first steps, by a new user: a fresh server, curl-style calls and the CLI. */
 describe('quickstart, as the README tells it', () => {
-  const tmp = tempDir();
-  const env = { TRAILKEEP_DB: join(tmp.dir, 'data', 'trailkeep.db'), TRAILKEEP_LOG_LEVEL: 'info' };
+  let data: TestData;
+  /** On SQLite, the README's ./data/ folder, which the first start creates. */
+  let env: Record<string, string>;
   let server: ServeProcess | undefined;
-  after(() => {
+  before(async () => {
+    data = await testData();
+    const db = data.engine === 'sqlite' ? join(data.dir, 'data', 'trailkeep.db') : data.env.TRAILKEEP_DB;
+    env = { TRAILKEEP_DB: db as string, TRAILKEEP_LOG_LEVEL: 'info' };
+  });
+  after(async () => {
     server?.child.kill('SIGKILL');
-    tmp.remove();
+    await data.remove();
   });
 
   it('prints an admin token once, then serves tenants, keys, CLI ingest and reads; data survives a restart', async () => {
     server = await serve(env);
     const admin = /tka_[A-Za-z0-9_-]{43}/.exec(server.stdout())?.[0];
     assert.ok(admin, 'the first start prints the generated admin token');
-    const api = (path: string, token: string, init: RequestInit = {}) =>
-      fetch(`${server?.url}${path}`, {
-        ...init,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
-      });
+    const api = (path: string, token: string, method = 'GET', body?: unknown) =>
+      call(server?.url as string, token, method, path, body);
 
-    assert.equal(
-      (await api('/v1/tenants', admin, { method: 'POST', body: '{"id":"acme","name":"Acme Corp"}' })).status,
-      201,
-    );
-    const keyRes = await api('/v1/tenants/acme/keys', admin, {
-      method: 'POST',
-      body: JSON.stringify({ name: 'quickstart', scopes: ['events:write', 'events:read'] }),
+    assert.equal((await api('/v1/tenants', admin, 'POST', { id: 'acme', name: 'Acme Corp' })).status, 201);
+    const keyRes = await api('/v1/tenants/acme/keys', admin, 'POST', {
+      name: 'quickstart',
+      scopes: ['events:write', 'events:read'],
     });
     assert.equal(keyRes.status, 201);
     const { secret } = (await keyRes.json()) as { secret: string };

@@ -2,8 +2,9 @@
  * Audit events for the Genesys dialect tests, and what each must look like as a Genesys
  * AuditLogMessage, written from docs/event-model.md §3 independently of src/http/genesys/mapping.ts.
  */
-export const DAY = 86_400_000;
-export const MINUTE = 60_000;
+import { DAY, interval, MINUTE } from '../helpers/intervals.js';
+
+export { DAY, interval, MINUTE };
 
 export type Input = Record<string, unknown> & { id: string; occurred_at: string };
 
@@ -121,7 +122,3 @@ export function ordered(inputs: Input[], order: 'ascending' | 'descending'): Inp
     .map((x) => x.e);
   return order === 'ascending' ? asc : asc.reverse();
 }
-
-/** An ISO-8601 interval `from/to`. */
-export const interval = (from: number, to: number) =>
-  `${new Date(from).toISOString()}/${new Date(to).toISOString()}`;

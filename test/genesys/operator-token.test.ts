@@ -1,8 +1,10 @@
+// @engines sqlite postgres
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_TOKEN, event, startTestApp, type TestApp } from '../helpers/app.js';
-import { until } from '../helpers/jobs.js';
+import { DAY, interval } from '../helpers/intervals.js';
+import { until } from '../helpers/wait.js';
 import { loadGenesysSdk } from './sdk.js';
 
 /**
@@ -20,8 +22,7 @@ describe('Genesys SDK with an access token minted by an operator key', () => {
   let key: { id: string; secret: string };
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's AuditApi, loaded as CommonJS.
   let audit: any;
-  const day = 86_400_000;
-  const interval = `${new Date(Date.now() - day).toISOString()}/${new Date(Date.now() + day).toISOString()}`;
+  const lastDay = interval(Date.now() - DAY, Date.now() + DAY);
 
   before(async () => {
     t = await startTestApp();
@@ -70,10 +71,10 @@ describe('Genesys SDK with an access token minted by an operator key', () => {
     assert.equal(res.status, 200);
     client.setAccessToken(((await res.json()) as { access_token: string }).access_token);
 
-    const realtime: Obj = await audit.postAuditsQueryRealtime({ interval, pageSize: 100 });
+    const realtime: Obj = await audit.postAuditsQueryRealtime({ interval: lastDay, pageSize: 100 });
     assert.deepEqual((realtime.entities as Obj[]).map((e) => e.id).sort(), ['a1', 'a2', 'a3']);
 
-    const job: Obj = await audit.postAuditsQuery({ interval });
+    const job: Obj = await audit.postAuditsQuery({ interval: lastDay });
     await until(async () => {
       const s: Obj = await audit.getAuditsQueryTransactionId(job.id);
       return s.state === 'Succeeded' ? s : null;
@@ -85,6 +86,9 @@ describe('Genesys SDK with an access token minted by an operator key', () => {
   test('revoking the operator key ends the SDK’s access at once', async () => {
     const revoked = await t.call(ADMIN_TOKEN, { method: 'DELETE', url: `/v1/keys/${key.id}` });
     assert.equal(revoked.statusCode, 204);
-    await assert.rejects(audit.postAuditsQueryRealtime({ interval }), (err: Obj) => err.status === 401);
+    await assert.rejects(
+      audit.postAuditsQueryRealtime({ interval: lastDay }),
+      (err: Obj) => err.status === 401,
+    );
   });
 });

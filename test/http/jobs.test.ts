@@ -1,3 +1,4 @@
+// @engines sqlite postgres
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { event, startTestApp, type TestApp } from '../helpers/app.js';

@@ -1,3 +1,4 @@
+// @engines sqlite postgres
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type ChangeEvent, changeRowsOf } from '../../src/core/change-rows.js';

@@ -1,3 +1,4 @@
+// @engines sqlite postgres
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verifyEvent } from '../../src/core/event/seal.js';

@@ -1,3 +1,4 @@
+// @engines sqlite postgres
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { event, startTestApp } from '../helpers/app.js';

@@ -1,3 +1,4 @@
+// @engines sqlite postgres
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { event, startTestApp, testData } from '../helpers/app.js';

@@ -1,3 +1,4 @@
+// @engines sqlite postgres
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';

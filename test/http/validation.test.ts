@@ -1,3 +1,4 @@
+// @engines sqlite postgres
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FULLY_CHECKED_BYTES, MAX_PROBLEMS } from '../../src/core/schema.js';

@@ -1,30 +1,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type ServeProcess, Servers } from '../helpers/serve.js';
-import { within } from '../helpers/wait.js';
+import { sleep, until, within } from '../helpers/wait.js';
 
-/** Shared by every node of a cluster, as an operator would configure them. */
-export const ADMIN_TOKEN = 'multi-node-admin-token-0123456789';
-export const SECRET = 'multi-node-server-secret-0123456789abcdef';
-
-export { within };
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { ADMIN_TOKEN, call, tenantWithKey } from '../helpers/api.js';
+export { sleep, within };
 
 /** Polls `check` every `everyMs` until it returns a value other than undefined; bounded by `ms`. */
-export async function waitFor<T>(
+export const waitFor = <T>(
   what: string,
   check: () => Promise<T | undefined> | T | undefined,
   ms: number,
   everyMs = 25,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+): Promise<T> => until(check, ms, { what, everyMs });
 
 /** A `trailkeep serve` process of a cluster. */
 export type Node = ServeProcess;
@@ -34,42 +21,7 @@ export type Node = ServeProcess;
  * the nodes of a cluster (the same admin token and secret), each on an ephemeral port.
  * `killAll()` (in an `after` hook) ends every one still running whatever happened to the test.
  */
-export class Cluster extends Servers {
-  constructor(shared: Record<string, string>) {
-    super({ TRAILKEEP_ADMIN_TOKEN: ADMIN_TOKEN, TRAILKEEP_SECRET: SECRET, ...shared });
-  }
-}
-
-/** A bearer-authenticated JSON call with Node's fetch. */
-export async function call(
-  base: string,
-  token: string | null,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Response> {
-  return fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(30_000),
-  });
-}
-
-/** Creates a tenant and a read-write key through a node's API; returns the key's secret. */
-export async function tenantWithKey(base: string, tenant: string): Promise<string> {
-  const t = await call(base, ADMIN_TOKEN, 'POST', '/v1/tenants', { id: tenant, name: tenant });
-  if (t.status !== 201) throw new Error(`tenant: ${t.status} ${await t.text()}`);
-  const k = await call(base, ADMIN_TOKEN, 'POST', `/v1/tenants/${tenant}/keys`, {
-    name: 'test',
-    scopes: ['events:write', 'events:read'],
-  });
-  if (k.status !== 201) throw new Error(`key: ${k.status} ${await k.text()}`);
-  return ((await k.json()) as { secret: string }).secret;
-}
+export class Cluster extends Servers {}
 
 const ACTORS = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov'];
 const ACTIONS = ['user.login', 'role.update', 'ticket.update', 'export.create', 'key.revoke'];

@@ -1,14 +1,13 @@
 import http from 'node:http';
 
+export { ADMIN_TOKEN, api, SECRET, tenantWithKey } from '../helpers/api.js';
+export { sleep } from '../helpers/wait.js';
+
 /**
- * A plain HTTP client for tests and benchmarks against a real server: it tells connection
- * failures from answers, and imports nothing of the test runner (the benchmark uses it too).
+ * A plain HTTP client for tests and benchmarks against a real server under load: it tells
+ * connection failures from answers, over the agent the caller chooses, and imports nothing of
+ * the test runner (the benchmark uses it too). Plain calls use test/helpers/api.ts.
  */
-
-export const ADMIN_TOKEN = 'reliability-admin-token-0123456789';
-export const SECRET = 'reliability-server-secret-0123456789abcdef';
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface Reply {
   status: number;
@@ -56,36 +55,4 @@ export function send(
     req.on('error', reject);
     req.end(body);
   });
-}
-
-/** A JSON call that must answer `expect`; returns the parsed body. */
-export async function api<T = Record<string, unknown>>(
-  base: string,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  expect = method === 'POST' ? 201 : 200,
-): Promise<T> {
-  const agent = new http.Agent({ keepAlive: false });
-  const res = await send(
-    agent,
-    base,
-    method,
-    path,
-    token,
-    body === undefined ? undefined : JSON.stringify(body),
-  );
-  if (res.status !== expect) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-  return JSON.parse(res.text) as T;
-}
-
-/** Creates a tenant and a read-write key through the API; returns the key's secret. */
-export async function tenantWithKey(base: string, tenant: string): Promise<string> {
-  await api(base, ADMIN_TOKEN, 'POST', '/v1/tenants', { id: tenant, name: tenant });
-  const key = await api<{ secret: string }>(base, ADMIN_TOKEN, 'POST', `/v1/tenants/${tenant}/keys`, {
-    name: 'reliability',
-    scopes: ['events:write', 'events:read'],
-  });
-  return key.secret;
 }

@@ -4,9 +4,10 @@ import Database from 'better-sqlite3';
 import canonicalize from 'canonicalize';
 import pg from 'pg';
 import { mulberry32 } from '../../bench/generate.js';
-import { type TestData, type TestEngine, testData } from '../helpers/app.js';
+import { type TestData, testData } from '../helpers/app.js';
+import { ENGINE_NAMES, engineNamed, type TestEngine, TITLE } from '../helpers/engines.js';
 import { Servers } from '../helpers/serve.js';
-import { ADMIN_TOKEN, api, SECRET } from './client.js';
+import { api } from './client.js';
 // Imported here, at the top of every reliability file: a file run on its own (without the
 // runner's TRAILKEEP_TEST_PG_URL) then keeps its own PostgreSQL until all of its suites end.
 import '../helpers/pg.js';
@@ -18,14 +19,19 @@ export * from './client.js';
  * tells connection failures from answers, and a look at the stored log with the bare driver.
  */
 
-/** Both engines, or those TRAILKEEP_TEST_ENGINES names (comma-separated), one suite each per file. */
-export const ENGINES: TestEngine[] = (process.env.TRAILKEEP_TEST_ENGINES || 'sqlite,postgres')
+/**
+ * Both engines, or those TRAILKEEP_TEST_ENGINES names (comma-separated), or the one
+ * TRAILKEEP_TEST_ENGINE names; one suite each per file. These files pick their engines
+ * themselves (they have no `// @engines` line), so test/run.ts runs each once.
+ */
+export const ENGINES: TestEngine[] = (
+  process.env.TRAILKEEP_TEST_ENGINES ||
+  process.env.TRAILKEEP_TEST_ENGINE ||
+  ENGINE_NAMES.join(',')
+)
   .split(',')
-  .map((e) => {
-    if (e !== 'sqlite' && e !== 'postgres') throw new Error(`TRAILKEEP_TEST_ENGINES: unknown engine ${e}`);
-    return e;
-  });
-export const TITLE: Record<TestEngine, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
+  .map((e) => engineNamed(e, 'TRAILKEEP_TEST_ENGINES'));
+export { TITLE };
 
 /**
  * For the suite it is called in: fresh data of `engine` (created before its tests, removed
@@ -34,7 +40,7 @@ export const TITLE: Record<TestEngine, string> = { sqlite: 'SQLite', postgres: '
  */
 export function engineSuite(engine: TestEngine, env: Record<string, string> = {}) {
   let data: TestData | undefined;
-  const servers = new Servers({ TRAILKEEP_ADMIN_TOKEN: ADMIN_TOKEN, TRAILKEEP_SECRET: SECRET, ...env });
+  const servers = new Servers(env);
   before(async () => {
     data = await testData(engine);
   });

@@ -1,3 +1,4 @@
+// @engines sqlite postgres
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,5 @@
+// @engines sqlite
+// Only SQLite: its reads are synchronous, which is what this file is about; PostgreSQL reads always yield.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { prepareEvent } from '../../src/core/event/prepare.js';

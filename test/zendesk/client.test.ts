@@ -1,9 +1,12 @@
+// @engines sqlite postgres
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { api, call } from '../helpers/api.js';
 import { event, startTestApp, type TestApp } from '../helpers/app.js';
 import { ingest } from '../helpers/jobs.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * The Zendesk dialect driven by the real client, node-zendesk 6.0.1, over real HTTP. It has no
@@ -145,17 +148,14 @@ describe('Zendesk audit logs through node-zendesk', () => {
       /^total=1; remaining=0; resets=\d+$/,
     );
     // The CSV, once the job has run, holds the filtered events.
-    let job: { state: string; download_url: string | null } = { state: 'queued', download_url: null };
-    for (let i = 0; i < 200 && job.state !== 'succeeded'; i++) {
-      job = (await (
-        await fetch(location, { headers: { authorization: `Bearer ${key}` } })
-      ).json()) as typeof job;
-      if (job.state !== 'succeeded') await new Promise((r) => setTimeout(r, 25));
-    }
+    const { origin, pathname } = new URL(location);
+    const job = await until(async () => {
+      const now = await api<{ state: string; download_url: string }>(origin, key, 'GET', pathname);
+      return now.state === 'queued' || now.state === 'running' ? undefined : now;
+    });
     assert.equal(job.state, 'succeeded');
-    const csv = await (
-      await fetch(job.download_url ?? '', { headers: { authorization: `Bearer ${key}` } })
-    ).text();
+    const download = new URL(job.download_url);
+    const csv = await (await call(download.origin, key, 'GET', download.pathname + download.search)).text();
     assert.equal(csv.trim().split('\n').length, 1 + Math.ceil(N / 3));
   });
 });

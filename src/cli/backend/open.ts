@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../context.js';
-import { LocalBackend } from './local.js';
-import { RemoteBackend } from './remote.js';
 import type { Backend } from './types.js';
 
 /** Where a command acts: flags shared by every command that reads or writes Trailkeep data. */
@@ -54,11 +52,15 @@ export async function openBackend(
   if (remote && config.TRAILKEEP_URL) {
     if (!config.TRAILKEEP_TOKEN)
       throw new UsageError('A server needs a credential: give --token or set TRAILKEEP_TOKEN.');
+    const { RemoteBackend } = await import('./remote.js');
     return new RemoteBackend(config.TRAILKEEP_URL, config.TRAILKEEP_TOKEN, opts.tenant);
   }
   if (needsTenant && opts.tenant === undefined) {
     throw new UsageError('Local mode needs --tenant <id> (or --url and --token to use a server).');
   }
+  // Each backend is loaded only when chosen: a remote command never loads the store and the
+  // services, the bulk of the CLI's start-up time.
+  const { LocalBackend } = await import('./local.js');
   return LocalBackend.open(config, {
     create,
     ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}),

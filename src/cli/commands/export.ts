@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { Command, Option } from 'commander';
-import { EXPORT_FORMATS, type ExportFormat } from '../../services/exports/writer.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../services/exports/render.js';
 import { addTargetOptions, type TargetOptions, withBackend } from '../backend/open.js';
 import { type CliContext, UsageError } from '../context.js';
 import { addFilterOptions, filtersFrom } from '../lib/filters.js';

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { openStore, sqlitePath } from '../../store/open.js';
 import type { CliContext } from '../context.js';
 
 export function migrateCommand(ctx: CliContext): Command {
@@ -11,6 +10,7 @@ export function migrateCommand(ctx: CliContext): Command {
     .option('--json', 'print {"engine","schema_version","database"} as JSON')
     .action(async (opts: { db?: string; json?: boolean }) => {
       const config = ctx.config({ TRAILKEEP_DB: opts.db });
+      const { openStore, sqlitePath } = await import('../../store/open.js');
       const store = await openStore(config.TRAILKEEP_DB, { exportDir: config.TRAILKEEP_EXPORT_DIR });
       try {
         await store.migrate();

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { createLogger } from '../../http/log.js';
-import { SHUTDOWN_MS, startServer } from '../../server.js';
 import type { CliContext } from '../context.js';
 
 /** Beyond the shutdown's own deadline, the time closing the store and exiting may take. */
@@ -11,6 +9,10 @@ export function serveCommand(ctx: CliContext): Command {
     .description('Run the HTTP server (settings from the environment).')
     .action(async () => {
       const config = ctx.config();
+      // Loaded here, not at the top: every other command (and --help) starts without the
+      // server's modules, about half a second of loading.
+      const { SHUTDOWN_MS, startServer } = await import('../../server.js');
+      const { createLogger } = await import('../../http/log.js');
       const log = createLogger(config);
       const server = await startServer(config, log);
       let stopping = false;
