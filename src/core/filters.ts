@@ -1,6 +1,6 @@
 import { type Static, type TSchema, Type } from 'typebox';
-import { TrailkeepError } from './errors.js';
 import { FILTER_FIELDS, type FilterField } from './filter-catalogue.js';
+import { dateTimeParam } from './interval.js';
 import type { EventFilter } from './query.js';
 
 const Value = Type.String({ minLength: 1, maxLength: 512 });
@@ -33,13 +33,6 @@ export const FilterBodySchema = Type.Object(
 
 export type FilterParams = Static<typeof FilterBodySchema>;
 
-function parseTime(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new TrailkeepError('invalid_request', `${name} must be an RFC 3339 date-time.`);
-  return ms;
-}
-
 /** Normalises validated filter parameters into the engine-neutral filter. */
 export function toEventFilter(params: FilterParams): EventFilter {
   const fields: EventFilter['fields'] = {};
@@ -48,10 +41,8 @@ export function toEventFilter(params: FilterParams): EventFilter {
     if (v !== undefined) fields[f] = Array.isArray(v) ? v : [v];
   }
   const filter: EventFilter = { fields };
-  const from = parseTime(params.from, 'from');
-  const to = parseTime(params.to, 'to');
-  if (from !== undefined) filter.from = from;
-  if (to !== undefined) filter.to = to;
+  if (params.from !== undefined) filter.from = dateTimeParam(params.from, 'from');
+  if (params.to !== undefined) filter.to = dateTimeParam(params.to, 'to');
   if (params.q !== undefined) filter.q = params.q;
   return filter;
 }

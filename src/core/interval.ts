@@ -1,4 +1,4 @@
-import { TrailkeepError } from './errors.js';
+import { invalidParameter } from './errors.js';
 
 /** A time range in epoch milliseconds: `from` inclusive, `to` exclusive. */
 export interface TimeRange {
@@ -7,7 +7,7 @@ export interface TimeRange {
 }
 
 const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 const DURATION =
   /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?!$)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d{1,3})?)S)?)?$/i;
 
@@ -67,13 +67,25 @@ export const TIME_MAX = Date.parse('9999-12-31T23:59:59.999Z');
 export const inYears = (ms: number): boolean => Number.isFinite(ms) && ms >= TIME_MIN && ms <= TIME_MAX;
 
 /**
+ * A date-time as given on the wire (RFC 3339; ISO-8601 without a zone is UTC) as epoch
+ * milliseconds, digits past the millisecond cut off, or null when it is not one of the instants
+ * Trailkeep stores. The one test of "a valid date" for events, filters and every dialect's times.
+ */
+export function parseDateTime(text: string): number | null {
+  const ms = parseInstant(text);
+  return ms !== null && inYears(ms) ? ms : null;
+}
+
+/** The date-time parameter `name` as epoch milliseconds; `invalid_request` naming it otherwise. */
+export const dateTimeParam = (text: string, name: string, path: string = name): number =>
+  parseDateTime(text) ?? invalidParameter(name, 'must be an RFC 3339 date-time in years 0000-9999.', path);
+
+/**
  * Parses an ISO-8601 time interval: `start/end`, `start/duration` or `duration/end`, start
  * inclusive, end exclusive, end after start. Throws `invalid_request` naming `field`.
  */
 export function parseInterval(text: string, field = 'interval'): TimeRange {
-  const bad = (why: string): never => {
-    throw new TrailkeepError('invalid_request', `${field} ${why}`, [{ path: `$.${field}`, message: why }]);
-  };
+  const bad = (why: string): never => invalidParameter(field, why, `$.${field}`);
   const parts = text.split('/');
   if (parts.length !== 2) {
     return bad('must be an ISO-8601 interval "start/end", e.g. 2024-05-01T00:00:00Z/2024-05-02T00:00:00Z.');

@@ -1,4 +1,4 @@
-import { inYears, parseInstant } from './interval.js';
+import { inYears, parseDateTime } from './interval.js';
 
 const DAY = 86_400_000;
 
@@ -31,10 +31,7 @@ const STEP = /([+-])\s*(\d{1,9})\s*([a-z]+)/gi;
 export function parseHumanTime(text: string, now: number): number | null {
   const t = text.trim();
   const rel = RELATIVE.exec(t);
-  if (!rel) {
-    const at = parseInstant(t);
-    return at !== null && inYears(at) ? at : null;
-  }
+  if (!rel) return parseDateTime(t);
   const anchor = (rel[1] ?? '').toLowerCase();
   const midnight = Math.floor(now / DAY) * DAY;
   let at =

@@ -1,13 +1,9 @@
 import { DateTime, IANAZone } from 'luxon';
-import { TrailkeepError } from './errors.js';
+import { invalidParameter as invalid } from './errors.js';
 import { TIME_MAX, TIME_MIN } from './interval.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const HOUR = 3_600_000;
-
-const invalid = (name: string, message: string): never => {
-  throw new TrailkeepError('invalid_request', `${name} ${message}`, [{ path: name, message }]);
-};
 
 /** An IANA time-zone name (`US/Eastern`, `Europe/Paris`, `UTC`); `invalid_request` otherwise. */
 export function zoneNamed(name: string, param = 'timezone'): string {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TrailkeepError } from '../../src/core/errors.js';
-import { parseInstant, parseInterval } from '../../src/core/interval.js';
+import { dateTimeParam, parseDateTime, parseInstant, parseInterval } from '../../src/core/interval.js';
 
 describe('ISO-8601 intervals', () => {
   const ms = (s: string) => Date.parse(s);
@@ -55,5 +55,48 @@ describe('ISO-8601 intervals', () => {
         bad,
       );
     }
+  });
+});
+
+describe('a valid date-time', () => {
+  const ms = (s: string) => Date.parse(s);
+
+  test('RFC 3339 in any of its spellings, cut to the millisecond', () => {
+    const table: [string, string][] = [
+      ['2024-05-01T10:00:00Z', '2024-05-01T10:00:00.000Z'],
+      ['2024-05-01t10:00:00z', '2024-05-01T10:00:00.000Z'],
+      ['2024-05-01 10:00:00+02:00', '2024-05-01T08:00:00.000Z'],
+      ['2024-05-01T10:00:00.1Z', '2024-05-01T10:00:00.100Z'],
+      ['2024-05-01T10:00:00.123456789012Z', '2024-05-01T10:00:00.123Z'],
+      ['0000-01-01T00:00:00Z', '0000-01-01T00:00:00.000Z'],
+      ['9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
+    ];
+    for (const [text, expected] of table) assert.equal(parseDateTime(text), ms(expected), text);
+  });
+
+  test('impossible dates and instants outside years 0000-9999 are not dates', () => {
+    for (const text of [
+      '',
+      'now',
+      '2024-02-30T00:00:00Z',
+      '2024-05-01T24:00:00Z',
+      '2024-05-01T10:00:00+24:00',
+      '0000-01-01T00:00:00+00:01',
+      '9999-12-31T23:59:59-00:01',
+      '+010000-01-01T00:00:00Z',
+    ]) {
+      assert.equal(parseDateTime(text), null, text);
+    }
+  });
+
+  test('a parameter that is not one is invalid_request naming it', () => {
+    assert.equal(dateTimeParam('2024-05-01T10:00:00Z', 'from'), ms('2024-05-01T10:00:00Z'));
+    assert.throws(
+      () => dateTimeParam('2024-02-30T00:00:00Z', 'to', 'query.to'),
+      (e: TrailkeepError) =>
+        e.code === 'invalid_request' &&
+        e.message.startsWith('to must be an RFC 3339 date-time') &&
+        JSON.stringify(e.details) === JSON.stringify([{ path: 'query.to', message: e.message.slice(3) }]),
+    );
   });
 });

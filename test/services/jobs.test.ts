@@ -135,13 +135,36 @@ test('a created job wakes a local worker at once, without waiting for its poll',
   await seed(10);
   const w = worker({ pollMs: 3_600_000 });
   w.start();
-  const job = await services.jobs.createQuery('acme', { action: 'act.1' });
+  const job = await services.jobs.createQuery('acme', { fields: { action: ['act.1'] } });
   const done = await until(
     async () => ((await stored(job.id))?.state === 'succeeded' ? stored(job.id) : null),
     2000,
   );
   assert.equal(done?.rows, 2);
   assert.equal(done?.snapshot_seq, 10);
+});
+
+test('a job stored before filters were kept parsed still runs and pages by its filter parameters', async () => {
+  await seed(10);
+  // Stored the old way: the request's filter parameters, RFC 3339 strings and bare values.
+  const filters = { action: 'act.1', from: '2026-01-01T00:00:05Z' };
+  const made = await store.jobs.create(
+    { id: 'job-stored-before', tenant: 'acme', kind: 'query', params: { filters, order: 'asc' } },
+    now,
+    { maxActive: 10, maxExports: 10, maxExportBytes: 1e9 },
+  );
+  assert.ok('job' in made);
+  worker({}).start();
+  const done = await finished('job-stored-before');
+  assert.equal(done.state, 'succeeded');
+  // act.1 at seconds 1 and 6: only the one at or after the stored `from`.
+  assert.equal(done.rows, 1);
+  const page = await services.jobs.results('acme', 'job-stored-before', { limit: 10 });
+  const events = page.rows.map((r) => JSON.parse(r.json) as { action: string; occurred_at: string });
+  assert.deepEqual(
+    events.map((e) => [e.action, e.occurred_at]),
+    [['act.1', '2026-01-01T00:00:06.000Z']],
+  );
 });
 
 test('a worker with concurrency 0 runs nothing', async () => {

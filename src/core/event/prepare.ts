@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { v7 as uuidv7 } from 'uuid';
 import { type ChangeFacets, changeFacetsOf } from '../change-rows.js';
 import { TrailkeepError } from '../errors.js';
-import { inYears } from '../interval.js';
+import { parseDateTime } from '../interval.js';
 import { tokenize } from '../query.js';
 import { addSchemaErrors, compileBounded, type Problem, Problems } from '../schema.js';
 import { type EventInput, EventInputSchema, MAX_EVENT_BYTES, SEQ_TEXT } from './schema.js';
@@ -106,9 +106,8 @@ function checkEvent(input: unknown, root: string, out: Problems): EventInput | u
   deepProblems(input, () => root, out);
   const event = input as EventInput;
   if (out.count > before) return undefined;
-  const ms = Date.parse(event.occurred_at);
   // Also within years 0000–9999 in UTC, so it is returned as an RFC 3339 date-time too.
-  if (Number.isNaN(ms) || !inYears(ms)) {
+  if (parseDateTime(event.occurred_at) === null) {
     out.add(`${root}.occurred_at`, 'must be a valid RFC 3339 date-time');
   }
   event.source?.ip?.forEach((ip, i) => {

@@ -76,7 +76,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<
     },
     async (req) => {
       const tenant = tenantFor(req, 'events:read');
-      const { filters, order } = translateQuery(req.body);
+      const { filter, order } = translateQuery(req.body);
       const { interval, serviceName, filters: given, sort } = req.body;
       const request = {
         interval,
@@ -84,7 +84,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<
         ...(given !== undefined ? { filters: given } : {}),
         ...(sort !== undefined ? { sort } : {}),
       };
-      return statusView(await jobs.createQuery(tenant, filters, { order, request }));
+      return statusView(await jobs.createQuery(tenant, filter, { order, request }));
     },
   );
 

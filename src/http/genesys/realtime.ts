@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { invalidParameter, TrailkeepError } from '../../core/errors.js';
 import type { ServiceMap } from '../../core/facets.js';
-import { toEventFilter } from '../../core/filters.js';
 import type { Services } from '../../services/index.js';
 import { tenantFor } from '../auth.js';
 import { messageOf } from './mapping.js';
@@ -50,14 +49,14 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<
     async (req) => {
       const tenant = tenantFor(req, 'events:read');
       const expandUser = expandsUser(req.query.expand);
-      const { filters, order, range } = translateQuery(req.body);
+      const { filter, order, range } = translateQuery(req.body);
       if (range.from < windowStart()) {
         const why = `starts more than ${windowDays} days ago, outside the realtime window; use POST /api/v2/audits/query for older audits`;
         invalidParameter('interval', why, '$.interval');
       }
       const pageSize = req.body.pageSize ?? 25;
       const pageNumber = req.body.pageNumber ?? 1;
-      const { rows, total } = await events.offsetPage(tenant, toEventFilter(filters), {
+      const { rows, total } = await events.offsetPage(tenant, filter, {
         order,
         limit: pageSize,
         offset: (pageNumber - 1) * pageSize,

@@ -1,8 +1,7 @@
 import { invalidParameter } from '../../core/errors.js';
-import type { FilterParams } from '../../core/filters.js';
 import { parseInterval, type TimeRange } from '../../core/interval.js';
 import type { JobState } from '../../core/jobs.js';
-import type { FilterField, Order } from '../../core/query.js';
+import type { EventFilter, FilterField, Order } from '../../core/query.js';
 import type { FilterProperty, QUERY_STATES } from './schemas.js';
 
 /** Genesys filter properties → canonical filter fields (docs/event-model.md §4). */
@@ -34,8 +33,8 @@ interface GenesysQuery {
 export const orderOfSort = (sort: GenesysQuery['sort']): Order =>
   sort?.[0]?.sortOrder === 'ascending' ? 'asc' : 'desc';
 
-/** A Genesys query (interval, serviceName, filters, sort) as canonical filter parameters. */
-export function translateQuery(q: GenesysQuery): { filters: FilterParams; order: Order; range: TimeRange } {
+/** A Genesys query (interval, serviceName, filters, sort) as the engine-neutral filter and order. */
+export function translateQuery(q: GenesysQuery): { filter: EventFilter; order: Order; range: TimeRange } {
   const range = parseInterval(q.interval);
   const fields: Partial<Record<FilterField, string[]>> = {};
   for (const f of q.filters ?? []) {
@@ -45,12 +44,7 @@ export function translateQuery(q: GenesysQuery): { filters: FilterParams; order:
     fields[field] = values;
   }
   if (q.serviceName !== undefined) fields.service = [q.serviceName];
-  const filters: FilterParams = {
-    ...fields,
-    from: new Date(range.from).toISOString(),
-    to: new Date(range.to).toISOString(),
-  };
-  return { filters, order: orderOfSort(q.sort), range };
+  return { filter: { fields, from: range.from, to: range.to }, order: orderOfSort(q.sort), range };
 }
 
 /** `expand`, comma-joined or repeated; only `user` exists. */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { FilterBodySchema } from '../../core/filters.js';
+import { FilterBodySchema, toEventFilter } from '../../core/filters.js';
 import { JOB_STATES, type Job } from '../../core/jobs.js';
 import { pageJson } from '../../services/events.js';
 import { CONTENT_TYPES, EXPORT_FORMATS } from '../../services/exports/writer.js';
@@ -94,7 +94,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'jobs'>> = asyn
     },
     async (req, reply) => {
       const tenant = tenantFor(req, 'events:read');
-      const job = await jobs.createQuery(tenant, req.body.filters ?? {});
+      const job = await jobs.createQuery(tenant, toEventFilter(req.body.filters ?? {}));
       return reply.code(202).header('location', `/v1/queries/${job.id}`).send(queryView(job));
     },
   );
@@ -159,7 +159,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'jobs'>> = asyn
     },
     async (req, reply) => {
       const tenant = tenantFor(req, 'events:read');
-      const job = await jobs.createExport(tenant, req.body.format, req.body.filters ?? {});
+      const job = await jobs.createExport(tenant, req.body.format, toEventFilter(req.body.filters ?? {}));
       return reply.code(202).header('location', `/v1/exports/${job.id}`).send(exportView(job, req));
     },
   );

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { invalidParameter, TrailkeepError } from '../../core/errors.js';
-import { toEventFilter } from '../../core/filters.js';
 import type { Order } from '../../core/query.js';
 import type { Services } from '../../services/index.js';
 import { tenantFor } from '../auth.js';
 import { sendJsonText } from '../raw.js';
-import { toFilterParams } from './filters.js';
+import { zendeskFilter } from './filters.js';
 import { baseOf, pageLink } from './links.js';
 import { auditLogOf } from './mapping.js';
 import {
@@ -55,7 +54,7 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'events' |
       async (req, reply) => {
         const tenant = tenantFor(req, 'events:read');
         const q = req.query;
-        const filter = toEventFilter(toFilterParams(q));
+        const filter = zendeskFilter(q);
         const base = baseOf(req);
         const cursorMode =
           q['page[size]'] !== undefined ||
@@ -162,9 +161,13 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'events' |
       },
       async (req, reply) => {
         const tenant = tenantFor(req, 'events:read');
-        const filters = toFilterParams(req.query);
         // One export per minute per tenant, on every node: the jobs store decides atomically.
-        const made = await jobs.createExportSpaced(tenant, 'csv', filters, EXPORT_INTERVAL_MS);
+        const made = await jobs.createExportSpaced(
+          tenant,
+          'csv',
+          zendeskFilter(req.query),
+          EXPORT_INTERVAL_MS,
+        );
         const resets =
           'job' in made ? EXPORT_INTERVAL_MS / 1000 : Math.max(1, Math.ceil(made.retryAfterMs / 1000));
         reply.header(EXPORT_HEADER, `total=1; remaining=0; resets=${resets}`);

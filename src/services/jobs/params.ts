@@ -5,7 +5,12 @@ import type { ExportFormat } from '../exports/writer.js';
 
 /** What a query job was asked, as stored in `jobs.params`. */
 export interface QueryParams {
-  filters: FilterParams;
+  /**
+   * The engine-neutral filter the dialect parsed the request into, stored as it is (epoch
+   * milliseconds, arrays of values): admission, the run and every results page read it without
+   * parsing anything again.
+   */
+  filter: EventFilter;
   /** The order results are read in; newest first when absent (jobs made before it existed). */
   order?: Order;
   /**
@@ -23,12 +28,26 @@ export interface ExportParams extends QueryParams {
 }
 
 /**
+ * How jobs stored before the filter was kept parsed hold it: the request's filter parameters
+ * (RFC 3339 strings, a value or an array), read once more through the same rule that first
+ * accepted them.
+ */
+interface StoredBefore {
+  filters?: FilterParams;
+}
+
+/** The job's filter, from either way it may have been stored. */
+function filterOf(job: Job): EventFilter {
+  const params = job.params as unknown as Partial<QueryParams> & StoredBefore;
+  return params.filter ?? toEventFilter(params.filters ?? {});
+}
+
+/**
  * The job's filter frozen at its snapshot: the log is append-only, so "seq ≤ snapshot" is the
  * whole result set as it stood when the job ran, however much is ingested after.
  */
 export function frozenFilter(job: Job, snapshotSeq: number): EventFilter {
-  const { filters } = job.params as unknown as QueryParams;
-  return { ...toEventFilter(filters ?? {}), maxSeq: snapshotSeq };
+  return { ...filterOf(job), maxSeq: snapshotSeq };
 }
 
 export const orderOf = (job: Job): Order => (job.params as unknown as QueryParams).order ?? 'desc';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TrailkeepError } from '../../core/errors.js';
-import { type FilterParams, toEventFilter } from '../../core/filters.js';
 import type { Job, JobKind } from '../../core/jobs.js';
-import type { EventRow } from '../../core/query.js';
+import type { EventFilter, EventRow } from '../../core/query.js';
 import type { ExportDownload, ExportFiles, JobStore } from '../../store/types.js';
 import type { EventService, Page, PageRequest } from '../events.js';
 import type { ExportFormat } from '../exports/writer.js';
@@ -52,12 +51,12 @@ export class JobService {
   }
 
   /** `options` sets the results' order (newest first by default) and keeps the dialect's request. */
-  createQuery(tenant: string, filters: FilterParams, options: QueryOptions = {}): Promise<Job> {
-    return this.create(tenant, 'query', { filters, ...options });
+  createQuery(tenant: string, filter: EventFilter, options: QueryOptions = {}): Promise<Job> {
+    return this.create(tenant, 'query', { filter, ...options });
   }
 
-  createExport(tenant: string, format: ExportFormat, filters: FilterParams): Promise<Job> {
-    return this.create(tenant, 'export', { format, filters });
+  createExport(tenant: string, format: ExportFormat, filter: EventFilter): Promise<Job> {
+    return this.create(tenant, 'export', { format, filter });
   }
 
   /**
@@ -67,11 +66,11 @@ export class JobService {
   async createExportSpaced(
     tenant: string,
     format: ExportFormat,
-    filters: FilterParams,
+    filter: EventFilter,
     spacingMs: number,
   ): Promise<{ job: Job } | { retryAfterMs: number }> {
     const now = this.clock();
-    const made = await this.admit(tenant, 'export', { format, filters }, now - spacingMs + 1);
+    const made = await this.admit(tenant, 'export', { format, filter }, now - spacingMs + 1);
     if ('blockedBy' in made) return { retryAfterMs: made.blockedBy + spacingMs - now };
     return made;
   }
@@ -88,8 +87,6 @@ export class JobService {
     params: QueryParams | ExportParams,
     spacedSince?: number,
   ): Promise<{ job: Job } | { blockedBy: number }> {
-    // Parsed now so a bad filter is the caller's 400, not a failed job later.
-    toEventFilter(params.filters);
     const made = await this.jobs.create(
       { id: randomUUID(), tenant, kind, params: { ...params } },
       this.clock(),
