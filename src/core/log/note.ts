@@ -101,7 +101,7 @@ function fields(text: string, count: number): string[] | null {
 /** A signer key string as a signer, or null when it is not one (or its id does not match). */
 export function parseSigner(text: string): Signer | null {
   const parts = fields(text, 4);
-  if (!parts || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') return null;
+  if (parts?.[0] !== 'PRIVATE' || parts[1] !== 'KEY') return null;
   const key = parseKey(parts[2] as string, parts[3] as string, parts[4] as string);
   if (!key) return null;
   const signer = signerOf(key.name, key.bytes);
