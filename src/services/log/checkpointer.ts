@@ -65,7 +65,7 @@ export class Checkpointer {
     if (latest && !edgeRoot(edge).equals(latest.root)) {
       await onFailure({
         tenant,
-        what: `the stored tiles of the log no longer give the root signed at size ${from}`,
+        what: `the stored tiles no longer give the root signed at size ${from}`,
       });
       return null;
     }
