@@ -5,12 +5,16 @@ import { createLogger } from './http/log.js';
 import { createServices, type Services } from './services/index.js';
 import { createJobWorker } from './services/jobs/index.js';
 import type { JobWorker } from './services/jobs/worker.js';
+import { createLogWorker } from './services/log/index.js';
+import type { LogWorker } from './services/log/worker.js';
 import { openStore } from './store/open.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   services: Services;
   worker: JobWorker;
+  /** Signs checkpoints and re-verifies the log. */
+  logWorker: LogWorker;
   url: string;
   /**
    * Stops accepting at once, lets requests already begun and the current step of each running
@@ -60,11 +64,14 @@ export async function startServer(config: Config, log = createLogger(config)): P
     stopWaitMs: SHUTDOWN_MS,
   });
   worker.start();
+  const logWorker = createLogWorker(services, log.child({ component: 'log' }));
+  logWorker.start();
   log.info({ url, engine: store.engine, job_workers: config.TRAILKEEP_JOB_WORKERS }, 'trailkeep listening');
   return {
     app,
     services,
     worker,
+    logWorker,
     url,
     async close() {
       closing = true;
@@ -82,7 +89,7 @@ export async function startServer(config: Config, log = createLogger(config)): P
       }, SHUTDOWN_MS);
       try {
         // Both finish their in-flight work; the store they use closes last.
-        await Promise.all([app.close(), worker.stop()]);
+        await Promise.all([app.close(), worker.stop(), logWorker.stop()]);
       } finally {
         clearInterval(reap);
         clearTimeout(cut);

@@ -177,6 +177,34 @@ export const ConfigSchema = Type.Object({
     description:
       'Browser origins allowed to call the API cross-origin, comma-separated (https://app.example.com), or * for any. Empty: no cross-origin access.',
   }),
+  TRAILKEEP_LOG_NAME: Type.String({
+    default: 'trailkeep',
+    pattern: '^[^\\s+]+$',
+    maxLength: 200,
+    description:
+      "The tamper-evident log's name: the signing key's name and the start of every checkpoint origin (<name>/<tenant>). Set it to a name of your own, such as your audit host (audit.example.com), so checkpoints of two deployments never pass for each other.",
+  }),
+  TRAILKEEP_LOG_KEY: Type.Optional(
+    Type.String({
+      pattern: '^PRIVATE\\+KEY\\+\\S+$',
+      description:
+        "The log's Ed25519 signing key as a signed-note signer key (PRIVATE+KEY+<name>+<id>+<key>), named TRAILKEEP_LOG_NAME. When unset, one is generated once and kept in the database (docs/log.md: backing it up, rotating it).",
+    }),
+  ),
+  TRAILKEEP_LOG_CHECKPOINT_INTERVAL: Type.Number({
+    default: 1,
+    minimum: 0.05,
+    maximum: 3600,
+    description:
+      'Seconds between checkpoint rounds: a new event is in a signed checkpoint about this long after it is committed.',
+  }),
+  TRAILKEEP_LOG_VERIFY_INTERVAL: Type.Integer({
+    default: 3600,
+    minimum: 0,
+    maximum: 31_536_000,
+    description:
+      "Seconds between the server's passes re-verifying its own log (leaves from the stored events, roots from the stored tiles, against every tenant's latest checkpoint); 0 turns them off.",
+  }),
   TRAILKEEP_URL: Type.Optional(
     Type.String({
       pattern: '^https?://[^\\s]+$',

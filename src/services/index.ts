@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import { CursorSigner } from '../core/cursor.js';
 import { LinkSigner } from '../core/links.js';
+import type { Signer } from '../core/log/note.js';
 import type { Store } from '../store/types.js';
 import { AuthService } from './auth/auth.js';
 import { AuthFailures } from './auth/failures.js';
@@ -9,6 +10,8 @@ import { loadSecrets, type Secrets } from './bootstrap.js';
 import { EventService } from './events.js';
 import { ResultLinks } from './jobs/links.js';
 import { JobService } from './jobs/service.js';
+import { LogService } from './log/service.js';
+import { loadLogSigner } from './log/signer.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { TenantService } from './tenants.js';
 
@@ -20,6 +23,10 @@ export interface Services {
   tenants: TenantService;
   events: EventService;
   jobs: JobService;
+  /** The tamper-evident log: key, checkpoints, tiles, proofs. */
+  log: LogService;
+  /** Signs the log's checkpoints (the log worker's); the routes see only its public half. */
+  logSigner: Signer;
   /** Presigned download links to query results. */
   resultLinks: ResultLinks;
   cursors: CursorSigner;
@@ -36,6 +43,7 @@ export async function createServices(
   const secrets = await loadSecrets(config, store.settings);
   const cursors = new CursorSigner(deriveKey(secrets.serverSecret, 'cursor'));
   const events = new EventService(store.events, cursors, clock);
+  const logSigner = await loadLogSigner(config, store.settings);
   const jobs = new JobService(
     store.jobs,
     events,
@@ -61,6 +69,13 @@ export async function createServices(
     tenants: new TenantService(store.tenants, clock),
     events,
     jobs,
+    log: new LogService(store.log, events, {
+      name: logSigner.name,
+      id: logSigner.id,
+      publicKey: logSigner.publicKey,
+      text: logSigner.text,
+    }),
+    logSigner,
     resultLinks: new ResultLinks(
       new LinkSigner(deriveKey(secrets.serverSecret, 'download-link')),
       jobs,

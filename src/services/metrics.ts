@@ -32,6 +32,11 @@ export function createMetrics() {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    logIntegrityFailures: new Counter({
+      name: 'trailkeep_log_integrity_failures_total',
+      help: 'Failures of the tamper-evident log found by its checkpointing or its self-check (each reported once per node).',
+      registers: [registry],
+    }),
     queryLatency: new Histogram({
       name: 'trailkeep_query_duration_seconds',
       help: 'Latency of event queries (list, count, get) in the store.',

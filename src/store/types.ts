@@ -5,12 +5,14 @@ import type { Job, JobKind } from '../core/jobs.js';
 import type { EventFilter, EventQuery, EventRow, Facet } from '../core/query.js';
 import type { Tenant } from '../core/tenant.js';
 import type { ExportFiles } from './exports.js';
+import type { LogStore } from './log.js';
 
 // The domain records are core's (src/core/jobs.ts, credentials.ts, tenant.ts); the store keeps them.
 export type { Credential, CredentialKind } from '../core/credentials.js';
 export type { Job, JobKind, JobState } from '../core/jobs.js';
 export type { Tenant } from '../core/tenant.js';
 export type { ExportDownload, ExportFileRef, ExportFiles, ExportFileWriter } from './exports.js';
+export type { CheckpointRange, LogStore, StoredCheckpoint } from './log.js';
 
 /**
  * The one storage interface. Each engine implements it in its own folder and passes the same
@@ -34,6 +36,8 @@ export interface Store {
   readonly jobs: JobStore;
   /** Export files, kept where every node sharing this store can serve them. */
   readonly exports: ExportFiles;
+  /** The tamper-evident log: tiles and signed checkpoints per tenant. */
+  readonly log: LogStore;
 }
 
 export interface SettingStore {

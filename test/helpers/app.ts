@@ -7,6 +7,8 @@ import { type AppOptions, buildApp } from '../../src/http/app.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { createJobWorker } from '../../src/services/jobs/index.js';
 import type { JobWorker } from '../../src/services/jobs/worker.js';
+import { createLogWorker } from '../../src/services/log/index.js';
+import type { LogWorker } from '../../src/services/log/worker.js';
 import { openStore } from '../../src/store/open.js';
 import { ADMIN_TOKEN, api, createKey, type Requester, tenantWithKey } from './api.js';
 import { engineNamed, type TestEngine } from './engines.js';
@@ -67,6 +69,9 @@ export async function testData(engine: TestEngine = testEngine): Promise<TestDat
   };
 }
 
+/** Where a test app without a logger sends its workers' warnings: nowhere, as its requests' logs. */
+const SILENT = { warn() {}, error() {} };
+
 export interface TestApp {
   app: FastifyInstance;
   services: Services;
@@ -76,6 +81,8 @@ export interface TestApp {
   dir: string;
   /** The app's job worker, started (it does nothing with TRAILKEEP_JOB_WORKERS=0). */
   worker: JobWorker;
+  /** The app's log worker, started: checkpoints every TRAILKEEP_LOG_CHECKPOINT_INTERVAL, as a server's. */
+  logWorker: LogWorker;
   /** Injects a request with a bearer token (or none). */
   call(token: string | null, opts: InjectOptions): Promise<LightMyRequestResponse>;
   /** Creates a tenant and a key with the given scopes; returns the key's secret. */
@@ -116,6 +123,11 @@ export async function startTestApp(
     options.logger ? options.logger.child({ component: 'jobs' }) : undefined,
   );
   worker.start();
+  const logWorker = createLogWorker(
+    services,
+    options.logger ? options.logger.child({ component: 'log' }) : SILENT,
+  );
+  logWorker.start();
 
   const call: TestApp['call'] = (token, opts) =>
     app.inject({
@@ -138,6 +150,7 @@ export async function startTestApp(
     engine: place.engine,
     dir: place.dir,
     worker,
+    logWorker,
     call,
     key,
     async accessToken(tenant, scopes) {
@@ -154,7 +167,7 @@ export async function startTestApp(
     },
     tenantWithKey: (tenant, scopes) => tenantWithKey(request, tenant, scopes),
     async close() {
-      await worker.stop();
+      await Promise.all([worker.stop(), logWorker.stop()]);
       await app.close();
       await store.close();
       if (!data) await place.remove();

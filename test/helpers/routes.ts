@@ -18,7 +18,9 @@ export const routeKey = (r: Route) => `${r.method} ${r.path}`;
  * Fastify adds for each GET are left out: they run the GET handler.
  */
 export function routesOf(app: FastifyInstance): Route[] {
-  const tree = app.printRoutes({ commonPrefix: false });
+  // The default, prefix-sharing tree: with commonPrefix off, find-my-way prints a wildcard route
+  // (`/v1/log/tile/*`) as a bare `*` at the top, losing its path.
+  const tree = app.printRoutes();
   const stack: string[] = [];
   const out: Route[] = [];
   for (const line of tree.split('\n')) {

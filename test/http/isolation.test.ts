@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { leafHash } from '../../src/core/log/merkle.js';
 import { ADMIN_TOKEN, event, startTestApp, type TestApp } from '../helpers/app.js';
 import { type Dialect, dialectOf } from '../helpers/envelopes.js';
 import { DAY, HOUR, interval } from '../helpers/intervals.js';
@@ -28,7 +29,7 @@ const TENANT_FREE: Record<string, string> = {
   'GET /docs': 'Swagger UI: static pages and the API description',
   'GET /docs/static/index.html': 'Swagger UI: static pages and the API description',
   'GET /docs/static/swagger-initializer.js': 'Swagger UI: static pages and the API description',
-  'GET /docs*': 'Swagger UI: static pages and the API description',
+  'GET /docs/static/*': 'Swagger UI: static pages and the API description',
   'GET /docs/json': 'Swagger UI: static pages and the API description',
   'GET /docs/yaml': 'Swagger UI: static pages and the API description',
   'POST /oauth/token':
@@ -126,6 +127,19 @@ describe('tenant isolation', () => {
     return job;
   }
 
+  /** A's log once its latest checkpoint covers all of A's events: the size, and A's event hashes by seq. */
+  async function aLog(): Promise<{ size: number; hashes: string[] }> {
+    const size = await t.services.store.events.lastSeq(a.tenant);
+    await until(async () => (await t.services.store.log.latest(a.tenant))?.size === size, 10_000);
+    const page = await t.call(a.key, { method: 'GET', url: '/v1/events?limit=1000&order=asc' });
+    const events = page.json<{ data: { seq: number; hash: string }[] }>().data.sort((x, y) => x.seq - y.seq);
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      Array.from({ length: size }, (_, i) => i + 1),
+    );
+    return { size, hashes: events.map((e) => e.hash) };
+  }
+
   const allBIds = () => [b.queryJob, b.exportJob, b.genesysJob, ...b.eventIds];
 
   /**
@@ -185,6 +199,72 @@ describe('tenant isolation', () => {
           assert.equal(own.json<{ tenant: string }>().tenant, a.tenant, 'a shared seq is A’s own event');
         }
         await expectStatus([404], auth, 'HEAD', `/v1/events/${b.eventIds[0]}`);
+      });
+    },
+    // --- native log: A's log holds A's events only, and knows no size or event of B's ---
+    'GET /v1/log/key': async () => {
+      await eachA('native', async (auth) => {
+        const key = await expectStatus([200], auth, 'GET', '/v1/log/key');
+        assert.equal(key.json<{ origin: string }>().origin, `trailkeep/${a.tenant}`);
+      });
+    },
+    'GET /v1/log/checkpoint': async () => {
+      const { size } = await aLog();
+      await eachA('native', async (auth) => {
+        const res = await expectStatus([200], auth, 'GET', '/v1/log/checkpoint');
+        assert.ok(res.body.startsWith(`trailkeep/${a.tenant}\n${size}\n`), res.body);
+      });
+    },
+    'GET /v1/log/checkpoints': async () => {
+      await aLog();
+      await eachA('native', async (auth) => {
+        const res = await expectStatus([200], auth, 'GET', '/v1/log/checkpoints?limit=1000');
+        const listed = res.json<{ checkpoints: { checkpoint: string }[] }>().checkpoints;
+        assert.ok(listed.length > 0);
+        for (const c of listed) assert.ok(c.checkpoint.startsWith(`trailkeep/${a.tenant}\n`));
+      });
+    },
+    'GET /v1/log/tile/entries/*': async () => {
+      const { size, hashes } = await aLog();
+      await eachA('native', async (auth) => {
+        const res = await expectStatus([200], auth, 'GET', `/v1/log/tile/entries/000.p/${size}`);
+        const entries = Array.from({ length: size }, (_, i) =>
+          res.rawPayload.subarray(i * 34 + 2, i * 34 + 34).toString('hex'),
+        );
+        assert.deepEqual(entries, hashes);
+        for (const h of bHashes) assert.ok(!res.rawPayload.includes(Buffer.from(h, 'hex')), 'B’s entry');
+        // B's log is longer; A's has nothing past its own size.
+        await expectStatus([404], auth, 'GET', `/v1/log/tile/entries/000.p/${size + 1}`);
+      });
+    },
+    'GET /v1/log/tile/*': async () => {
+      const { size, hashes } = await aLog();
+      await eachA('native', async (auth) => {
+        const res = await expectStatus([200], auth, 'GET', `/v1/log/tile/0/000.p/${size}`);
+        assert.deepEqual(
+          Array.from({ length: size }, (_, i) =>
+            res.rawPayload.subarray(i * 32, i * 32 + 32).toString('hex'),
+          ),
+          hashes.map((h) => leafHash(Buffer.from(h, 'hex')).toString('hex')),
+        );
+        await expectStatus([404], auth, 'GET', `/v1/log/tile/0/000.p/${size + 1}`);
+      });
+    },
+    'GET /v1/log/inclusion': async () => {
+      const { size } = await aLog();
+      await eachA('native', async (auth) => {
+        for (const id of b.eventIds) await expectStatus([404], auth, 'GET', `/v1/log/inclusion?id=${id}`);
+        for (const seq of (await bOnlySeqs()).filter((s) => s > size)) {
+          await expectStatus([400], auth, 'GET', `/v1/log/inclusion?seq=${seq}`);
+        }
+        await expectStatus([200], auth, 'GET', `/v1/log/inclusion?seq=${size}`);
+      });
+    },
+    'GET /v1/log/consistency': async () => {
+      const { size } = await aLog();
+      await eachA('native', async (auth) => {
+        await expectStatus([400], auth, 'GET', `/v1/log/consistency?from=1&to=${size + 1}`);
+        await expectStatus([200], auth, 'GET', `/v1/log/consistency?from=1&to=${size}`);
       });
     },
     // --- native jobs ---

@@ -3,9 +3,13 @@ import http from 'node:http';
 import { describe, it } from 'node:test';
 import { makeBatch, mulberry32 } from '../../bench/generate.js';
 import { verifyEvent } from '../../src/core/event/seal.js';
+import { appendLeaves, EMPTY_EDGE } from '../../src/core/log/append.js';
+import { parseCheckpoint } from '../../src/core/log/checkpoint.js';
+import { leafHash, verifyConsistency } from '../../src/core/log/merkle.js';
+import { openNote, parseVerifier, type Verifier } from '../../src/core/log/note.js';
 import { freePort } from '../helpers/pg-server.js';
 import type { ServeProcess } from '../helpers/serve.js';
-import { within } from '../helpers/wait.js';
+import { until, within } from '../helpers/wait.js';
 import {
   api,
   ENGINES,
@@ -184,6 +188,47 @@ for (const engine of ENGINES) {
         );
         assert.equal(listed.at(-1)?.seq, listed.length, `${tenant}: seqs 1..n`);
         assert.ok(listed.every(verifyEvent), `${tenant}: every listed event verifies`);
+      }
+
+      // The log: every acknowledged event is a leaf, at its seq, of a checkpoint signed after the
+      // last restart, and every checkpoint signed between the kills is a prefix of that one.
+      for (const tenant of TENANTS) {
+        const token = keys[tenant] as string;
+        const expected = [...acks.values()].filter((a) => a.tenant === tenant).sort((a, b) => a.seq - b.seq);
+        const { verifier_key } = await api<{ verifier_key: string }>(url, token, 'GET', '/v1/log/key');
+        const verifier = parseVerifier(verifier_key) as Verifier;
+        type Listed = { checkpoints: { size: number; checkpoint: string }[] };
+        const signed = (c: { checkpoint: string }) => parseCheckpoint(openNote(c.checkpoint, verifier) ?? '');
+        const last = await until(
+          async () =>
+            (await api<Listed>(url, token, 'GET', `/v1/log/checkpoints?size=${expected.length}`)).checkpoints[0],
+          30_000,
+          { what: `${tenant}: a checkpoint of all ${expected.length} acknowledged events` },
+        );
+        const final = signed(last);
+        assert.ok(final, `${tenant}: the checkpoint is signed by the log's key`);
+        const rebuilt = appendLeaves(
+          EMPTY_EDGE,
+          expected.map((a) => leafHash(Buffer.from(a.hash, 'hex'))),
+        );
+        assert.ok(rebuilt.root.equals(final.root), `${tenant}: the acknowledged events are the signed tree`);
+        const { checkpoints } = await api<Listed>(url, token, 'GET', '/v1/log/checkpoints?limit=1000');
+        for (const c of checkpoints.filter((c) => c.size < final.size)) {
+          const earlier = signed(c);
+          assert.ok(earlier, `${tenant}: checkpoint ${c.size} is signed`);
+          const { hashes } = await api<{ hashes: string[] }>(
+            url,
+            token,
+            'GET',
+            `/v1/log/consistency?from=${c.size}&to=${final.size}`,
+          );
+          const proof = hashes.map((h) => Buffer.from(h, 'base64'));
+          assert.ok(
+            verifyConsistency(c.size, final.size, proof, earlier.root, final.root),
+            `${tenant}: checkpoint ${c.size} is a prefix of ${final.size}`,
+          );
+        }
+        t.diagnostic(`${tenant}: ${checkpoints.length} checkpoints, each a prefix of the last`);
       }
 
       server.child.kill('SIGTERM');

@@ -17,6 +17,7 @@ import type {
   Store,
 } from '../../src/store/types.js';
 import { catalogueRows, type StoredEvent } from './catalogue-cases.js';
+import { logCases } from './log-cases.js';
 
 export interface EngineUnderTest {
   store: Store;
@@ -1019,5 +1020,7 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         assert.equal((await contents(ref('x8')))?.toString(), 'acme only');
       });
     });
+
+    logCases(() => store);
   });
 }

@@ -84,8 +84,13 @@ export function sealEvent(
 /** The event as returned: the sealed body with its hash added (key order is not significant in JSON). */
 export const withHash = (body: string, hash: string): string => `${body.slice(0, -1)},"hash":"${hash}"}`;
 
+/** The hash an event's content gives: SHA-256 of the canonical JSON of all but its `hash`. */
+export function contentHash(event: Record<string, unknown>): string {
+  const { hash: _, ...rest } = event;
+  return sha256Hex(canonicalJson(rest));
+}
+
 /** Recomputes an event's hash from its returned JSON object; true when it is unaltered. */
 export function verifyEvent(event: Record<string, unknown>): boolean {
-  const { hash, ...rest } = event;
-  return typeof hash === 'string' && sha256Hex(canonicalJson(rest)) === hash;
+  return typeof event.hash === 'string' && contentHash(event) === event.hash;
 }

@@ -6,22 +6,24 @@ import { adminRoutes } from './admin.js';
 import { nativeErrors } from './envelope.js';
 import { eventRoutes } from './events.js';
 import { jobRoutes } from './jobs.js';
+import { logRoutes } from './log.js';
 import { oauthRoutes } from './oauth.js';
 
-type NativeDeps = Pick<Services, 'auth' | 'tenants' | 'events' | 'jobs' | 'metrics'>;
+type NativeDeps = Pick<Services, 'auth' | 'tenants' | 'events' | 'jobs' | 'log' | 'metrics'>;
 
 const routes: FastifyPluginAsyncTypebox<NativeDeps> = async (
   app,
-  { auth, tenants, events, jobs, metrics },
+  { auth, tenants, events, jobs, log, metrics },
 ) => {
   await app.register(oauthRoutes, { auth });
   await app.register(adminRoutes, { tenants, auth, prefix: '/v1' });
   await app.register(eventRoutes, { events, metrics, prefix: '/v1' });
   await app.register(jobRoutes, { jobs, prefix: '/v1' });
+  await app.register(logRoutes, { log, prefix: '/v1' });
 };
 
 /**
- * Trailkeep's own API: events, tenants, credentials and jobs under /v1, plus the OAuth token
+ * Trailkeep's own API: events, tenants, credentials, jobs and the tamper-evident log under /v1, plus the OAuth token
  * endpoint (public: it authenticates the client's id and secret itself). Its envelope is also the
  * app's, for every path no other dialect owns; its OpenAPI document is `/openapi.json`.
  */
@@ -31,6 +33,6 @@ export const native = defineDialect({
   errors: nativeErrors,
   ownsPrefix: false,
   authenticate,
-  uses: ['auth', 'tenants', 'events', 'jobs', 'metrics'],
+  uses: ['auth', 'tenants', 'events', 'jobs', 'log', 'metrics'],
   routes,
 });

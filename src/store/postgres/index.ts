@@ -5,6 +5,7 @@ import { Db } from './db.js';
 import { pgEvents } from './events.js';
 import { pgExportFiles } from './exports.js';
 import { pgJobs } from './jobs.js';
+import { pgLog } from './log.js';
 import { migrate } from './migrations.js';
 import { Partitions } from './partitions.js';
 
@@ -46,5 +47,6 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     events: pgEvents(db, partitions),
     jobs: pgJobs(db),
     exports: pgExportFiles(db),
+    log: pgLog(db),
   };
 }

@@ -197,6 +197,27 @@ export const PG_MIGRATIONS: string[] = [
   CREATE INDEX jobs_tenant_state ON jobs (tenant, state, kind);
   CREATE INDEX jobs_tenant_started ON jobs (tenant, started_at);
   `,
+  // 8: the tamper-evident log (docs/log.md). Tiles are the stored Merkle tree (C2SP tlog-tiles,
+  // height 8: 256 hashes of 32 bytes at most, a partial tile widened as the log grows); every
+  // signed checkpoint is kept, and the latest is the one with the largest size.
+  `
+  CREATE TABLE log_tiles (
+    tenant text NOT NULL,
+    level integer NOT NULL,
+    idx bigint NOT NULL,
+    hashes bytea NOT NULL,
+    PRIMARY KEY (tenant, level, idx)
+  );
+  CREATE TABLE log_checkpoints (
+    tenant text NOT NULL,
+    size bigint NOT NULL,
+    root bytea NOT NULL,
+    note text NOT NULL,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (tenant, size)
+  );
+  CREATE INDEX log_checkpoints_time ON log_checkpoints (tenant, created_at);
+  `,
 ];
 
 /** Any constant both sides agree on: the key of the advisory lock that serialises migrations. */

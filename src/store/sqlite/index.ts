@@ -5,6 +5,7 @@ import { type Db, migrate, openDb, openScanDb } from './db.js';
 import { sqliteEvents } from './events.js';
 import { defaultExportDir, localExportFiles } from './exports.js';
 import { sqliteJobs } from './jobs.js';
+import { sqliteLog } from './log.js';
 import { EventWriter } from './writer.js';
 
 /**
@@ -48,6 +49,7 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
     ),
     jobs: sqliteJobs(db),
     exports: localExportFiles(exportDir),
+    log: sqliteLog(db),
   };
 }
 

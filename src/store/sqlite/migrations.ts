@@ -136,4 +136,25 @@ export const SQLITE_MIGRATIONS: string[] = [
   CREATE INDEX jobs_tenant_state ON jobs(tenant, state, kind);
   CREATE INDEX jobs_tenant_started ON jobs(tenant, started_at);
   `,
+  // 6: the tamper-evident log (docs/log.md). Tiles are the stored Merkle tree (C2SP tlog-tiles,
+  // height 8: 256 hashes of 32 bytes at most, a partial tile widened as the log grows); every
+  // signed checkpoint is kept, and the latest is the one with the largest size.
+  `
+  CREATE TABLE log_tiles (
+    tenant TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    hashes BLOB NOT NULL,
+    PRIMARY KEY (tenant, level, idx)
+  ) WITHOUT ROWID;
+  CREATE TABLE log_checkpoints (
+    tenant TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    root BLOB NOT NULL,
+    note TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, size)
+  ) WITHOUT ROWID;
+  CREATE INDEX log_checkpoints_time ON log_checkpoints(tenant, created_at);
+  `,
 ];

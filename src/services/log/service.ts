@@ -1,0 +1,115 @@
+import { invalidParameter, TrailkeepError } from '../../core/errors.js';
+import { consistencyProof, HASH_BYTES, inclusionProof, type NodeSource } from '../../core/log/merkle.js';
+import type { Verifier } from '../../core/log/note.js';
+import { hashesAtLevel, TILE_WIDTH, tileKey, tileNodes, tilesNeeded } from '../../core/log/tiles.js';
+import type { CheckpointRange, LogStore, StoredCheckpoint } from '../../store/types.js';
+import type { EventService } from '../events.js';
+import { originOf } from './signer.js';
+
+/** An inclusion proof as the API answers it (RFC 6962 audit path, nearest sibling first). */
+export interface InclusionProof {
+  leaf_index: number;
+  tree_size: number;
+  hashes: string[];
+}
+
+const noCheckpoint = () =>
+  new TrailkeepError(
+    'not_found',
+    'The log has no checkpoint yet: it has no events, or the first are being signed.',
+  );
+
+/**
+ * Reading a tenant's log: its key, checkpoints, tiles, entry bundles and proofs. Everything
+ * served is bounded by the tenant's latest checkpoint, so a client never sees a tile or proof
+ * of a tree no checkpoint vouches for.
+ */
+export class LogService {
+  constructor(
+    private readonly log: LogStore,
+    private readonly events: Pick<EventService, 'get'>,
+    readonly verifier: Verifier,
+  ) {}
+
+  origin(tenant: string): string {
+    return originOf(this.verifier.name, tenant);
+  }
+
+  async latest(tenant: string): Promise<StoredCheckpoint> {
+    const latest = await this.log.latest(tenant);
+    if (!latest) throw noCheckpoint();
+    return latest;
+  }
+
+  checkpoints(tenant: string, range: CheckpointRange): Promise<StoredCheckpoint[]> {
+    return this.log.checkpoints(tenant, range);
+  }
+
+  /** A hash tile of `width` hashes, within the latest checkpoint's tree; 404 beyond it. */
+  async tile(tenant: string, level: number, index: number, width: number): Promise<Buffer> {
+    const { size } = await this.latest(tenant);
+    if (index * TILE_WIDTH + width > hashesAtLevel(size, level)) {
+      throw new TrailkeepError(
+        'not_found',
+        `Tile ${level}/${index} of width ${width} is beyond the latest checkpoint (size ${size}).`,
+      );
+    }
+    const hashes = (await this.log.tiles(tenant, [{ level, index }])).get(tileKey(level, index));
+    if (!hashes || hashes.length < width * HASH_BYTES) throw noCheckpoint();
+    return hashes.subarray(0, width * HASH_BYTES);
+  }
+
+  /** An entry bundle: each entry (an event's 32 hash bytes) after its length, a big-endian uint16. */
+  async entries(tenant: string, index: number, width: number): Promise<Buffer> {
+    const { size } = await this.latest(tenant);
+    const first = index * TILE_WIDTH + 1;
+    if (first - 1 + width > size) {
+      throw new TrailkeepError(
+        'not_found',
+        `Entry bundle ${index} of width ${width} is beyond the latest checkpoint (size ${size}).`,
+      );
+    }
+    const rows = await this.log.leaves(tenant, first, first + width - 1);
+    const out = Buffer.alloc(width * (2 + HASH_BYTES));
+    rows.forEach((row, i) => {
+      out.writeUInt16BE(HASH_BYTES, i * (2 + HASH_BYTES));
+      out.write(row.hash, i * (2 + HASH_BYTES) + 2, 'hex');
+    });
+    return out.subarray(0, rows.length * (2 + HASH_BYTES));
+  }
+
+  /** The seq of an event named by seq or client id (404 when there is none). */
+  async seqOf(tenant: string, idOrSeq: string): Promise<number> {
+    return (JSON.parse(await this.events.get(tenant, idOrSeq)) as { seq: number }).seq;
+  }
+
+  /** The audit path of event `seq` in the tree of `treeSize` (the latest checkpoint's by default). */
+  async inclusion(tenant: string, seq: number, treeSize?: number): Promise<InclusionProof> {
+    const size = await this.sizeWithin(tenant, treeSize, 'tree_size');
+    if (seq > size) invalidParameter('seq', `is ${seq}, beyond the tree size ${size}.`, 'query.seq');
+    const hashes = await this.withNodes(tenant, (node) => inclusionProof(seq - 1, size, node));
+    return { leaf_index: seq - 1, tree_size: size, hashes: hashes.map((h) => h.toString('base64')) };
+  }
+
+  /** The proof that the tree of `to` extends the tree of `from`. */
+  async consistency(tenant: string, from: number, to?: number): Promise<{ hashes: string[] }> {
+    const size = await this.sizeWithin(tenant, to, 'to');
+    if (from > size) invalidParameter('from', `is ${from}, larger than to (${size}).`, 'query.from');
+    const hashes = await this.withNodes(tenant, (node) => consistencyProof(from, size, node));
+    return { hashes: hashes.map((h) => h.toString('base64')) };
+  }
+
+  /** `asked`, or the latest size when absent; a size beyond the latest checkpoint is refused. */
+  private async sizeWithin(tenant: string, asked: number | undefined, name: string): Promise<number> {
+    const { size } = await this.latest(tenant);
+    if (asked === undefined) return size;
+    if (asked > size)
+      invalidParameter(name, `is ${asked}, beyond the latest checkpoint's size ${size}.`, `query.${name}`);
+    return asked;
+  }
+
+  /** Runs a proof over the stored tiles: the tiles it reads are found first and fetched in one read. */
+  private async withNodes<T>(tenant: string, compute: (node: NodeSource) => T): Promise<T> {
+    return compute(tileNodes(await this.log.tiles(tenant, tilesNeeded(compute))));
+  }
+}

@@ -1,0 +1,85 @@
+import { tileKey } from '../../core/log/tiles.js';
+import type { CheckpointRange, LogStore, StoredCheckpoint } from '../log.js';
+import type { Db } from './db.js';
+
+const CHECKPOINT = 'size, root, note, created_at';
+
+/** Widens a tile, never narrows it: a node that signed a smaller tree cannot shrink a larger one's tile. */
+const PUT_TILE = `INSERT INTO log_tiles (tenant, level, idx, hashes) VALUES (?, ?, ?, ?)
+  ON CONFLICT (tenant, level, idx) DO UPDATE SET hashes = excluded.hashes
+  WHERE length(excluded.hashes) > length(log_tiles.hashes)`;
+
+export function sqliteLog(db: Db): LogStore {
+  const leaves = db.prepare<[string, number, number], { seq: number; hash: string }>(
+    'SELECT seq, hash FROM events INDEXED BY events_seq WHERE tenant = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+  );
+  const sealed = db.prepare<[string, number, number], { seq: number; body: string }>(
+    'SELECT seq, body FROM events INDEXED BY events_seq WHERE tenant = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+  );
+  const latest = db.prepare<[string], StoredCheckpoint>(
+    `SELECT ${CHECKPOINT} FROM log_checkpoints WHERE tenant = ? ORDER BY size DESC LIMIT 1`,
+  );
+  const listed = db.prepare<[string, number, number, number, number, number], StoredCheckpoint>(
+    `SELECT ${CHECKPOINT} FROM log_checkpoints
+     WHERE tenant = ? AND size BETWEEN ? AND ? AND created_at BETWEEN ? AND ? ORDER BY size LIMIT ?`,
+  );
+  const tile = db.prepare<[string, number, number], { hashes: Buffer }>(
+    'SELECT hashes FROM log_tiles WHERE tenant = ? AND level = ? AND idx = ?',
+  );
+  const behind = db.prepare<[number], { tenant: string; lastSeq: number; size: number }>(
+    `SELECT tenant, lastSeq, size FROM (
+       SELECT t.id AS tenant, t.last_seq AS lastSeq,
+         coalesce((SELECT max(size) FROM log_checkpoints c WHERE c.tenant = t.id), 0) AS size
+       FROM tenants t WHERE t.last_seq > 0)
+     WHERE lastSeq > size LIMIT ?`,
+  );
+  const putTile = db.prepare(PUT_TILE);
+  const putCheckpoint = db.prepare(
+    'INSERT INTO log_checkpoints (tenant, size, root, note, created_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const extend = db.transaction((tenant: string, from: number, tiles, cp: StoredCheckpoint) => {
+    if ((latest.get(tenant)?.size ?? 0) !== from) return 'raced' as const;
+    for (const t of tiles as { level: number; index: number; hashes: Buffer }[]) {
+      putTile.run(tenant, t.level, t.index, t.hashes);
+    }
+    putCheckpoint.run(tenant, cp.size, cp.root, cp.note, cp.created_at);
+    return 'extended' as const;
+  });
+  return {
+    async leaves(tenant, from, to) {
+      return leaves.all(tenant, from, to);
+    },
+    async sealed(tenant, from, to) {
+      return sealed.all(tenant, from, to);
+    },
+    async latest(tenant) {
+      return latest.get(tenant) ?? null;
+    },
+    async checkpoints(tenant, range: CheckpointRange) {
+      return listed.all(
+        tenant,
+        range.minSize ?? 0,
+        range.maxSize ?? Number.MAX_SAFE_INTEGER,
+        range.since ?? Number.MIN_SAFE_INTEGER,
+        range.until ?? Number.MAX_SAFE_INTEGER,
+        range.limit,
+      );
+    },
+    async tiles(tenant, ids) {
+      const out = new Map<string, Buffer>();
+      for (const { level, index } of ids) {
+        const row = tile.get(tenant, level, index);
+        if (row) out.set(tileKey(level, index), row.hashes);
+      }
+      return out;
+    },
+    async behind(limit) {
+      return behind.all(limit);
+    },
+    async extend(tenant, from, tiles, checkpoint) {
+      // IMMEDIATE: the size check and the writes hold the write lock together, so two servers
+      // on one file cannot both extend from the same size.
+      return extend.immediate(tenant, from, tiles, checkpoint);
+    },
+  };
+}
