@@ -18,6 +18,15 @@ export interface CheckpointRange {
   limit: number;
 }
 
+/** A range's bounds in the order the engines bind them, an absent bound wide open. */
+export const rangeBounds = (r: CheckpointRange): [number, number, number, number, number] => [
+  r.minSize ?? 0,
+  r.maxSize ?? Number.MAX_SAFE_INTEGER,
+  r.since ?? Number.MIN_SAFE_INTEGER,
+  r.until ?? Number.MAX_SAFE_INTEGER,
+  r.limit,
+];
+
 /**
  * The tamper-evident log's storage (docs/log.md): the tiles of each tenant's Merkle tree and
  * its signed checkpoints. The leaves are the events' own hashes, read from the events.

@@ -201,7 +201,8 @@ for (const engine of ENGINES) {
         const signed = (c: { checkpoint: string }) => parseCheckpoint(openNote(c.checkpoint, verifier) ?? '');
         const last = await until(
           async () =>
-            (await api<Listed>(url, token, 'GET', `/v1/log/checkpoints?size=${expected.length}`)).checkpoints[0],
+            (await api<Listed>(url, token, 'GET', `/v1/log/checkpoints?size=${expected.length}`))
+              .checkpoints[0],
           30_000,
           { what: `${tenant}: a checkpoint of all ${expected.length} acknowledged events` },
         );

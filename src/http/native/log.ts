@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { invalidParameter } from '../../core/errors.js';
 import { dateTimeParam } from '../../core/interval.js';
@@ -86,6 +87,13 @@ const TilePath = Type.Object({ '*': Type.String({ maxLength: 64 }) });
 
 /** A full tile never changes; a partial one is superseded by a wider path. Either is one tenant's: private. */
 const IMMUTABLE = 'private, max-age=31536000, immutable';
+
+/** Tiles and bundles: bytes, cacheable for good once full. */
+const sendBinary = (reply: FastifyReply, bytes: Buffer, full: boolean) =>
+  reply
+    .type('application/octet-stream')
+    .header('cache-control', full ? IMMUTABLE : 'no-cache')
+    .send(bytes);
 
 const checkpointView = (c: StoredCheckpoint) => ({
   size: c.size,
@@ -190,10 +198,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'log'>> = async
           'params.*',
         );
       const bundle = await log.entries(tenant, at.index, at.width);
-      return reply
-        .type('application/octet-stream')
-        .header('cache-control', at.width === TILE_WIDTH ? IMMUTABLE : 'no-cache')
-        .send(bundle);
+      return sendBinary(reply, bundle, at.width === TILE_WIDTH);
     },
   );
 
@@ -214,10 +219,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'log'>> = async
         parseTilePath(req.params['*']) ??
         invalidParameter('path', 'must be tile/<L>/<N>[.p/<W>], N in C2SP path form (x001/234).', 'params.*');
       const tile = await log.tile(tenant, at.level, at.index, at.width);
-      return reply
-        .type('application/octet-stream')
-        .header('cache-control', at.width === TILE_WIDTH ? IMMUTABLE : 'no-cache')
-        .send(tile);
+      return sendBinary(reply, tile, at.width === TILE_WIDTH);
     },
   );
 

@@ -1,5 +1,5 @@
 import { tileKey } from '../../core/log/tiles.js';
-import type { CheckpointRange, LogStore, StoredCheckpoint } from '../log.js';
+import { type CheckpointRange, type LogStore, rangeBounds, type StoredCheckpoint } from '../log.js';
 import { type Db, run } from './db.js';
 
 const CHECKPOINT = 'size, root, note, created_at';
@@ -30,14 +30,7 @@ export function pgLog(db: Db): LogStore {
       return db.query<StoredCheckpoint>(
         `SELECT ${CHECKPOINT} FROM log_checkpoints
          WHERE tenant = $1 AND size BETWEEN $2 AND $3 AND created_at BETWEEN $4 AND $5 ORDER BY size LIMIT $6`,
-        [
-          tenant,
-          range.minSize ?? 0,
-          range.maxSize ?? Number.MAX_SAFE_INTEGER,
-          range.since ?? Number.MIN_SAFE_INTEGER,
-          range.until ?? Number.MAX_SAFE_INTEGER,
-          range.limit,
-        ],
+        [tenant, ...rangeBounds(range)],
       );
     },
     async tiles(tenant, ids) {

@@ -1,5 +1,5 @@
 import { tileKey } from '../../core/log/tiles.js';
-import type { CheckpointRange, LogStore, StoredCheckpoint } from '../log.js';
+import { type CheckpointRange, type LogStore, rangeBounds, type StoredCheckpoint } from '../log.js';
 import type { Db } from './db.js';
 
 const CHECKPOINT = 'size, root, note, created_at';
@@ -56,14 +56,7 @@ export function sqliteLog(db: Db): LogStore {
       return latest.get(tenant) ?? null;
     },
     async checkpoints(tenant, range: CheckpointRange) {
-      return listed.all(
-        tenant,
-        range.minSize ?? 0,
-        range.maxSize ?? Number.MAX_SAFE_INTEGER,
-        range.since ?? Number.MIN_SAFE_INTEGER,
-        range.until ?? Number.MAX_SAFE_INTEGER,
-        range.limit,
-      );
+      return listed.all(tenant, ...rangeBounds(range));
     },
     async tiles(tenant, ids) {
       const out = new Map<string, Buffer>();
