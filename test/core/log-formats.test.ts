@@ -2,15 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { appendLeaves, type Edge, EMPTY_EDGE } from '../../src/core/log/append.js';
 import { checkpointText, parseCheckpoint } from '../../src/core/log/checkpoint.js';
-import {
-  EMPTY_ROOT,
-  type Hash,
-  inclusionProof,
-  leafHash,
-  nodeHash,
-  rootHash,
-  verifyInclusion,
-} from '../../src/core/log/merkle.js';
+import { type Hash, inclusionProof, leafHash, rootHash, verifyInclusion } from '../../src/core/log/merkle.js';
 import { generateSigner, openNote, parseSigner, parseVerifier, signNote } from '../../src/core/log/note.js';
 import {
   encodeIndex,
@@ -23,15 +15,7 @@ import {
   tilePath,
   tilesNeeded,
 } from '../../src/core/log/tiles.js';
-
-/** RFC 9162 §2.1.1 straight from the leaves: what every stored form must agree with. */
-function mth(leaves: Hash[]): Hash {
-  if (leaves.length === 0) return EMPTY_ROOT;
-  if (leaves.length === 1) return leaves[0] as Hash;
-  let k = 1;
-  while (k * 2 < leaves.length) k *= 2;
-  return nodeHash(mth(leaves.slice(0, k)), mth(leaves.slice(k)));
-}
+import { mth } from '../helpers/merkle.js';
 
 describe('C2SP tile paths', () => {
   test('indexes in groups of three digits, all but the last prefixed with x', () => {

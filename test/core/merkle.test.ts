@@ -14,6 +14,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../src/core/log/merkle.js';
+import { mth } from '../helpers/merkle.js';
 
 const VECTORS = join(import.meta.dirname, '..', 'fixtures', 'rfc6962');
 
@@ -86,15 +87,6 @@ function memoryTree(size: number): { leaves: Hash[]; node: NodeSource } {
     return h;
   };
   return { leaves, node };
-}
-
-/** The definition itself (RFC 9162 §2.1.1), straight from the leaves. */
-function mth(leaves: Hash[]): Hash {
-  if (leaves.length === 0) return EMPTY_ROOT;
-  if (leaves.length === 1) return leaves[0] as Hash;
-  let k = 1;
-  while (k * 2 < leaves.length) k *= 2;
-  return nodeHash(mth(leaves.slice(0, k)), mth(leaves.slice(k)));
 }
 
 /** The same hash with one bit flipped. */
