@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import { CursorSigner } from '../core/cursor.js';
 import { LinkSigner } from '../core/links.js';
-import type { Signer } from '../core/log/note.js';
+import { publicHalf, type Signer } from '../core/log/note.js';
 import type { Store } from '../store/types.js';
 import { AuthService } from './auth/auth.js';
 import { AuthFailures } from './auth/failures.js';
@@ -69,12 +69,7 @@ export async function createServices(
     tenants: new TenantService(store.tenants, clock),
     events,
     jobs,
-    log: new LogService(store.log, events, {
-      name: logSigner.name,
-      id: logSigner.id,
-      publicKey: logSigner.publicKey,
-      text: logSigner.text,
-    }),
+    log: new LogService(store.log, events, publicHalf(logSigner)),
     logSigner,
     resultLinks: new ResultLinks(
       new LinkSigner(deriveKey(secrets.serverSecret, 'download-link')),

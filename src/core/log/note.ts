@@ -37,6 +37,14 @@ export interface Signer extends Verifier {
   secret: string;
 }
 
+/** A signer's public half, safe to hand to code that only verifies. */
+export const publicHalf = ({ name, id, publicKey, text }: Verifier): Verifier => ({
+  name,
+  id,
+  publicKey,
+  text,
+});
+
 /** A key name: non-empty, no whitespace, no `+`. */
 export const validKeyName = (name: string): boolean => /^[^\s+]+$/u.test(name);
 

@@ -88,6 +88,10 @@ const TilePath = Type.Object({ '*': Type.String({ maxLength: 64 }) });
 /** A full tile never changes; a partial one is superseded by a wider path. Either is one tenant's: private. */
 const IMMUTABLE = 'private, max-age=31536000, immutable';
 
+/** What a tile or bundle path names; a 400 naming the path's form when it names nothing. */
+const pathOr400 = <T>(found: T | null, form: string): T =>
+  found ?? invalidParameter('path', `must be ${form}, N in C2SP path form (x001/234).`, 'params.*');
+
 /** Tiles and bundles: bytes, cacheable for good once full. */
 const sendBinary = (reply: FastifyReply, bytes: Buffer, full: boolean) =>
   reply
@@ -164,11 +168,9 @@ export const logRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'log'>> = async
       const tenant = tenantFor(req, 'events:read');
       const q = req.query;
       const list = await log.checkpoints(tenant, {
-        ...(q.size !== undefined ? { minSize: q.size, maxSize: q.size } : {}),
-        ...(q.min_size !== undefined ? { minSize: Math.max(q.min_size, q.size ?? 0) } : {}),
-        ...(q.max_size !== undefined
-          ? { maxSize: Math.min(q.max_size, q.size ?? Number.MAX_SAFE_INTEGER) }
-          : {}),
+        // `size` is both bounds at once; given with them, the tightest of each wins.
+        minSize: Math.max(q.size ?? 0, q.min_size ?? 0),
+        maxSize: Math.min(q.size ?? Number.MAX_SAFE_INTEGER, q.max_size ?? Number.MAX_SAFE_INTEGER),
         ...(q.from !== undefined ? { since: dateTimeParam(q.from, 'from', 'query.from') } : {}),
         ...(q.to !== undefined ? { until: dateTimeParam(q.to, 'to', 'query.to') } : {}),
         limit: q.limit,
@@ -190,13 +192,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'log'>> = async
     },
     async (req, reply) => {
       const tenant = tenantFor(req, 'events:read');
-      const at =
-        parseEntriesPath(req.params['*']) ??
-        invalidParameter(
-          'path',
-          'must be tile/entries/<N>[.p/<W>], N in C2SP path form (x001/234).',
-          'params.*',
-        );
+      const at = pathOr400(parseEntriesPath(req.params['*']), 'tile/entries/<N>[.p/<W>]');
       const bundle = await log.entries(tenant, at.index, at.width);
       return sendBinary(reply, bundle, at.width === TILE_WIDTH);
     },
@@ -215,9 +211,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'log'>> = async
     },
     async (req, reply) => {
       const tenant = tenantFor(req, 'events:read');
-      const at =
-        parseTilePath(req.params['*']) ??
-        invalidParameter('path', 'must be tile/<L>/<N>[.p/<W>], N in C2SP path form (x001/234).', 'params.*');
+      const at = pathOr400(parseTilePath(req.params['*']), 'tile/<L>/<N>[.p/<W>]');
       const tile = await log.tile(tenant, at.level, at.index, at.width);
       return sendBinary(reply, tile, at.width === TILE_WIDTH);
     },

@@ -55,7 +55,10 @@ export class LogService {
       );
     }
     const hashes = (await this.log.tiles(tenant, [{ level, index }])).get(tileKey(level, index));
-    if (!hashes || hashes.length < width * HASH_BYTES) throw noCheckpoint();
+    if (!hashes || hashes.length < width * HASH_BYTES) {
+      // Within the signed tree every tile is stored; one missing is damage the self-check reports.
+      throw new TrailkeepError('not_found', `Tile ${level}/${index} of width ${width} is not stored.`);
+    }
     return hashes.subarray(0, width * HASH_BYTES);
   }
 
