@@ -15,8 +15,12 @@ export async function loadLogSigner(
   settings: SettingStore,
 ): Promise<Signer> {
   const name = config.TRAILKEEP_LOG_NAME;
+  // Read first: a key is generated only on the very first start, not on every one (the CLI's
+  // local commands compose the services too).
   const text =
-    config.TRAILKEEP_LOG_KEY ?? (await settings.putIfAbsent(settingKey(name), generateSigner(name).secret));
+    config.TRAILKEEP_LOG_KEY ??
+    (await settings.get(settingKey(name))) ??
+    (await settings.putIfAbsent(settingKey(name), generateSigner(name).secret));
   const signer = parseSigner(text);
   const from = config.TRAILKEEP_LOG_KEY ? 'TRAILKEEP_LOG_KEY' : `the stored key ${settingKey(name)}`;
   if (!signer)
