@@ -7,6 +7,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { queryCommand } from './commands/query.js';
 import { serveCommand } from './commands/serve.js';
 import { tenantsCommand } from './commands/tenants.js';
+import { verifyCommand } from './commands/verify.js';
 import { type CliIo, createContext } from './context.js';
 
 /** Applies settings to a command and all its subcommands (addCommand does not inherit them). */
@@ -38,6 +39,7 @@ export function buildCli(io: CliIo): Command {
     ingestCommand,
     queryCommand,
     exportCommand,
+    verifyCommand,
   ]) {
     program.addCommand(make(ctx));
   }

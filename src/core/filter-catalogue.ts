@@ -89,6 +89,7 @@ export type ConditionStorage =
 export const CONDITIONS = {
   from: { kind: 'bound', column: 'occurred_at', op: '>=' },
   to: { kind: 'bound', column: 'occurred_at', op: '<' },
+  minSeq: { kind: 'bound', column: 'seq', op: '>=' },
   maxSeq: { kind: 'bound', column: 'seq', op: '<=' },
   actorIdOrLogin: {
     kind: 'anyColumn',

@@ -18,6 +18,8 @@ const common = {
   q: Type.Optional(
     Type.String({ minLength: 1, maxLength: 500, description: 'Full-text terms, all required.' }),
   ),
+  min_seq: Type.Optional(Type.Integer({ minimum: 1, description: 'Seq at or after.' })),
+  max_seq: Type.Optional(Type.Integer({ minimum: 1, description: 'Seq at or before.' })),
 };
 
 /** Filters as query parameters: a repeated parameter ORs its values. */
@@ -44,5 +46,7 @@ export function toEventFilter(params: FilterParams): EventFilter {
   if (params.from !== undefined) filter.from = dateTimeParam(params.from, 'from');
   if (params.to !== undefined) filter.to = dateTimeParam(params.to, 'to');
   if (params.q !== undefined) filter.q = params.q;
+  if (params.min_seq !== undefined) filter.minSeq = params.min_seq;
+  if (params.max_seq !== undefined) filter.maxSeq = params.max_seq;
   return filter;
 }

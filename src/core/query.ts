@@ -13,7 +13,9 @@ export interface EventFilter {
   to?: number;
   /** Full-text terms, all of which must match. */
   q?: string;
-  /** Only events with seq ≤ this: a frozen snapshot of an append-only log. */
+  /** Only events with seq ≥ this. */
+  minSeq?: number;
+  /** Only events with seq ≤ this: a range of the log, or a frozen snapshot of it. */
   maxSeq?: number;
   /** Only events whose actor id or actor login is one of these (LivePerson `users`). */
   actorIdOrLogin?: string[];

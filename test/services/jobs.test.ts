@@ -71,7 +71,13 @@ const published = async (tenant: string, jobId: string, attempt: number, format:
   file?.stream.destroy();
   return file !== null;
 };
-const exportDeps = () => ({ events: store.events, jobs: store.jobs, files: store.exports, csv });
+const exportDeps = () => ({
+  events: store.events,
+  jobs: store.jobs,
+  files: store.exports,
+  csv,
+  log: store.log,
+});
 const realRunners = (chunk?: number) => ({
   query: queryRunner(store.events),
   export: exportRunner(exportDeps(), chunk ? { chunk } : {}),

@@ -1,4 +1,5 @@
 import { HASH_BYTES, type Hash } from './merkle.js';
+import { openNote, type Verifier } from './note.js';
 
 /**
  * A C2SP tlog-checkpoint: the note text `<origin>\n<tree size>\n<base64 root>\n`. The origin
@@ -26,4 +27,17 @@ export function parseCheckpoint(text: string): Checkpoint | null {
   const hash = Buffer.from(root, 'base64');
   if (hash.length !== HASH_BYTES || hash.toString('base64') !== root) return null;
   return { origin, size: Number(size), root: hash };
+}
+
+/** A tenant's log origin: the log's name and the tenant, so no tenant's checkpoint passes for another's. */
+export const originOf = (logName: string, tenant: string): string => `${logName}/${tenant}`;
+
+/**
+ * The checkpoint in a signed note, or null unless `verifier` signed it and it is the log of
+ * `tenant` (its origin is `<key name>/<tenant>`).
+ */
+export function openCheckpoint(note: string, verifier: Verifier, tenant: string): Checkpoint | null {
+  const text = openNote(note, verifier);
+  const checkpoint = text === null ? null : parseCheckpoint(text);
+  return checkpoint?.origin === originOf(verifier.name, tenant) ? checkpoint : null;
 }

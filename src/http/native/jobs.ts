@@ -6,7 +6,7 @@ import { JOB_STATES, type Job } from '../../core/jobs.js';
 import { pageJson } from '../../services/events.js';
 import { CONTENT_TYPES, EXPORT_FORMATS } from '../../services/exports/writer.js';
 import type { Services } from '../../services/index.js';
-import { exportFormatOf } from '../../services/jobs/params.js';
+import { exportFormatOf, exportProofsOf } from '../../services/jobs/params.js';
 import { tenantFor } from '../auth.js';
 import { sendJsonText } from '../raw.js';
 import { ErrorResponses, PageSchema } from './schemas.js';
@@ -27,6 +27,7 @@ const QueryJobSchema = Type.Object(JobFields);
 const ExportJobSchema = Type.Object({
   ...JobFields,
   format: Type.Enum(EXPORT_FORMATS),
+  proofs: Type.Boolean({ description: 'Whether the file ends with a proof line.' }),
   bytes: Type.Union([Type.Integer(), Type.Null()], {
     description: 'The file’s size once the export has succeeded (what the byte quota counts); null before.',
   }),
@@ -38,7 +39,16 @@ const ExportJobSchema = Type.Object({
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const QueryBody = Type.Object({ filters: Type.Optional(FilterBodySchema) }, { additionalProperties: false });
 const ExportBody = Type.Object(
-  { format: Type.Enum(EXPORT_FORMATS), filters: Type.Optional(FilterBodySchema) },
+  {
+    format: Type.Enum(EXPORT_FORMATS),
+    filters: Type.Optional(FilterBodySchema),
+    proofs: Type.Optional(
+      Type.Boolean({
+        description:
+          'NDJSON only: end the file with a proof line (a signed checkpoint and Merkle proof material) that `trailkeep verify` checks offline.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 const ResultsQuery = Type.Object(
@@ -69,6 +79,7 @@ function exportView(job: Job, req: FastifyRequest, deleted = false) {
   return {
     ...queryView(job),
     format: exportFormatOf(job),
+    proofs: exportProofsOf(job),
     bytes: job.bytes,
     download_url:
       job.state === 'succeeded' && !deleted
@@ -159,7 +170,10 @@ export const jobRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'jobs'>> = asyn
     },
     async (req, reply) => {
       const tenant = tenantFor(req, 'events:read');
-      const job = await jobs.createExport(tenant, req.body.format, toEventFilter(req.body.filters ?? {}));
+      const { format, filters, proofs } = req.body;
+      const job = await jobs.createExport(tenant, format, toEventFilter(filters ?? {}), {
+        proofs: proofs === true,
+      });
       return reply.code(202).header('location', `/v1/exports/${job.id}`).send(exportView(job, req));
     },
   );

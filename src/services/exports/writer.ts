@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { EventFilter } from '../../core/query.js';
+import type { EventFilter, EventRow } from '../../core/query.js';
 import type { EventStore } from '../../store/types.js';
 import { scanEvents } from '../scan.js';
 import { ByteBuffer } from './bytes.js';
@@ -74,6 +74,10 @@ export interface ExportOptions {
   keepGoing?: () => boolean | Promise<boolean>;
   /** The most bytes the file may have: a part that would pass them throws ExportTooLarge instead of being written. */
   maxBytes?: number;
+  /** Sees each page of events as it is written, oldest first. */
+  onRows?: (rows: EventRow[]) => void;
+  /** What follows the last event (a proof line), in parts; it counts toward `maxBytes` too. */
+  trailer?: () => AsyncIterable<string>;
 }
 
 /** What an export reads and what renders its CSV. */
@@ -139,6 +143,7 @@ export async function writeExport(
     for await (const rows of pages) {
       // Checked between chunks: a cancelled job or a lost lease stops before writing more.
       if (options.keepGoing && !(await options.keepGoing())) return null;
+      options.onRows?.(rows);
       if (format === 'ndjson') {
         await put((into) => ndjsonLines(rows, into));
         written += rows.length;
@@ -149,6 +154,7 @@ export async function writeExport(
       if (rendering.length > 1) await writeRendered();
     }
     while (rendering.length > 0) await writeRendered();
+    if (options.trailer) for await (const part of options.trailer()) await put((into) => into.text(part));
   } finally {
     // Stopped early: the pages still rendering are not written, and their failure is not news.
     for (const page of rendering) page.csv.catch(() => undefined);

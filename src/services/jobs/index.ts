@@ -14,13 +14,24 @@ export function createJobWorker(
   overrides: Partial<JobWorkerOptions> = {},
 ): JobWorker {
   const { config, store, jobs, clock } = services;
-  const exporting = { events: store.events, jobs: store.jobs, files: store.exports, csv: new CsvRenderer() };
+  const exporting = {
+    events: store.events,
+    jobs: store.jobs,
+    files: store.exports,
+    csv: new CsvRenderer(),
+    log: store.log,
+  };
   return new JobWorker(
     {
       jobs: store.jobs,
       runners: {
         query: queryRunner(store.events),
-        export: exportRunner(exporting, { maxKeptBytes: jobs.exportQuota.bytes, clock }),
+        export: exportRunner(exporting, {
+          maxKeptBytes: jobs.exportQuota.bytes,
+          clock,
+          // A few rounds of the checkpointer: a checkpoint covers a commit about one round later.
+          checkpointWaitMs: Math.max(5000, config.TRAILKEEP_LOG_CHECKPOINT_INTERVAL * 5000),
+        }),
       },
       onCreated: (listener) => jobs.onCreated(listener),
     },

@@ -25,7 +25,12 @@ export type QueryOptions = Pick<QueryParams, 'order' | 'request'>;
 
 export interface ExportParams extends QueryParams {
   format: ExportFormat;
+  /** NDJSON with the proof line that makes it checkable offline (docs/log.md). */
+  proofs?: boolean;
 }
+
+/** What an export may add to its format and filter. */
+export type ExportOptions = Pick<ExportParams, 'proofs'>;
 
 /**
  * How jobs stored before the filter was kept parsed hold it: the request's filter parameters
@@ -47,7 +52,8 @@ function filterOf(job: Job): EventFilter {
  * whole result set as it stood when the job ran, however much is ingested after.
  */
 export function frozenFilter(job: Job, snapshotSeq: number): EventFilter {
-  return { ...filterOf(job), maxSeq: snapshotSeq };
+  const filter = filterOf(job);
+  return { ...filter, maxSeq: Math.min(filter.maxSeq ?? snapshotSeq, snapshotSeq) };
 }
 
 export const orderOf = (job: Job): Order => (job.params as unknown as QueryParams).order ?? 'desc';
@@ -57,3 +63,5 @@ export const requestOf = (job: Job): Record<string, unknown> | undefined =>
   (job.params as unknown as QueryParams).request;
 
 export const exportFormatOf = (job: Job): ExportFormat => (job.params as unknown as ExportParams).format;
+
+export const exportProofsOf = (job: Job): boolean => (job.params as unknown as ExportParams).proofs === true;

@@ -1,8 +1,9 @@
 import type { Job, JobKind } from '../../core/jobs.js';
-import type { EventStore, ExportFiles, JobStore } from '../../store/types.js';
+import type { EventStore, ExportFiles, JobStore, LogStore } from '../../store/types.js';
 import type { CsvRenderer } from '../exports/csv-renderer.js';
+import { checkpointFor, exportRange, proofLine, SeqRuns } from '../exports/proofs.js';
 import { ExportTooLarge, writeExport } from '../exports/writer.js';
-import { exportFormatOf, frozenFilter } from './params.js';
+import { exportFormatOf, exportProofsOf, frozenFilter } from './params.js';
 import { exportTooLarge } from './quota.js';
 
 /** What a finished run records on its job. */
@@ -55,6 +56,8 @@ export interface ExportRunnerDeps {
   jobs: Pick<JobStore, 'exportUsage'>;
   files: ExportFiles;
   csv: CsvRenderer;
+  /** The tamper-evident log, which proof-carrying exports are proven against. */
+  log: Pick<LogStore, 'latest' | 'tiles' | 'sealed'>;
 }
 
 export interface ExportRunnerOptions {
@@ -64,6 +67,8 @@ export interface ExportRunnerOptions {
   maxKeptBytes?: number;
   /** What expiry is judged by when the tenant's kept bytes are counted. */
   clock?: () => number;
+  /** How long a proof-carrying export waits for a checkpoint that covers its newest events. */
+  checkpointWaitMs?: number;
 }
 
 /** Deletes every file any attempt of an export wrote. */
@@ -87,7 +92,13 @@ export function exportRunner(deps: ExportRunnerDeps, options: ExportRunnerOption
   });
   return {
     async run(job, ctx) {
-      const snapshot = await events.lastSeq(job.tenant);
+      const lastSeq = await events.lastSeq(job.tenant);
+      // With proofs the export is what the checkpoint signs, so the events stop at its size.
+      const checkpoint = exportProofsOf(job)
+        ? await checkpointFor(deps.log, job.tenant, lastSeq, options.checkpointWaitMs ?? 0)
+        : null;
+      const snapshot = checkpoint ? checkpoint.size : lastSeq;
+      const filter = frozenFilter(job, snapshot);
       const ref = refOf(job);
       const left =
         maxKeptBytes === undefined
@@ -96,18 +107,18 @@ export function exportRunner(deps: ExportRunnerDeps, options: ExportRunnerOption
       const writer = await files.create(ref);
       let rows: number | null;
       try {
-        rows = await writeExport(
-          { events, csv },
-          job.tenant,
-          frozenFilter(job, snapshot),
-          ref.format,
-          writer.stream,
-          {
-            keepGoing: ctx.keepGoing,
-            ...(options.chunk ? { chunk: options.chunk } : {}),
-            ...(left === undefined ? {} : { maxBytes: left }),
-          },
-        );
+        const seqs = new SeqRuns();
+        rows = await writeExport({ events, csv }, job.tenant, filter, ref.format, writer.stream, {
+          keepGoing: ctx.keepGoing,
+          ...(checkpoint && {
+            onRows: (page) => {
+              for (const row of page) seqs.add(row.seq);
+            },
+            trailer: () => proofLine(deps.log, job.tenant, checkpoint, exportRange(filter, snapshot), seqs),
+          }),
+          ...(options.chunk ? { chunk: options.chunk } : {}),
+          ...(left === undefined ? {} : { maxBytes: left }),
+        });
         // Checked once more so a cancel during the last chunk does not publish a file.
         if (rows !== null && !(await ctx.keepGoing())) rows = null;
       } catch (err) {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { TrailkeepError } from '../../core/errors.js';
+import { invalidParameter, TrailkeepError } from '../../core/errors.js';
 import type { Job, JobKind } from '../../core/jobs.js';
 import type { EventFilter, EventRow } from '../../core/query.js';
 import type { ExportDownload, ExportFiles, JobStore } from '../../store/types.js';
 import type { EventService, Page, PageRequest } from '../events.js';
 import type { ExportFormat } from '../exports/writer.js';
 import {
+  type ExportOptions,
   type ExportParams,
   exportFormatOf,
   frozenFilter,
@@ -55,8 +56,19 @@ export class JobService {
     return this.create(tenant, 'query', { filter, ...options });
   }
 
-  createExport(tenant: string, format: ExportFormat, filter: EventFilter): Promise<Job> {
-    return this.create(tenant, 'export', { format, filter });
+  createExport(
+    tenant: string,
+    format: ExportFormat,
+    filter: EventFilter,
+    options: ExportOptions = {},
+  ): Promise<Job> {
+    if (options.proofs && format !== 'ndjson')
+      invalidParameter(
+        'proofs',
+        'needs format ndjson: proofs ride in the file as one more JSON line.',
+        'body.proofs',
+      );
+    return this.create(tenant, 'export', { format, filter, ...(options.proofs ? { proofs: true } : {}) });
   }
 
   /**

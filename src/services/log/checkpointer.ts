@@ -1,11 +1,10 @@
 import { appendLeaves, type Edge, edgeRoot, edgeTiles } from '../../core/log/append.js';
-import { checkpointText } from '../../core/log/checkpoint.js';
+import { checkpointText, originOf } from '../../core/log/checkpoint.js';
 import { HASH_BYTES, leafHash } from '../../core/log/merkle.js';
 import { type Signer, signNote } from '../../core/log/note.js';
 import { tileKey } from '../../core/log/tiles.js';
 import type { LogStore, StoredCheckpoint } from '../../store/types.js';
 import type { IntegrityFailure } from './integrity.js';
-import { originOf } from './signer.js';
 
 export interface CheckpointerDeps {
   log: LogStore;

@@ -1,13 +1,12 @@
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { contentHash } from '../../core/event/seal.js';
 import { appendLeaves, type Edge, EMPTY_EDGE, edgeRoot } from '../../core/log/append.js';
-import { parseCheckpoint } from '../../core/log/checkpoint.js';
+import { openCheckpoint } from '../../core/log/checkpoint.js';
 import { leafHash, rootHash } from '../../core/log/merkle.js';
-import { openNote, type Verifier } from '../../core/log/note.js';
+import type { Verifier } from '../../core/log/note.js';
 import { hashAt, TILE_WIDTH, tileKey, tileNodes, tilesNeeded } from '../../core/log/tiles.js';
 import type { LogStore, StoredCheckpoint } from '../../store/types.js';
 import type { IntegrityFailure } from './integrity.js';
-import { originOf } from './signer.js';
 
 export interface SelfCheckDeps {
   log: LogStore;
@@ -52,12 +51,8 @@ export class SelfCheck {
   }
 
   private signatureFailure(tenant: string, cp: StoredCheckpoint): Omit<IntegrityFailure, 'tenant'> | null {
-    const text = openNote(cp.note, this.deps.verifier);
-    const signed = text === null ? null : parseCheckpoint(text);
-    const agrees =
-      signed?.origin === originOf(this.deps.verifier.name, tenant) &&
-      signed.size === cp.size &&
-      signed.root.equals(cp.root);
+    const signed = openCheckpoint(cp.note, this.deps.verifier, tenant);
+    const agrees = signed?.size === cp.size && signed.root.equals(cp.root);
     return agrees
       ? null
       : { what: `the checkpoint of size ${cp.size} is not signed by the log's key as stored` };

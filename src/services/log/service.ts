@@ -1,10 +1,10 @@
 import { invalidParameter, TrailkeepError } from '../../core/errors.js';
+import { originOf } from '../../core/log/checkpoint.js';
 import { consistencyProof, HASH_BYTES, inclusionProof, type NodeSource } from '../../core/log/merkle.js';
 import type { Verifier } from '../../core/log/note.js';
 import { hashesAtLevel, TILE_WIDTH, tileKey, tileNodes, tilesNeeded } from '../../core/log/tiles.js';
 import type { CheckpointRange, LogStore, StoredCheckpoint } from '../../store/types.js';
 import type { EventService } from '../events.js';
-import { originOf } from './signer.js';
 
 /** An inclusion proof as the API answers it (RFC 6962 audit path, nearest sibling first). */
 export interface InclusionProof {

@@ -32,6 +32,3 @@ export async function loadLogSigner(
   }
   return signer;
 }
-
-/** A tenant's log origin: the log's name and the tenant, so no tenant's checkpoint passes for another's. */
-export const originOf = (logName: string, tenant: string): string => `${logName}/${tenant}`;
