@@ -149,7 +149,10 @@ describe('proof-carrying exports', () => {
       events[at(events, 2)] as string,
       ...deletes.events.slice(1),
     ];
-    assert.match((await failure(join_(withUpdate, deletes.proof))) ?? '', /seq 2 \(id e2\) is not among the events/);
+    assert.match(
+      (await failure(join_(withUpdate, deletes.proof))) ?? '',
+      /seq 2 \(id e2\) is not among the events/,
+    );
     assert.match((await failure(events.join('\n'))) ?? '', /carries no proofs|not JSON/);
   });
 

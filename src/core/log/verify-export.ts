@@ -152,7 +152,10 @@ export class ExportVerifier {
       const witness = this.witnesses.get(seq);
       if (witness !== undefined) {
         if (!verifyEvent(witness))
-          throw new ProofFailure(`the witness of seq ${seq} was altered: its content does not give its hash`, seq);
+          throw new ProofFailure(
+            `the witness of seq ${seq} was altered: its content does not give its hash`,
+            seq,
+          );
         if (this.proof.range && inRange(this.proof.range, seq, witness.occurred_at))
           throw new ProofFailure(`seq ${seq} is in the export's range but not in the file`, seq);
         this.tree.push(0, leafHash(Buffer.from(witness.hash as string, 'hex')));
