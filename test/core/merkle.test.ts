@@ -14,7 +14,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../src/core/log/merkle.js';
-import { mth } from '../helpers/merkle.js';
+import { flipped, memoryTree, mth } from '../helpers/merkle.js';
 
 const VECTORS = join(import.meta.dirname, '..', 'fixtures', 'rfc6962');
 
@@ -72,30 +72,6 @@ describe('RFC 6962 vectors', () => {
 });
 
 /** A whole tree in memory, every complete node computed level by level from its leaves. */
-function memoryTree(size: number): { leaves: Hash[]; node: NodeSource } {
-  const leaves = Array.from({ length: size }, (_, i) => leafHash(Buffer.from(`leaf ${i}`)));
-  const levels: Hash[][] = [leaves];
-  for (let below = leaves; below.length > 1; ) {
-    const up: Hash[] = [];
-    for (let i = 0; i + 1 < below.length; i += 2) up.push(nodeHash(below[i] as Hash, below[i + 1] as Hash));
-    levels.push(up);
-    below = up;
-  }
-  const node: NodeSource = (level, index) => {
-    const h = levels[level]?.[index];
-    if (!h) throw new Error(`no node ${level}/${index} in a tree of ${size}`);
-    return h;
-  };
-  return { leaves, node };
-}
-
-/** The same hash with one bit flipped. */
-const flipped = (h: Hash, bit: number): Hash => {
-  const copy = Buffer.from(h);
-  copy[bit >> 3] = (copy[bit >> 3] as number) ^ (1 << (bit & 7));
-  return copy;
-};
-
 describe('proofs over random trees', () => {
   // Seeded, so a failure names a case that can be run again.
   let seed = 17;

@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, type Hash, nodeHash } from '../../src/core/log/merkle.js';
+import { EMPTY_ROOT, type Hash, leafHash, type NodeSource, nodeHash } from '../../src/core/log/merkle.js';
 
 /**
  * MTH, the root of a list of leaf hashes, by RFC 9162 §2.1.1's definition itself, straight from
@@ -11,3 +11,28 @@ export function mth(leaves: Hash[]): Hash {
   while (k * 2 < leaves.length) k *= 2;
   return nodeHash(mth(leaves.slice(0, k)), mth(leaves.slice(k)));
 }
+
+/** A whole tree of `size` made-up leaves held in memory, every level, as a NodeSource. */
+export function memoryTree(size: number): { leaves: Hash[]; node: NodeSource } {
+  const leaves = Array.from({ length: size }, (_, i) => leafHash(Buffer.from(`leaf ${i}`)));
+  const levels: Hash[][] = [leaves];
+  for (let below = leaves; below.length > 1; ) {
+    const up: Hash[] = [];
+    for (let i = 0; i + 1 < below.length; i += 2) up.push(nodeHash(below[i] as Hash, below[i + 1] as Hash));
+    levels.push(up);
+    below = up;
+  }
+  const node: NodeSource = (level, index) => {
+    const h = levels[level]?.[index];
+    if (!h) throw new Error(`no node ${level}/${index} in a tree of ${size}`);
+    return h;
+  };
+  return { leaves, node };
+}
+
+/** The same hash with one bit flipped. */
+export const flipped = (h: Hash, bit: number): Hash => {
+  const copy = Buffer.from(h);
+  copy[bit >> 3] = (copy[bit >> 3] as number) ^ (1 << (bit & 7));
+  return copy;
+};

@@ -7,6 +7,7 @@ import type { IntegrityFailure } from '../../src/services/log/integrity.js';
 import { SelfCheck } from '../../src/services/log/self-check.js';
 import { startTestApp, type TestApp, testEngine } from '../helpers/app.js';
 import { literal, type RawDb, rawDb } from '../helpers/raw-db.js';
+import { tampering } from '../helpers/tamper.js';
 import { until } from '../helpers/wait.js';
 
 const EVENTS = 40;
@@ -52,15 +53,13 @@ describe('the log checks itself', () => {
     return found;
   }
 
-  const where = (tenant: string, seq: number) => `tenant = ${literal(tenant)} AND seq = ${seq}`;
-  const bodyOf = async (tenant: string, seq: number) =>
-    (await db.all<{ body: string }>(`SELECT body FROM events WHERE ${where(tenant, seq)}`))[0]
-      ?.body as string;
+  let tamper: ReturnType<typeof tampering>;
 
   before(async () => {
     // Self-check passes are run by the tests themselves, except in the last test.
     t = await startTestApp({ TRAILKEEP_LOG_CHECKPOINT_INTERVAL: '0.05', TRAILKEEP_LOG_VERIFY_INTERVAL: '0' });
     db = await rawDb(t.config.TRAILKEEP_DB);
+    tamper = tampering(db, testEngine);
   });
   after(async () => {
     await db?.close();
@@ -74,9 +73,7 @@ describe('the log checks itself', () => {
 
   it('finds an event edited in place, naming its seq', async () => {
     const { tenant } = await signedTenant();
-    await db.exec(
-      `UPDATE events SET body = replace(body, 'invoice 7', 'invoice 70') WHERE ${where(tenant, 7)}`,
-    );
+    await tamper.edit(tenant, 7, 'invoice 7', 'invoice 70');
     assert.deepEqual(await check(tenant), [
       { tenant, seq: 7, what: 'event 7 no longer matches its leaf in the log' },
     ]);
@@ -84,16 +81,12 @@ describe('the log checks itself', () => {
 
   it('finds an event rewritten with a hash that matches its new content', async () => {
     const { tenant, key } = await signedTenant();
-    const event = JSON.parse(await bodyOf(tenant, 12)) as Record<string, unknown>;
-    event.description = 'invoice 12, approved';
-    event.hash = contentHash(event);
-    const body = JSON.stringify(event);
-    await db.exec(
-      `UPDATE events SET body = ${literal(body)}, hash = ${literal(event.hash as string)} WHERE ${where(tenant, 12)}`,
-    );
+    const hash = await tamper.rewrite(tenant, 12, (e) => {
+      e.description = 'invoice 12, approved';
+    });
     // The event verifies on its own: only the log shows it was changed.
     const served = await t.call(key, { method: 'GET', url: '/v1/events/12' });
-    assert.equal(served.json<{ hash: string }>().hash, event.hash);
+    assert.equal(served.json<{ hash: string }>().hash, hash);
     assert.deepEqual(await check(tenant), [
       { tenant, seq: 12, what: 'event 12 no longer matches its leaf in the log' },
     ]);
@@ -101,15 +94,13 @@ describe('the log checks itself', () => {
 
   it('finds a removed event', async () => {
     const { tenant } = await signedTenant();
-    await db.exec(`DELETE FROM events WHERE ${where(tenant, 20)}`);
+    await tamper.remove(tenant, 20);
     assert.deepEqual(await check(tenant), [{ tenant, seq: 20, what: 'event 20 is missing from the store' }]);
   });
 
   it('finds two events swapped', async () => {
     const { tenant } = await signedTenant();
-    const swap = (from: number, to: number) => `UPDATE events SET seq = ${to} WHERE ${where(tenant, from)}`;
-    // Through a free seq: SQLite checks its unique (tenant, seq) index row by row.
-    await db.exec(`${swap(3, -3)}; ${swap(4, 3)}; ${swap(-3, 4)};`);
+    await tamper.swap(tenant, 3);
     assert.deepEqual(await check(tenant), [
       { tenant, seq: 3, what: 'event 3 no longer matches its leaf in the log' },
     ]);
@@ -117,13 +108,7 @@ describe('the log checks itself', () => {
 
   it('finds an event inserted into the signed range', async () => {
     const { tenant } = await signedTenant();
-    // Later events move up one, highest first so no two rows ever share a seq.
-    for (let seq = EVENTS; seq > 30; seq--)
-      await db.exec(`UPDATE events SET seq = ${seq + 1} WHERE ${where(tenant, seq)}`);
-    const columns = `tenant, id, occurred_at, received_at, action, category, outcome, hash, body${testEngine === 'sqlite' ? ', digest' : ''}`;
-    await db.exec(
-      `INSERT INTO events (seq, ${columns}) SELECT 31, ${columns.replace('id,', "'forged' AS id,")} FROM events WHERE ${where(tenant, 30)}`,
-    );
+    await tamper.insert(tenant, 30, EVENTS);
     const found = await check(tenant);
     assert.equal(found.length, 1);
     assert.equal(found[0]?.seq, 31);
@@ -169,9 +154,7 @@ describe('the log checks itself', () => {
     );
     try {
       const { tenant, key } = await signedTenant();
-      await db.exec(
-        `UPDATE events SET body = replace(body, 'invoice 5', 'invoice 50') WHERE ${where(tenant, 5)}`,
-      );
+      await tamper.edit(tenant, 5, 'invoice 5', 'invoice 50');
       const failures = async () => {
         const metrics = await checking.call(null, { method: 'GET', url: '/metrics' });
         return Number(/^trailkeep_log_integrity_failures_total (\d+)/m.exec(metrics.body)?.[1] ?? 0);

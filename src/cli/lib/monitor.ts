@@ -164,24 +164,29 @@ async function checkSample(http: HttpClient, cp: Checkpoint, count: number): Pro
 }
 
 /**
- * Every event: the log's entries (bundles, as any tlog-tiles client reads them) must give the
- * checkpoint's root, and every event, read back through the API, its entry.
+ * Every event: each, read back through the API, must give its hash and be the entry the log's
+ * bundles (as any tlog-tiles client reads them) hold at its seq, with none missing; then the
+ * entries must give the checkpoint's root.
  */
 async function checkAll(http: HttpClient, cp: Checkpoint): Promise<number> {
   const entries = Buffer.alloc(cp.size * HASH_BYTES);
-  const tree = new CompactRange();
+  // A bundle short of an entry cannot say which is missing: its events are not compared with
+  // it, and the missing one is named by seq below.
+  const short = new Set<number>();
   for (let index = 0; index * TILE_WIDTH < cp.size; index++) {
     const width = Math.min(TILE_WIDTH, cp.size - index * TILE_WIDTH);
     const path = tilePath({ level: 0, index, width }).replace(/^0\//, 'entries/');
     const bundle = await bytes(http, `/v1/log/tile/${path}`);
-    if (bundle.length !== width * (2 + HASH_BYTES)) failed(`entry bundle ${index} is ${bundle.length} bytes`);
-    for (let i = 0; i < width; i++) {
-      const entry = bundle.subarray(i * (2 + HASH_BYTES) + 2, (i + 1) * (2 + HASH_BYTES));
-      entry.copy(entries, (index * TILE_WIDTH + i) * HASH_BYTES);
-      tree.push(0, leafHash(entry));
+    if (bundle.length !== width * (2 + HASH_BYTES)) short.add(index);
+    for (let i = 0; (i + 1) * (2 + HASH_BYTES) <= bundle.length && i < width; i++) {
+      bundle.copy(
+        entries,
+        (index * TILE_WIDTH + i) * HASH_BYTES,
+        i * (2 + HASH_BYTES) + 2,
+        (i + 1) * (2 + HASH_BYTES),
+      );
     }
   }
-  if (!tree.root().equals(cp.root)) await changedEntry(http, cp, entries);
   const seen = new Uint8Array(cp.size);
   let cursor: string | null = null;
   do {
@@ -196,7 +201,8 @@ async function checkAll(http: HttpClient, cp: Checkpoint): Promise<number> {
       const seq = event.seq as number;
       if (!verifyEvent(event)) failed(`seq ${seq} was altered: its content does not give its hash`);
       const entry = entries.subarray((seq - 1) * HASH_BYTES, seq * HASH_BYTES);
-      if (!entry.equals(Buffer.from(event.hash as string, 'hex')) || seen[seq - 1])
+      const compared = !short.has(Math.floor((seq - 1) / TILE_WIDTH));
+      if ((compared && !entry.equals(Buffer.from(event.hash as string, 'hex'))) || seen[seq - 1])
         failed(`seq ${seq} is not the event the log holds at its place`);
       seen[seq - 1] = 1;
     }
@@ -204,5 +210,9 @@ async function checkAll(http: HttpClient, cp: Checkpoint): Promise<number> {
   } while (cursor);
   const missing = seen.indexOf(0);
   if (missing >= 0) failed(`seq ${missing + 1} is missing`);
+  const tree = new CompactRange();
+  for (let i = 0; i < cp.size; i++)
+    tree.push(0, leafHash(entries.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)));
+  if (!tree.root().equals(cp.root)) await changedEntry(http, cp, entries);
   return cp.size;
 }
