@@ -142,6 +142,22 @@ describe('the log checks itself', () => {
     assert.equal((await t.services.store.log.latest(tenant))?.size, EVENTS);
   });
 
+  it('a removed tile: proofs that need it answer 404 in the envelope, naming it; the self-check reports it', async () => {
+    const { tenant, key } = await signedTenant();
+    await db.exec(`DELETE FROM log_tiles WHERE tenant = ${literal(tenant)} AND level = 0 AND idx = 0`);
+    for (const url of ['/v1/log/inclusion?seq=3', `/v1/log/consistency?from=2&to=${EVENTS}`]) {
+      const res = await t.call(key, { method: 'GET', url });
+      assert.equal(res.statusCode, 404, `${url}: ${res.body}`);
+      assert.deepEqual(res.json<{ error: { code: string; message: string } }>().error, {
+        code: 'not_found',
+        message: 'Tile 0/0 is not stored: the proof cannot be made.',
+      });
+    }
+    assert.deepEqual(await check(tenant), [
+      { tenant, what: `the stored tiles no longer give the root signed at size ${EVENTS}` },
+    ]);
+  });
+
   it('a server running its checks reports a failure on /metrics and in the tenant’s own log', async () => {
     const checking = await startTestApp(
       { TRAILKEEP_LOG_CHECKPOINT_INTERVAL: '0.05', TRAILKEEP_LOG_VERIFY_INTERVAL: '1' },
@@ -166,7 +182,7 @@ describe('the log checks itself', () => {
           url: '/v1/events?action=trailkeep.log.integrity_failure',
         });
         return res.json<{ data: Record<string, unknown>[] }>().data[0];
-      }, 5_000);
+      }, 15_000);
       assert.equal(recorded.outcome, 'failure');
       assert.equal(recorded.category, 'system');
       assert.deepEqual(recorded.target, { type: 'event', id: '5' });

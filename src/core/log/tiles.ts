@@ -92,13 +92,25 @@ export function nodeInTile(
 /** How many hashes level-`level` tiles hold, all together, in a tree of `size` leaves. */
 export const hashesAtLevel = (size: number, level: number): number => Math.floor(size / TILE_WIDTH ** level);
 
-/** A NodeSource over tiles at hand, looked up by `tileKey`; throws for a tile it lacks. */
+/** A node a computation needs is not in the tiles at hand: within a signed tree, damage. */
+export class MissingTile extends Error {
+  constructor(
+    readonly level: number,
+    readonly index: number,
+    readonly node: string,
+  ) {
+    super(`tile ${level}/${index} lacks node ${node}`);
+    this.name = 'MissingTile';
+  }
+}
+
+/** A NodeSource over tiles at hand, looked up by `tileKey`; throws MissingTile for a tile it lacks. */
 export function tileNodes(tiles: ReadonlyMap<string, Buffer>): NodeSource {
   return (level, index) => {
     const at = nodeInTile(level, index);
     const hashes = tiles.get(tileKey(at.level, at.index));
     if (!hashes || hashes.length < (at.start + at.count) * HASH_BYTES) {
-      throw new Error(`tile ${at.level}/${at.index} lacks node ${level}/${index}`);
+      throw new MissingTile(at.level, at.index, `${level}/${index}`);
     }
     return subtreeHash(hashes, at.start, at.count);
   };

@@ -2,7 +2,14 @@ import { invalidParameter, TrailkeepError } from '../../core/errors.js';
 import { originOf } from '../../core/log/checkpoint.js';
 import { consistencyProof, HASH_BYTES, inclusionProof, type NodeSource } from '../../core/log/merkle.js';
 import type { Verifier } from '../../core/log/note.js';
-import { hashesAtLevel, TILE_WIDTH, tileKey, tileNodes, tilesNeeded } from '../../core/log/tiles.js';
+import {
+  hashesAtLevel,
+  MissingTile,
+  TILE_WIDTH,
+  tileKey,
+  tileNodes,
+  tilesNeeded,
+} from '../../core/log/tiles.js';
 import type { CheckpointRange, LogStore, StoredCheckpoint } from '../../store/types.js';
 import type { EventService } from '../events.js';
 
@@ -113,6 +120,16 @@ export class LogService {
 
   /** Runs a proof over the stored tiles: the tiles it reads are found first and fetched in one read. */
   private async withNodes<T>(tenant: string, compute: (node: NodeSource) => T): Promise<T> {
-    return compute(tileNodes(await this.log.tiles(tenant, tilesNeeded(compute))));
+    const tiles = await this.log.tiles(tenant, tilesNeeded(compute));
+    try {
+      return compute(tileNodes(tiles));
+    } catch (err) {
+      if (!(err instanceof MissingTile)) throw err;
+      // Within the signed tree every tile is stored; one missing is damage the self-check reports.
+      throw new TrailkeepError(
+        'not_found',
+        `Tile ${err.level}/${err.index} is not stored: the proof cannot be made.`,
+      );
+    }
   }
 }
