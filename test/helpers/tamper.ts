@@ -22,13 +22,8 @@ export function tampering(db: RawDb, engine: TestEngine) {
         `UPDATE events SET body = replace(body, ${literal(text)}, ${literal(by)}) WHERE ${where(tenant, seq)}`,
       ),
     /** Changes the event and gives it the hash of its new content: it verifies on its own. */
-    async rewrite(
-      tenant: string,
-      seq: number,
-      change: (event: Record<string, unknown>) => void,
-    ): Promise<string> {
-      const event = JSON.parse(await bodyOf(tenant, seq)) as Record<string, unknown>;
-      change(event);
+    async rewrite(tenant: string, seq: number, patch: Record<string, unknown>): Promise<string> {
+      const event = { ...(JSON.parse(await bodyOf(tenant, seq)) as Record<string, unknown>), ...patch };
       event.hash = contentHash(event);
       await db.exec(
         `UPDATE events SET body = ${literal(JSON.stringify(event))}, hash = ${literal(event.hash as string)} WHERE ${where(tenant, seq)}`,
