@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parseSigner, type Signer } from '../../src/core/log/note.js';
 import { ADMIN_TOKEN, call } from '../helpers/api.js';
 import { startTestApp, type TestApp, type TestData, testData, testEngine } from '../helpers/app.js';
+import { literal, rawDb } from '../helpers/raw-db.js';
 import { assertStoredAsSent, type CliResult, createdOperatorKey, lines, ndjson, runCli } from './run.js';
 
 const SECRET = /^tk_key_[0-9a-f]{20}_[A-Za-z0-9_-]{43}$/;
@@ -15,6 +17,17 @@ const SECRET = /^tk_key_[0-9a-f]{20}_[A-Za-z0-9_-]{43}$/;
  * give the same results either way; the tests of what only one backend has (creating the
  * database, credentials refused by the server) run on that one.
  */
+/** A setting as the database keeps it, read around Trailkeep. */
+async function storedSetting(data: TestData, key: string): Promise<string> {
+  const db = await rawDb(data.env.TRAILKEEP_DB as string);
+  try {
+    return (await db.all<{ value: string }>(`SELECT value FROM settings WHERE key = ${literal(key)}`))[0]
+      ?.value as string;
+  } finally {
+    await db.close();
+  }
+}
+
 for (const mode of ['local', 'remote'] as const) {
   const remote = mode === 'remote';
   describe(`trailkeep CLI ${remote ? 'against a server' : 'on a local database'}`, () => {
@@ -589,6 +602,40 @@ for (const mode of ['local', 'remote'] as const) {
       // Odd i are folders, and never failures (i % 10 === 0): 1,250.
       assert.equal(got.length, 1250);
       assert.ok(got.every((e) => e.target.type === 'folder'));
+    });
+
+    it('exports with proofs, which trailkeep verify checks offline', async () => {
+      const proven = file('proven.ndjson');
+      const res = await cli(reader, [
+        'export',
+        ...of('acme'),
+        '--min-seq',
+        '101',
+        '--max-seq',
+        '600',
+        '--proofs',
+        '-o',
+        proven,
+      ]);
+      assert.equal(res.code, 0, res.stderr);
+      const written = lines(readFileSync(proven, 'utf8'));
+      assert.equal(written.length, 501);
+      assert.match(written[500] ?? '', /^\{"trailkeep_proof":/);
+      // The log's verifier key: from the API, or as the signer key the database keeps.
+      const key = remote
+        ? (await (server as TestApp).call(reader, { method: 'GET', url: '/v1/log/key' })).json<{
+            verifier_key: string;
+          }>().verifier_key
+        : (parseSigner(await storedSetting(data, 'log_signer:trailkeep')) as Signer).text;
+      const ok = await runCli(['verify', proven, '--key', key]);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(
+        ok.stdout,
+        /^OK: 500 events of trailkeep\/acme .*\nComplete: the file holds every event of seqs 101-600\.\n$/,
+      );
+      const csv = await cli(reader, ['export', ...of('acme'), '--proofs', '-o', file('proven.csv')]);
+      assert.equal(csv.code, 2);
+      assert.match(csv.stderr, /--proofs needs --format ndjson/);
     });
 
     it('creates, lists and revokes operator keys, apart from tenant keys', async () => {

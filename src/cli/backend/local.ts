@@ -3,8 +3,10 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../../config/config.js';
 import { type FilterParams, toEventFilter } from '../../core/filters.js';
 import { CsvRenderer } from '../../services/exports/csv-renderer.js';
+import { checkpointFor, provenExport } from '../../services/exports/proofs.js';
 import { writeExport } from '../../services/exports/writer.js';
 import { createServices, type Services } from '../../services/index.js';
+import { Checkpointer } from '../../services/log/checkpointer.js';
 import { openStore, sqlitePath } from '../../store/open.js';
 import { CliError, UsageError } from '../context.js';
 import type { Backend, EventPage, ExportProgress, IngestBatch, IngestOutcome } from './types.js';
@@ -98,9 +100,14 @@ export class LocalBackend implements Backend {
     format: 'csv' | 'ndjson',
     out: Writable,
     onProgress: (p: ExportProgress) => void,
+    { proofs = false } = {},
   ): Promise<number | null> {
     const tenant = this.dataTenant;
-    const filter = toEventFilter(filters);
+    const { log } = this.services.store;
+    const proven = proofs
+      ? provenExport(log, tenant, await this.checkpointed(tenant), toEventFilter(filters))
+      : null;
+    const filter = proven?.filter ?? toEventFilter(filters);
     const total = await this.services.events.count(tenant, filter);
     onProgress({ phase: 'writing', done: 0, total, unit: 'events' });
     // The command's one export renders CSV on a thread of its own, ended with the export.
@@ -108,10 +115,34 @@ export class LocalBackend implements Backend {
     try {
       return await writeExport({ events: this.services.store.events, csv }, tenant, filter, format, out, {
         onProgress: (done) => onProgress({ phase: 'writing', done, total, unit: 'events' }),
+        ...(proven && { onRows: proven.onRows, trailer: proven.trailer }),
       });
     } finally {
       await csv.close();
     }
+  }
+
+  /**
+   * The tenant's log signed up to its last event: the CLI on the database is one more node, and
+   * signs what no server has yet, as a server's checkpointer would (a log that fails its checks
+   * is not extended, and the export is refused).
+   */
+  private async checkpointed(tenant: string) {
+    const { store, logSigner, clock } = this.services;
+    let failure: string | null = null;
+    const checkpointer = new Checkpointer({
+      log: store.log,
+      signer: logSigner,
+      clock,
+      onFailure: async (f) => {
+        failure = f.what;
+      },
+    });
+    const lastSeq = await store.events.lastSeq(tenant);
+    while ((await checkpointer.extend(tenant, lastSeq)) !== null);
+    if (failure)
+      throw new CliError(`The log of ${tenant} fails its checks (${failure}): no proofs can be made.`);
+    return checkpointFor(store.log, tenant, lastSeq, 0);
   }
 
   close() {

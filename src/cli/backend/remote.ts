@@ -107,8 +107,10 @@ export class RemoteBackend implements Backend {
     format: ExportFormat,
     out: Writable,
     onProgress: (p: ExportProgress) => void,
+    { proofs = false } = {},
   ): Promise<number | null> {
-    let job = await this.http.json<ExportJob>('POST', '/v1/exports', { json: { format, filters } });
+    const json = { format, filters, ...(proofs ? { proofs } : {}) };
+    let job = await this.http.json<ExportJob>('POST', '/v1/exports', { json });
     let delay = 200;
     while (!TERMINAL.has(job.state)) {
       onProgress({ phase: job.state, done: 0, unit: 'events' });

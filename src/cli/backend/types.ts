@@ -51,12 +51,16 @@ export interface Backend {
   ingest(batch: IngestBatch): Promise<IngestOutcome>;
   page(filters: FilterParams, req: { order?: Order; limit: number; cursor?: string }): Promise<EventPage>;
   count(filters: FilterParams): Promise<number>;
-  /** Writes every matching event, oldest first, to `out` (not ended); returns how many, when known. */
+  /**
+   * Writes every matching event, oldest first, to `out` (not ended); returns how many, when
+   * known. With `proofs` (NDJSON), the file ends with its proof line (docs/log.md).
+   */
   exportTo(
     filters: FilterParams,
     format: ExportFormat,
     out: Writable,
     onProgress: (p: ExportProgress) => void,
+    options?: { proofs?: boolean },
   ): Promise<number | null>;
   close(): Promise<void>;
 }

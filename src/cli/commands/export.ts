@@ -28,15 +28,17 @@ export function exportCommand(ctx: CliContext): Command {
             'csv or ndjson (default: csv for a .csv output, else ndjson)',
           ).choices([...EXPORT_FORMATS]),
         )
-        .option('-o, --output <file>', 'file to write, or - for standard output (the default when piped)'),
+        .option('-o, --output <file>', 'file to write, or - for standard output (the default when piped)')
+        .option('--proofs', 'NDJSON: end the file with its proof line, for `trailkeep verify` (docs/log.md)'),
     ),
     { tenant: true },
   );
-  return cmd.action(async (opts: TargetOptions & { format?: string; output?: string }) => {
+  return cmd.action(async (opts: TargetOptions & { format?: string; output?: string; proofs?: boolean }) => {
     const output = opts.output ?? (io.stdout.isTTY ? undefined : '-');
     if (output === undefined)
       throw new UsageError('Say where to write: -o FILE, or -o - for standard output.');
     const format = formatFor(opts.format, output);
+    if (opts.proofs && format !== 'ndjson') throw new UsageError('--proofs needs --format ndjson.');
     const filters = filtersFrom(opts);
     const toStdout = output === '-';
     const partial = `${output}.partial`;
@@ -55,14 +57,20 @@ export function exportCommand(ctx: CliContext): Command {
         fields: { phase: 'starting', unit: 'events' },
       });
       try {
-        rows = await backend.exportTo(filters, format, out, (p) => {
-          if (p.unit === 'bytes') bytes = p.done;
-          bar.update(p.done, {
-            phase: p.phase,
-            unit: p.unit,
-            ...(p.total !== undefined ? { total: p.total } : {}),
-          });
-        });
+        rows = await backend.exportTo(
+          filters,
+          format,
+          out,
+          (p) => {
+            if (p.unit === 'bytes') bytes = p.done;
+            bar.update(p.done, {
+              phase: p.phase,
+              unit: p.unit,
+              ...(p.total !== undefined ? { total: p.total } : {}),
+            });
+          },
+          { proofs: opts.proofs === true },
+        );
         if (file) {
           file.end();
           await finished(file);

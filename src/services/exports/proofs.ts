@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TrailkeepError } from '../../core/errors.js';
 import { type ExportRange, gapSubtrees, PROOF_MEMBER } from '../../core/log/export-proof.js';
 import { tileNodes, tilesNeeded } from '../../core/log/tiles.js';
-import type { EventFilter } from '../../core/query.js';
+import type { EventFilter, EventRow } from '../../core/query.js';
 import type { LogStore, StoredCheckpoint } from '../../store/types.js';
 
 /**
@@ -108,6 +108,28 @@ export async function checkpointFor(
     }
     await sleep(Math.min(100, waitMs));
   }
+}
+
+/**
+ * What makes an export of `filter` proof-carrying against `checkpoint`: the filter stopped at
+ * the checkpoint's size, and the writeExport options that record the seqs written and append
+ * the proof line.
+ */
+export function provenExport(
+  log: Pick<LogStore, 'tiles' | 'sealed'>,
+  tenant: string,
+  checkpoint: StoredCheckpoint,
+  filter: EventFilter,
+): { filter: EventFilter; onRows: (rows: EventRow[]) => void; trailer: () => AsyncIterable<string> } {
+  const frozen = { ...filter, maxSeq: Math.min(filter.maxSeq ?? checkpoint.size, checkpoint.size) };
+  const seqs = new SeqRuns();
+  return {
+    filter: frozen,
+    onRows: (rows) => {
+      for (const row of rows) seqs.add(row.seq);
+    },
+    trailer: () => proofLine(log, tenant, checkpoint, exportRange(frozen, checkpoint.size), seqs),
+  };
 }
 
 /** Leaves or gaps handled per store read: bounds the memory of one step, whatever the export. */

@@ -1,7 +1,7 @@
 import type { Job, JobKind } from '../../core/jobs.js';
 import type { EventStore, ExportFiles, JobStore, LogStore } from '../../store/types.js';
 import type { CsvRenderer } from '../exports/csv-renderer.js';
-import { checkpointFor, exportRange, proofLine, SeqRuns } from '../exports/proofs.js';
+import { checkpointFor, provenExport } from '../exports/proofs.js';
 import { ExportTooLarge, writeExport } from '../exports/writer.js';
 import { exportFormatOf, exportProofsOf, frozenFilter } from './params.js';
 import { exportTooLarge } from './quota.js';
@@ -99,6 +99,7 @@ export function exportRunner(deps: ExportRunnerDeps, options: ExportRunnerOption
         : null;
       const snapshot = checkpoint ? checkpoint.size : lastSeq;
       const filter = frozenFilter(job, snapshot);
+      const proven = checkpoint ? provenExport(deps.log, job.tenant, checkpoint, filter) : null;
       const ref = refOf(job);
       const left =
         maxKeptBytes === undefined
@@ -107,15 +108,9 @@ export function exportRunner(deps: ExportRunnerDeps, options: ExportRunnerOption
       const writer = await files.create(ref);
       let rows: number | null;
       try {
-        const seqs = new SeqRuns();
         rows = await writeExport({ events, csv }, job.tenant, filter, ref.format, writer.stream, {
           keepGoing: ctx.keepGoing,
-          ...(checkpoint && {
-            onRows: (page) => {
-              for (const row of page) seqs.add(row.seq);
-            },
-            trailer: () => proofLine(deps.log, job.tenant, checkpoint, exportRange(filter, snapshot), seqs),
-          }),
+          ...(proven && { onRows: proven.onRows, trailer: proven.trailer }),
           ...(options.chunk ? { chunk: options.chunk } : {}),
           ...(left === undefined ? {} : { maxBytes: left }),
         });
