@@ -189,12 +189,19 @@ export function logTable(l: LogEngineResult): string {
           ],
         ]
       : []),
-    ...l.reads.map((k) => [k.kind, spread(k.p50), spread(k.p95), fixed(k.p99.median), '—', marks(k.checks)]),
+    ...l.reads.map((k) => [
+      LOG_KINDS.find((x) => x.name === k.kind)?.route ?? k.kind,
+      spread(k.p50),
+      spread(k.p95),
+      fixed(k.p99.median),
+      '—',
+      marks(k.checks),
+    ]),
   ]);
 }
 
 /** What each log read asks. */
-export const logLegend = (): string[] => LOG_KINDS.map((k) => `  ${k.name.padEnd(13)} ${k.label}`);
+export const logLegend = (): string[] => LOG_KINDS.map((k) => `  ${k.route.padEnd(26)} ${k.label}`);
 
 /** The report: a table per part, engines side by side. */
 export function report(result: SuiteResult): string[] {
@@ -232,9 +239,9 @@ export function report(result: SuiteResult): string[] {
   for (const l of result.log) {
     out.push(
       `Log, ${ENGINE[l.engine]}: ${int(l.events)} events in one tenant, signed from an empty log ${l.catchUp.seconds.toFixed(1)} s ` +
-        `after the server started (the first round starts at 1 s; ${l.catchUp.checkpoints} checkpoints); checkpoints: ` +
+        `after the server started (its first round at 1 s; ${l.catchUp.checkpoints} checkpoint(s)); checkpoints: ` +
         `median of ${result.settings.rounds} round(s); reads: medians of ${result.settings.rounds} round(s) of ` +
-        `${result.settings.log?.requests} requests per kind, 1 in flight; server peak RSS ${mib(l.peakRssBytes)}`,
+        `${int(result.settings.log?.requests ?? 0)} requests per kind, 1 in flight; server peak RSS ${mib(l.peakRssBytes)}`,
       logTable(l),
       '',
     );
