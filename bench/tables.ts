@@ -3,6 +3,8 @@ import type { AbuseEngineResult } from './abuse.js';
 import type { ExportEngineResult } from './export.js';
 import { fixed, int, mib, spread } from './format.js';
 import { RESULT_PAGE } from './genesys-async.js';
+import type { LogEngineResult } from './log.js';
+import { LOG_KINDS } from './log-kinds.js';
 import type { QueryEngineResult } from './queries.js';
 import { KINDS } from './query-kinds.js';
 import type { EngineResult, SuiteResult } from './suite.js';
@@ -160,6 +162,47 @@ export function abuseTable(abuse: AbuseEngineResult[]): string {
   ]);
 }
 
+/**
+ * One engine's log: what a checkpoint costs (ms per checkpoint, median over rounds, and per
+ * event), then each read's latency (ms, each percentile's median over rounds).
+ */
+export function logTable(l: LogEngineResult): string {
+  const dash = ['—', '—'];
+  const steps = l.catchUp.stepMs;
+  return markdown([
+    ['measure', 'ms: median or p50 [min–max]', 'p95 [min–max]', 'p99', 'µs per event', 'target'],
+    ...l.checkpoints.map((c) => [
+      `checkpoint of ${int(c.events)} new events`,
+      spread(c.ms),
+      ...dash,
+      fixed(c.usPerEvent),
+      '—',
+    ]),
+    ...(steps && l.catchUp.stepUsPerEvent
+      ? [
+          [
+            `catch-up step of ${int(l.catchUp.steps[0]?.leaves ?? 0)} (${l.catchUp.steps.length} steps)`,
+            spread(steps),
+            ...dash,
+            fixed(l.catchUp.stepUsPerEvent.median),
+            '—',
+          ],
+        ]
+      : []),
+    ...l.reads.map((k) => [
+      LOG_KINDS.find((x) => x.name === k.kind)?.route ?? k.kind,
+      spread(k.p50),
+      spread(k.p95),
+      fixed(k.p99.median),
+      '—',
+      marks(k.checks),
+    ]),
+  ]);
+}
+
+/** What each log read asks. */
+export const logLegend = (): string[] => LOG_KINDS.map((k) => `  ${k.route.padEnd(26)} ${k.label}`);
+
 /** The report: a table per part, engines side by side. */
 export function report(result: SuiteResult): string[] {
   const out: string[] = [];
@@ -193,6 +236,17 @@ export function report(result: SuiteResult): string[] {
       '',
     );
   }
+  for (const l of result.log) {
+    out.push(
+      `Log, ${ENGINE[l.engine]}: ${int(l.events)} events in one tenant, signed from an empty log ${l.catchUp.seconds.toFixed(1)} s ` +
+        `after the server started (its first round at 1 s; ${l.catchUp.checkpoints} checkpoint(s)); checkpoints: ` +
+        `median of ${result.settings.rounds} round(s); reads: medians of ${result.settings.rounds} round(s) of ` +
+        `${int(result.settings.log?.requests ?? 0)} requests per kind, 1 in flight; server peak RSS ${mib(l.peakRssBytes)}`,
+      logTable(l),
+      '',
+    );
+  }
+  if (result.log.length) out.push('Log reads:', ...logLegend(), '');
   const events = result.settings.dataset?.events;
   if (events !== undefined && events !== TARGET_EVENTS) {
     out.push(

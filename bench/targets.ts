@@ -20,6 +20,8 @@ export const TARGETS = {
   asyncSucceededSeconds: 10,
   exportEventsPerSec: 100_000,
   exportPeakRssBytes: 256 * 2 ** 20,
+  /** Issue 19: an inclusion proof's p95 over HTTP at 1,000,000 events. */
+  inclusionP95Ms: 5,
 } as const;
 
 export interface Check {
@@ -53,3 +55,8 @@ export const exportChecks = (eventsPerSec: number, peakRssBytes: number | null):
     ok: peakRssBytes !== null && peakRssBytes <= TARGETS.exportPeakRssBytes,
   },
 ];
+
+export const inclusionCheck = (p95: number): Check => ({
+  target: `p95 ≤ ${ms(TARGETS.inclusionP95Ms)}`,
+  ok: p95 <= TARGETS.inclusionP95Ms,
+});

@@ -8,11 +8,10 @@ import { KINDS, kindNamed } from '../../bench/query-kinds.js';
 import { percentiles } from '../../bench/stats.js';
 
 const d = queryDataset(DEFAULT_SEED, 5_000, Date.UTC(2026, 10, 23, 12));
-const reply = (status: number, body: unknown, headers: Record<string, string> = {}): Reply => ({
-  status,
-  headers,
-  text: JSON.stringify(body),
-});
+const reply = (status: number, body: unknown, headers: Record<string, string> = {}): Reply => {
+  const text = JSON.stringify(body);
+  return { status, headers, body: Buffer.from(text), text };
+};
 
 /**
  * The benchmark must fail rather than report fast numbers for a broken endpoint: every kind's

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { killChildren } from '../../bench/children.js';
+import { LOG_KINDS } from '../../bench/log-kinds.js';
 import { KINDS } from '../../bench/query-kinds.js';
 import { type Engine, runSuite, type SuiteResult } from '../../bench/suite.js';
 import { tempDir } from '../helpers/app.js';
@@ -155,6 +156,52 @@ describe('benchmark suite (smoke)', () => {
       assert.ok(Object.values(a.statuses).reduce((n, c) => n + c, 0) > 0, a.attack);
     }
     assert.ok(lines.some((l) => /^\| engine +\| attack/.test(l)));
+  });
+
+  it(`runs the log part at 2,000 events on ${engines.join(' and ')}: catch-up, reads, checkpoint cost`, async () => {
+    const lines: string[] = [];
+    const result = await runSuite({
+      engines,
+      events: 2_000,
+      rounds: 1,
+      requests: 10,
+      parts: ['log'],
+      profile: 'smoke',
+      resultsDir: tmp.dir,
+      ...(pgUrl ? { pgUrl } : {}),
+      log: (l) => lines.push(l),
+    });
+    assert.deepEqual(result.settings.log?.newEvents, [1_000]);
+    assert.deepEqual(
+      [result.ingest.length, result.queries.length, result.exports.length, result.datasets.length],
+      [0, 0, 0, 0],
+    );
+    assert.deepEqual(
+      result.log.map((l) => l.engine),
+      engines,
+    );
+    for (const l of result.log) {
+      assert.equal(l.events, 2_000, l.engine);
+      // 2,000 leaves are one step of the checkpointer's 100,000: one checkpoint, no step between two.
+      assert.equal(l.catchUp.checkpoints, 1, l.engine);
+      assert.equal(l.catchUp.stepMs, null, l.engine);
+      assert.ok(l.catchUp.seconds > 0, l.engine);
+      assert.deepEqual(
+        l.reads.map((k) => k.kind),
+        LOG_KINDS.map((k) => k.name),
+      );
+      for (const k of l.reads) {
+        assert.equal(k.rounds.length, 1, `${l.engine} ${k.kind}`);
+        assert.ok(k.p50.median > 0 && k.p50.median <= k.p95.median, `${l.engine} ${k.kind}`);
+        assert.equal(k.checks.length, k.kind === 'inclusion' ? 1 : 0, `${l.engine} ${k.kind}`);
+      }
+      assert.deepEqual(
+        l.checkpoints.map((c) => [c.events, c.rounds.length]),
+        [[1_000, 1]],
+      );
+      assert.ok((l.checkpoints[0]?.ms.median ?? 0) > 0, l.engine);
+    }
+    assert.ok(lines.some((l) => /^\| measure +\| ms: median or p50/.test(l)));
   });
 
   it('runs only the parts asked for', async () => {
