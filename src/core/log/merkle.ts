@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * RFC 6962 / RFC 9162 §2.1 Merkle tree hashing and proofs, as every transparency-log client
@@ -13,15 +13,45 @@ export const HASH_BYTES = 32;
 /** The root of the empty tree: SHA-256 of nothing. */
 export const EMPTY_ROOT: Hash = createHash('sha256').digest();
 
-const LEAF = Buffer.from([0]);
-const NODE = Buffer.from([1]);
+/**
+ * SHA-256 of a prefix byte and the given parts, in one call: one-shot hashing of a buffer put
+ * together here costs half of createHash().update()…digest(), and proofs and checkpoints
+ * compute hundreds of these per request.
+ */
+function prefixed(prefix: number, a: Uint8Array, b?: Uint8Array): Hash {
+  const input = Buffer.allocUnsafe(1 + a.length + (b?.length ?? 0));
+  input[0] = prefix;
+  input.set(a, 1);
+  if (b) input.set(b, 1 + a.length);
+  return hash('sha256', input, 'buffer');
+}
 
 /** A leaf's hash: SHA-256(0x00 ‖ entry). */
-export const leafHash = (entry: Uint8Array): Hash => createHash('sha256').update(LEAF).update(entry).digest();
+export const leafHash = (entry: Uint8Array): Hash => prefixed(0x00, entry);
 
 /** An interior node's hash: SHA-256(0x01 ‖ left ‖ right). */
-export const nodeHash = (left: Uint8Array, right: Uint8Array): Hash =>
-  createHash('sha256').update(NODE).update(left).update(right).digest();
+export const nodeHash = (left: Uint8Array, right: Uint8Array): Hash => prefixed(0x01, left, right);
+
+/**
+ * The root of a power-of-two run of `count` node hashes laid end to end in `hashes` from byte
+ * `start`, hashed level by level in one scratch buffer: each pair's input (0x01 ‖ left ‖ right)
+ * is a view of the scratch with the prefix byte written just before it, over bytes already
+ * consumed, so no level allocates more than the digests.
+ */
+export function runRoot(hashes: Uint8Array, start: number, count: number): Hash {
+  if (count === 1) return Buffer.from(hashes.subarray(start, start + HASH_BYTES));
+  const scratch = Buffer.allocUnsafe(1 + count * HASH_BYTES);
+  scratch.set(hashes.subarray(start, start + count * HASH_BYTES), 1);
+  for (let n = count; n > 1; n /= 2) {
+    for (let i = 0; i < n / 2; i++) {
+      // Pair i is at 1 + 64i; its prefix goes at 64i, which pair i − 1 (or the spare byte) has done with.
+      scratch[64 * i] = 0x01;
+      const digest = hash('sha256', scratch.subarray(64 * i, 64 * i + 65), 'buffer');
+      scratch.set(digest, 1 + 32 * i);
+    }
+  }
+  return Buffer.from(scratch.subarray(1, 1 + HASH_BYTES));
+}
 
 /**
  * The hash of a complete, aligned subtree: `level` 0 is a leaf hash, level `l` covers leaves

@@ -1,4 +1,4 @@
-import { HASH_BYTES, type Hash, type NodeSource, nodeHash } from './merkle.js';
+import { HASH_BYTES, type Hash, type NodeSource, runRoot } from './merkle.js';
 
 /**
  * C2SP tlog-tiles: the tree stored and served as tiles of height 8. A tile at level `L`, index
@@ -67,11 +67,8 @@ export const hashAt = (hashes: Buffer, position: number): Hash =>
   hashes.subarray(position * HASH_BYTES, (position + 1) * HASH_BYTES);
 
 /** The root of a power-of-two run of hashes, `count` of them from `start`. */
-export function subtreeHash(hashes: Buffer, start: number, count: number): Hash {
-  if (count === 1) return Buffer.from(hashAt(hashes, start));
-  const half = count / 2;
-  return nodeHash(subtreeHash(hashes, start, half), subtreeHash(hashes, start + half, half));
-}
+export const subtreeHash = (hashes: Buffer, start: number, count: number): Hash =>
+  runRoot(hashes, start * HASH_BYTES, count);
 
 /** Where a complete node's hashes are: the tile, and the run of its hashes inside it. */
 export function nodeInTile(
