@@ -14,9 +14,9 @@
  *    database, signs them as three checkpoints (after an untimed one of 100, to warm it), each
  *    timed from reading the latest checkpoint to the new one committed: what one round costs a
  *    tenant with N new events.
- *
- * Each step is a function of a `LogBench`; a later measurement on the same tenant (`trailkeep
- * verify` over an export) is one more, called where logPart says.
+ * 5. Verify, before step 4 adds events: the whole tenant exported as NDJSON without and with
+ *    proofs by the product's export code, then `trailkeep verify` over the proven file, run as
+ *    a user runs it (bench/log-verify.ts).
  */
 import { loadConfig } from '../src/config/config.js';
 import { Checkpointer } from '../src/services/log/checkpointer.js';
@@ -29,6 +29,7 @@ import { appendDataset, type Dataset, type Loaded, loadDataset, queryDataset } f
 import { fixed, int } from './format.js';
 import type { LogDriverSpec, LogKindRun } from './log-driver.js';
 import { LOG_KINDS, type LogKind } from './log-kinds.js';
+import { type VerifyCost, verifyCost } from './log-verify.js';
 import { api, peakRss, type Server, withServer } from './server.js';
 import { type Percentiles, percentileStats, type Stat, stat } from './stats.js';
 import { type Check, inclusionCheck } from './targets.js';
@@ -89,6 +90,8 @@ export interface LogEngineResult {
   reads: LogKindResult[];
   /** The catch-up and reads server's peak resident set (VmHWM); null off Linux. */
   peakRssBytes: number | null;
+  /** A proof-carrying export of the whole tenant and `trailkeep verify` over it. */
+  verify: VerifyCost;
   checkpoints: CheckpointCost[];
 }
 
@@ -247,8 +250,12 @@ export async function logPart(
     );
     return { up, timed, peakRssBytes: peakRss(server.pid) };
   });
-  // `trailkeep verify` events/s over an export of this tenant goes here: the log is complete at
-  // the dataset's size, and checkpointCost has not yet added events.
+  // Before checkpointCost adds events: the log is complete at the dataset's size.
+  const verify = await verifyCost(loaded.deployment.db, d.tenant);
+  log(
+    `  ${engine} log verify: ${int(verify.events)} events exported with proofs in ${verify.provenExportSeconds.toFixed(1)} s ` +
+      `(${verify.exportSeconds.toFixed(1)} s without), trailkeep verify ${verify.verifySeconds.toFixed(1)} s, ${int(verify.eventsPerSecond)} events/s`,
+  );
   const checkpoints = await checkpointCost(bench);
   return {
     engine,
@@ -257,6 +264,7 @@ export async function logPart(
     catchUp: signed.up,
     reads: signed.timed,
     peakRssBytes: signed.peakRssBytes,
+    verify,
     checkpoints,
   };
 }

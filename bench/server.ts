@@ -37,17 +37,19 @@ function newestMtime(dir: string): number {
 }
 
 /**
- * How to start the server: the built CLI when dist/ exists and is no older than src/ (what
+ * How to run a CLI command (`serve` starts the server): the built CLI when dist/ exists and is no older than src/ (what
  * `npm start` runs), else the sources through tsx (what `npm run dev` runs). A stale build
  * would measure code that is no longer there.
  */
-export function serverCommand(): { args: string[]; label: string } {
+export function cliCommand(command: string): { args: string[]; label: string } {
   const built = join(ROOT, 'dist', 'cli', 'main.js');
   if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, 'src'))) {
-    return { args: [built, 'serve'], label: 'dist/cli/main.js' };
+    return { args: [built, command], label: 'dist/cli/main.js' };
   }
-  return { args: ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'serve'], label: 'src via tsx' };
+  return { args: ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), command], label: 'src via tsx' };
 }
+
+export const serverCommand = (): { args: string[]; label: string } => cliCommand('serve');
 
 /** VmHWM (peak resident set) of a live process, in bytes; null off Linux. */
 export function peakRss(pid: number): number | null {

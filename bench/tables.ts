@@ -244,6 +244,11 @@ export function report(result: SuiteResult): string[] {
         `${int(result.settings.log?.requests ?? 0)} requests per kind, 1 in flight; server peak RSS ${mib(l.peakRssBytes)}`,
       logTable(l),
       '',
+      `Proof-carrying export of all ${int(l.verify.events)} events: ${l.verify.provenExportSeconds.toFixed(1)} s ` +
+        `(${l.verify.exportSeconds.toFixed(1)} s without proofs; ${mib(l.verify.fileBytes)}, of which the proof line ` +
+        `${int(l.verify.proofLineBytes)} bytes); trailkeep verify over it: ${l.verify.verifySeconds.toFixed(1)} s, ` +
+        `${int(l.verify.eventsPerSecond)} events/s (start-up included)`,
+      '',
     );
   }
   if (result.log.length) out.push('Log reads:', ...logLegend(), '');

@@ -158,7 +158,7 @@ describe('benchmark suite (smoke)', () => {
     assert.ok(lines.some((l) => /^\| engine +\| attack/.test(l)));
   });
 
-  it(`runs the log part at 2,000 events on ${engines.join(' and ')}: catch-up, reads, checkpoint cost`, async () => {
+  it(`runs the log part at 2,000 events on ${engines.join(' and ')}: catch-up, reads, verify, checkpoint cost`, async () => {
     const lines: string[] = [];
     const result = await runSuite({
       engines,
@@ -200,6 +200,9 @@ describe('benchmark suite (smoke)', () => {
         [[1_000, 1]],
       );
       assert.ok((l.checkpoints[0]?.ms.median ?? 0) > 0, l.engine);
+      // trailkeep verify passed over the whole tenant's proof-carrying export (it throws otherwise).
+      assert.equal(l.verify.events, 2_000, l.engine);
+      assert.ok(l.verify.proofLineBytes > 0 && l.verify.eventsPerSecond > 0, l.engine);
     }
     assert.ok(lines.some((l) => /^\| measure +\| ms: median or p50/.test(l)));
   });
