@@ -27,6 +27,9 @@ export const rangeBounds = (r: CheckpointRange): [number, number, number, number
   r.limit,
 ];
 
+/** What `LogStore.extend` did: recorded the checkpoint, or nothing because another node went first. */
+export type Extension = 'extended' | 'raced';
+
 /**
  * The tamper-evident log's storage (docs/log.md): the tiles of each tenant's Merkle tree and
  * its signed checkpoints. The leaves are the events' own hashes, read from the events.
@@ -49,10 +52,5 @@ export interface LogStore {
    * (another node went first) writes nothing and answers 'raced'. A tile is only ever widened,
    * never narrowed or rewritten at the same width.
    */
-  extend(
-    tenant: string,
-    from: number,
-    tiles: Tile[],
-    checkpoint: StoredCheckpoint,
-  ): Promise<'extended' | 'raced'>;
+  extend(tenant: string, from: number, tiles: Tile[], checkpoint: StoredCheckpoint): Promise<Extension>;
 }

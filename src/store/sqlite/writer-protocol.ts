@@ -1,6 +1,8 @@
 import { type ErrorCode, TrailkeepError } from '../../core/errors.js';
 import type { AppendResult } from '../../core/event/idempotency.js';
-import type { AppendGroup } from '../types.js';
+import type { Tile } from '../../core/log/tiles.js';
+import type { Extension } from '../log.js';
+import type { AppendGroup, StoredCheckpoint } from '../types.js';
 
 /** Messages between the store (writer.ts) and its writer thread (writer-thread.ts). */
 export interface AppendRequest {
@@ -11,7 +13,21 @@ export interface AppendRequest {
   createTenants: boolean;
 }
 
-export type WriterMessage = AppendRequest | { type: 'close' };
+/** LogStore.extend: a checkpoint and its tiles, recorded if it still extends the latest. */
+export interface ExtendRequest {
+  type: 'extend';
+  id: number;
+  tenant: string;
+  from: number;
+  /** Their hashes arrive as Uint8Array (structured clone keeps no Buffer), which SQLite binds alike. */
+  tiles: Tile[];
+  checkpoint: StoredCheckpoint;
+}
+
+/** What the thread commits: each request in its own savepoint of one group commit. */
+export type WriterRequest = AppendRequest | ExtendRequest;
+
+export type WriterMessage = WriterRequest | { type: 'close' };
 
 /** An error as it crosses the thread boundary: structured clone keeps no class. */
 export interface WireError {
@@ -21,7 +37,10 @@ export interface WireError {
   code?: string;
 }
 
-export type AppendResponse = { id: number; results: AppendResult[][] } | { id: number; error: WireError };
+export type WriterResponse =
+  | { id: number; results: AppendResult[][] }
+  | { id: number; extension: Extension }
+  | { id: number; error: WireError };
 
 export function toWire(err: unknown): WireError {
   if (err instanceof TrailkeepError) {
