@@ -63,7 +63,8 @@ describe('sqlite writer thread', () => {
     const other = new Database(file);
     other.exec('BEGIN IMMEDIATE');
     let settled = false;
-    const extended = store.log.extend('b', 0, grown.writes, checkpoint).finally(() => {
+    const extension = { tenant: 'b', from: 0, tiles: grown.writes, checkpoint };
+    const extended = store.log.extend([extension]).finally(() => {
       settled = true;
     });
     let turns = 0;
@@ -74,9 +75,9 @@ describe('sqlite writer thread', () => {
     assert.equal(settled, false, 'the checkpoint waits for the lock, the event loop does not');
     other.exec('COMMIT');
     other.close();
-    assert.equal(await extended, 'extended');
+    assert.deepEqual(await extended, ['extended']);
     assert.ok((await store.log.latest('b'))?.root.equals(grown.root));
-    assert.equal(await store.log.extend('b', 0, grown.writes, checkpoint), 'raced');
+    assert.deepEqual(await store.log.extend([extension]), ['raced']);
   });
 
   it('answers every queued request before closing, and all of it is on disk', async () => {

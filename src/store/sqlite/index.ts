@@ -59,7 +59,7 @@ function inThread(db: Db): Pick<StoreWriter, 'append' | 'extend' | 'close'> {
   const extend = db.transaction(extender(db));
   return {
     append: async (groups, receivedAt, createTenants) => append.immediate(groups, receivedAt, createTenants),
-    extend: async (tenant, from, tiles, checkpoint) => extend.immediate(tenant, from, tiles, checkpoint),
+    extend: async (extensions) => extend.immediate(extensions),
     close: async () => {},
   };
 }

@@ -1,7 +1,8 @@
-import { type Tile, tileKey } from '../../core/log/tiles.js';
+import { tileKey } from '../../core/log/tiles.js';
 import {
   type CheckpointRange,
-  type Extension,
+  type ExtendOutcome,
+  type LogExtension,
   type LogStore,
   rangeBounds,
   type StoredCheckpoint,
@@ -16,17 +17,12 @@ const PUT_TILE = `INSERT INTO log_tiles (tenant, level, idx, hashes) VALUES (?, 
   WHERE length(excluded.hashes) > length(log_tiles.hashes)`;
 
 /**
- * Records a checkpoint and its tiles if the tenant's latest checkpoint is still of size `from`
- * (LogStore.extend). The caller runs it inside a write transaction: on a file, the writer
- * thread's group commit (writer-thread.ts), which holds SQLite's write lock from the size check
- * to the commit, so two servers on one file cannot both extend from the same size.
+ * LogStore.extend's writes: each extension whose tenant's latest checkpoint is still of size
+ * `from` is recorded with its tiles. The caller runs it inside a write transaction: on a file,
+ * the writer thread's group commit (writer-thread.ts), which holds SQLite's write lock from the
+ * first size check to the commit, so two servers on one file cannot both extend from one size.
  */
-export type Extender = (
-  tenant: string,
-  from: number,
-  tiles: Tile[],
-  checkpoint: StoredCheckpoint,
-) => Extension;
+export type Extender = (extensions: LogExtension[]) => ExtendOutcome[];
 
 export function extender(db: Db): Extender {
   const latest = db.prepare<[string], { size: number }>(
@@ -36,12 +32,13 @@ export function extender(db: Db): Extender {
   const putCheckpoint = db.prepare(
     'INSERT INTO log_checkpoints (tenant, size, root, note, created_at) VALUES (?, ?, ?, ?, ?)',
   );
-  return (tenant, from, tiles, cp) => {
-    if ((latest.get(tenant)?.size ?? 0) !== from) return 'raced';
-    for (const t of tiles) putTile.run(tenant, t.level, t.index, t.hashes);
-    putCheckpoint.run(tenant, cp.size, cp.root, cp.note, cp.created_at);
-    return 'extended';
-  };
+  return (extensions) =>
+    extensions.map(({ tenant, from, tiles, checkpoint: cp }) => {
+      if ((latest.get(tenant)?.size ?? 0) !== from) return 'raced';
+      for (const t of tiles) putTile.run(tenant, t.level, t.index, t.hashes);
+      putCheckpoint.run(tenant, cp.size, cp.root, cp.note, cp.created_at);
+      return 'extended';
+    });
 }
 
 /**

@@ -1,8 +1,7 @@
 import { type ErrorCode, TrailkeepError } from '../../core/errors.js';
 import type { AppendResult } from '../../core/event/idempotency.js';
-import type { Tile } from '../../core/log/tiles.js';
-import type { Extension } from '../log.js';
-import type { AppendGroup, StoredCheckpoint } from '../types.js';
+import type { ExtendOutcome, LogExtension } from '../log.js';
+import type { AppendGroup } from '../types.js';
 
 /** Messages between the store (writer.ts) and its writer thread (writer-thread.ts). */
 export interface AppendRequest {
@@ -13,15 +12,12 @@ export interface AppendRequest {
   createTenants: boolean;
 }
 
-/** LogStore.extend: a checkpoint and its tiles, recorded if it still extends the latest. */
+/** LogStore.extend: a checkpoint round's extensions, each recorded if it still extends its tenant's latest. */
 export interface ExtendRequest {
   type: 'extend';
   id: number;
-  tenant: string;
-  from: number;
-  /** Their hashes arrive as Uint8Array (structured clone keeps no Buffer), which SQLite binds alike. */
-  tiles: Tile[];
-  checkpoint: StoredCheckpoint;
+  /** Their tiles' hashes arrive as Uint8Array (structured clone keeps no Buffer), which SQLite binds alike. */
+  extensions: LogExtension[];
 }
 
 /** What the thread commits: each request in its own savepoint of one group commit. */
@@ -39,7 +35,7 @@ export interface WireError {
 
 export type WriterResponse =
   | { id: number; results: AppendResult[][] }
-  | { id: number; extension: Extension }
+  | { id: number; outcomes: ExtendOutcome[] }
   | { id: number; error: WireError };
 
 export function toWire(err: unknown): WireError {

@@ -21,7 +21,7 @@ const group = db.transaction((requests: WriterRequest[]): WriterResponse[] =>
     try {
       return r.type === 'append'
         ? { id: r.id, results: append(r.groups, r.receivedAt, r.createTenants) }
-        : { id: r.id, extension: extend(r.tenant, r.from, r.tiles, r.checkpoint) };
+        : { id: r.id, outcomes: extend(r.extensions) };
     } catch (err) {
       return { id: r.id, error: toWire(err) };
     }

@@ -36,12 +36,12 @@ export class StoreWriter {
   }
 
   /** LogStore.extend, committed with the appends queued beside it. */
-  readonly extend: LogStore['extend'] = async (tenant, from, tiles, checkpoint) => {
+  readonly extend: LogStore['extend'] = async (extensions) => {
     const answer = await this.thread.request(
-      (id) => ({ type: 'extend', id, tenant, from, tiles, checkpoint }) satisfies WriterMessage,
+      (id) => ({ type: 'extend', id, extensions }) satisfies WriterMessage,
     );
-    if (!('extension' in answer)) throw new Error('the writer answered an extend with no outcome');
-    return answer.extension;
+    if (!('outcomes' in answer)) throw new Error('the writer answered an extend with no outcomes');
+    return answer.outcomes;
   };
 
   /** Lets queued writes commit, then stops the thread. */
