@@ -27,6 +27,17 @@ export const rangeBounds = (r: CheckpointRange): [number, number, number, number
   r.limit,
 ];
 
+/** A signed checkpoint that extends a tenant's log from size `from`, with the tiles it changed. */
+export interface LogExtension {
+  tenant: string;
+  from: number;
+  tiles: Tile[];
+  checkpoint: StoredCheckpoint;
+}
+
+/** What `LogStore.extend` did with one extension: recorded it, or nothing because another node went first. */
+export type ExtendOutcome = 'extended' | 'raced';
+
 /**
  * The tamper-evident log's storage (docs/log.md): the tiles of each tenant's Merkle tree and
  * its signed checkpoints. The leaves are the events' own hashes, read from the events.
@@ -44,15 +55,11 @@ export interface LogStore {
   /** Tenants whose last seq is past their latest checkpoint (at most `limit`), and both sizes. */
   behind(limit: number): Promise<{ tenant: string; lastSeq: number; size: number }[]>;
   /**
-   * Records `checkpoint`, which extends the tenant's log from size `from`, with the tiles it
-   * changed, atomically, if the tenant's latest checkpoint is still of size `from`. Otherwise
-   * (another node went first) writes nothing and answers 'raced'. A tile is only ever widened,
-   * never narrowed or rewritten at the same width.
+   * Records each extension's checkpoint with its tiles if its tenant's latest checkpoint is
+   * still of size `from`; otherwise (another node went first) writes nothing of it and answers
+   * 'raced' for it. One transaction for all (a checkpoint round is one call), taken in order,
+   * each check atomic with its writes; answers in the extensions' order. A tile is only ever
+   * widened, never narrowed or rewritten at the same width.
    */
-  extend(
-    tenant: string,
-    from: number,
-    tiles: Tile[],
-    checkpoint: StoredCheckpoint,
-  ): Promise<'extended' | 'raced'>;
+  extend(extensions: LogExtension[]): Promise<ExtendOutcome[]>;
 }

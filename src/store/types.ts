@@ -12,7 +12,7 @@ export type { Credential, CredentialKind } from '../core/credentials.js';
 export type { Job, JobKind, JobState } from '../core/jobs.js';
 export type { Tenant } from '../core/tenant.js';
 export type { ExportDownload, ExportFileRef, ExportFiles, ExportFileWriter } from './exports.js';
-export type { CheckpointRange, LogStore, StoredCheckpoint } from './log.js';
+export type { CheckpointRange, ExtendOutcome, LogExtension, LogStore, StoredCheckpoint } from './log.js';
 
 /**
  * The one storage interface. Each engine implements it in its own folder and passes the same

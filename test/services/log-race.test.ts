@@ -116,17 +116,19 @@ describe('checkpointing nodes racing on one database', () => {
     );
     const attempts = await Promise.all(
       nodes.map((n) =>
-        n.log.extend(TENANT, latest.size - 1, forged.writes, {
-          size: latest.size,
-          root: forged.root,
-          note,
-          created_at: Date.now(),
-        }),
+        n.log.extend([
+          {
+            tenant: TENANT,
+            from: latest.size - 1,
+            tiles: forged.writes,
+            checkpoint: { size: latest.size, root: forged.root, note, created_at: Date.now() },
+          },
+        ]),
       ),
     );
     assert.deepEqual(
       attempts,
-      nodes.map(() => 'raced'),
+      nodes.map(() => ['raced']),
     );
     const same = await store.log.checkpoints(TENANT, {
       minSize: latest.size,

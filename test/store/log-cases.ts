@@ -18,6 +18,7 @@ export function logCases(storeOf: () => Store): void {
   let store: Store;
   let edge: Edge = EMPTY_EDGE;
   const tenant = 'logco';
+  const other = 'logco-other';
   /** Signs nothing: the store keeps whatever note it is given. */
   const checkpoint = (size: number, root: Buffer, at: number): StoredCheckpoint => ({
     size,
@@ -42,6 +43,8 @@ export function logCases(storeOf: () => Store): void {
         prepareEvent({ id: `l${i}`, occurred_at: new Date(T0 + i * 1000).toISOString(), action: 'log.case' }),
       );
       await store.events.append(tenant, events, T0);
+      await store.tenants.create({ id: other, name: 'Log Co Other' }, T0);
+      await store.events.append(other, events.slice(0, 5), T0);
     });
 
     it('reads leaves and sealed events by seq, in seq order, each hash its content’s', async () => {
@@ -66,9 +69,11 @@ export function logCases(storeOf: () => Store): void {
       const behind = (await store.log.behind(1000)).find((b) => b.tenant === tenant);
       assert.deepEqual(behind, { tenant, lastSeq: 300, size: 0 });
       const grown = await grow(257);
-      assert.equal(
-        await store.log.extend(tenant, 0, grown.writes, checkpoint(257, grown.root, T0 + 1)),
-        'extended',
+      assert.deepEqual(
+        await store.log.extend([
+          { tenant, from: 0, tiles: grown.writes, checkpoint: checkpoint(257, grown.root, T0 + 1) },
+        ]),
+        ['extended'],
       );
       edge = grown.edge;
       assert.deepEqual(
@@ -86,16 +91,34 @@ export function logCases(storeOf: () => Store): void {
       assert.equal(latest?.created_at, T0 + 1);
     });
 
-    it('refuses a checkpoint that does not extend the latest, writing nothing', async () => {
+    it('refuses a checkpoint that does not extend the latest, writing nothing of it, and records the rest of the call in order', async () => {
       const tiles = await store.log.tiles(tenant, [{ level: 0, index: 1 }]);
       const stale = appendLeaves(EMPTY_EDGE, [leafHash(Buffer.alloc(32))]);
-      assert.equal(
-        await store.log.extend(tenant, 0, stale.writes, checkpoint(1, stale.root, T0 + 2)),
-        'raced',
+      const leavesOf = async (from: number, to: number) =>
+        (await store.log.leaves(other, from, to)).map((r) => leafHash(Buffer.from(r.hash, 'hex')));
+      const first = appendLeaves(EMPTY_EDGE, await leavesOf(1, 3));
+      const second = appendLeaves(first.edge, await leavesOf(4, 5));
+      assert.deepEqual(
+        await store.log.extend([
+          { tenant, from: 0, tiles: stale.writes, checkpoint: checkpoint(1, stale.root, T0 + 2) },
+          { tenant: other, from: 0, tiles: first.writes, checkpoint: checkpoint(3, first.root, T0 + 2) },
+          { tenant, from: 100, tiles: stale.writes, checkpoint: checkpoint(101, stale.root, T0 + 2) },
+          { tenant: other, from: 3, tiles: second.writes, checkpoint: checkpoint(5, second.root, T0 + 2) },
+          { tenant: other, from: 3, tiles: second.writes, checkpoint: checkpoint(5, second.root, T0 + 3) },
+        ]),
+        ['raced', 'extended', 'raced', 'extended', 'raced'],
+      );
+      assert.deepEqual(await store.log.extend([]), []);
+      assert.deepEqual(
+        (await store.log.checkpoints(other, { limit: 10 })).map((c) => [c.size, c.created_at]),
+        [
+          [3, T0 + 2],
+          [5, T0 + 2],
+        ],
       );
       assert.equal(
-        await store.log.extend(tenant, 100, stale.writes, checkpoint(101, stale.root, T0 + 2)),
-        'raced',
+        (await store.log.tiles(other, [{ level: 0, index: 0 }])).get(tileKey(0, 0))?.length,
+        5 * 32,
       );
       assert.equal((await store.log.latest(tenant))?.size, 257);
       assert.deepEqual(await store.log.tiles(tenant, [{ level: 0, index: 1 }]), tiles);
@@ -121,11 +144,13 @@ export function logCases(storeOf: () => Store): void {
       const grown = await grow(43);
       const results = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
-          store.log.extend(tenant, 257, grown.writes, checkpoint(300, grown.root, T0 + 10 + i)),
+          store.log.extend([
+            { tenant, from: 257, tiles: grown.writes, checkpoint: checkpoint(300, grown.root, T0 + 10 + i) },
+          ]),
         ),
       );
       assert.deepEqual(
-        results.filter((r) => r === 'extended'),
+        results.flat().filter((r) => r === 'extended'),
         ['extended'],
       );
       edge = grown.edge;

@@ -3,7 +3,7 @@ import { checkpointText, originOf } from '../../core/log/checkpoint.js';
 import { HASH_BYTES, leafHash } from '../../core/log/merkle.js';
 import { type Signer, signNote } from '../../core/log/note.js';
 import { tileKey } from '../../core/log/tiles.js';
-import type { LogStore, StoredCheckpoint } from '../../store/types.js';
+import type { LogExtension, LogStore, StoredCheckpoint } from '../../store/types.js';
 import type { IntegrityFailure } from './integrity.js';
 
 export interface CheckpointerDeps {
@@ -14,7 +14,7 @@ export interface CheckpointerDeps {
   onFailure(failure: IntegrityFailure): Promise<void>;
 }
 
-/** Leaves read and hashed per checkpoint at most: a tenant far behind is caught up in steps. */
+/** Leaves read and hashed per store call at most: tenants far behind are caught up in steps. */
 const BATCH = 100_000;
 
 /** The hashes of an event hash's 32 bytes; null when the stored text is not 64 hex digits. */
@@ -41,11 +41,36 @@ export async function readEdge(log: LogStore, tenant: string, size: number): Pro
 export class Checkpointer {
   constructor(private readonly deps: CheckpointerDeps) {}
 
-  /** One round over the tenants that are behind; how many checkpoints it signed. */
+  /**
+   * One round over the tenants that are behind; how many checkpoints it signed. Each step
+   * signs the next checkpoint of every tenant still behind, up to BATCH leaves in all, and
+   * records them in one store call (one transaction), so a round waits for the database once,
+   * not once per tenant; tenants further behind take steps more.
+   */
   async round(tenantsPerRound = 100): Promise<number> {
     let signed = 0;
-    for (const { tenant, lastSeq } of await this.deps.log.behind(tenantsPerRound)) {
-      while ((await this.extend(tenant, lastSeq)) !== null) signed++;
+    let behind: { tenant: string; lastSeq: number }[] = await this.deps.log.behind(tenantsPerRound);
+    while (behind.length > 0) {
+      const steps: { extension: LogExtension; upTo: number }[] = [];
+      const later: typeof behind = [];
+      let budget = BATCH;
+      for (const b of behind) {
+        if (budget <= 0) {
+          later.push(b);
+          continue;
+        }
+        const extension = await this.next(b.tenant, b.lastSeq, budget);
+        if (!extension) continue;
+        budget -= extension.checkpoint.size - extension.from;
+        steps.push({ extension, upTo: b.lastSeq });
+      }
+      const outcomes = steps.length > 0 ? await this.deps.log.extend(steps.map((s) => s.extension)) : [];
+      behind = later;
+      steps.forEach(({ extension: { tenant, checkpoint }, upTo }, i) => {
+        if (outcomes[i] !== 'extended') return;
+        signed++;
+        if (checkpoint.size < upTo) behind.push({ tenant, lastSeq: upTo });
+      });
     }
     return signed;
   }
@@ -55,6 +80,17 @@ export class Checkpointer {
    * null when there was nothing to do, another node went first, or the log failed a check.
    */
   async extend(tenant: string, upTo: number): Promise<StoredCheckpoint | null> {
+    const extension = await this.next(tenant, upTo, BATCH);
+    if (!extension) return null;
+    const [outcome] = await this.deps.log.extend([extension]);
+    return outcome === 'extended' ? extension.checkpoint : null;
+  }
+
+  /**
+   * The tenant's next checkpoint, up to `most` leaves towards `upTo`, signed, with the tiles it
+   * changes; null when there is nothing to do or the log failed a check.
+   */
+  private async next(tenant: string, upTo: number, most: number): Promise<LogExtension | null> {
     const { log, signer, clock, onFailure } = this.deps;
     const latest = await log.latest(tenant);
     const from = latest?.size ?? 0;
@@ -68,7 +104,7 @@ export class Checkpointer {
       });
       return null;
     }
-    const to = Math.min(upTo, from + BATCH);
+    const to = Math.min(upTo, from + most);
     const rows = await log.leaves(tenant, from + 1, to);
     const leaves: Buffer[] = [];
     for (let seq = from + 1; seq <= to; seq++) {
@@ -85,6 +121,6 @@ export class Checkpointer {
     const next = appendLeaves(edge, leaves);
     const text = checkpointText({ origin: originOf(signer.name, tenant), size: to, root: next.root });
     const checkpoint = { size: to, root: next.root, note: signNote(text, signer), created_at: clock() };
-    return (await log.extend(tenant, from, next.writes, checkpoint)) === 'extended' ? checkpoint : null;
+    return { tenant, from, tiles: next.writes, checkpoint };
   }
 }

@@ -1,5 +1,11 @@
 import { tileKey } from '../../core/log/tiles.js';
-import { type CheckpointRange, type LogStore, rangeBounds, type StoredCheckpoint } from '../log.js';
+import {
+  type CheckpointRange,
+  type ExtendOutcome,
+  type LogStore,
+  rangeBounds,
+  type StoredCheckpoint,
+} from '../log.js';
 import { type Db, run } from './db.js';
 
 const CHECKPOINT = 'size, root, note, created_at';
@@ -55,27 +61,39 @@ export function pgLog(db: Db): LogStore {
         [limit],
       );
     },
-    extend(tenant, from, tiles, cp) {
+    async extend(extensions) {
+      if (extensions.length === 0) return [];
       return db.tx(async (client) => {
-        await run(client, "SELECT pg_advisory_xact_lock(hashtext('trailkeep:log:' || $1))", [tenant]);
-        const [latest] = await run<{ size: number }>(client, LATEST, [tenant]);
-        if ((latest?.size ?? 0) !== from) return 'raced' as const;
-        if (tiles.length > 0) {
+        // Every tenant's lock before any check, in one order on every node, so two nodes
+        // extending overlapping sets of tenants cannot wait for each other's locks.
+        for (const tenant of [...new Set(extensions.map((e) => e.tenant))].sort()) {
+          await run(client, "SELECT pg_advisory_xact_lock(hashtext('trailkeep:log:' || $1))", [tenant]);
+        }
+        const outcomes: ExtendOutcome[] = [];
+        for (const { tenant, from, tiles, checkpoint: cp } of extensions) {
+          const [latest] = await run<{ size: number }>(client, LATEST, [tenant]);
+          if ((latest?.size ?? 0) !== from) {
+            outcomes.push('raced');
+            continue;
+          }
+          if (tiles.length > 0) {
+            await run(
+              client,
+              `INSERT INTO log_tiles (tenant, level, idx, hashes)
+               SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bytea[])
+               ON CONFLICT (tenant, level, idx) DO UPDATE SET hashes = EXCLUDED.hashes
+               WHERE length(EXCLUDED.hashes) > length(log_tiles.hashes)`,
+              [tenant, tiles.map((t) => t.level), tiles.map((t) => t.index), tiles.map((t) => t.hashes)],
+            );
+          }
           await run(
             client,
-            `INSERT INTO log_tiles (tenant, level, idx, hashes)
-             SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bytea[])
-             ON CONFLICT (tenant, level, idx) DO UPDATE SET hashes = EXCLUDED.hashes
-             WHERE length(EXCLUDED.hashes) > length(log_tiles.hashes)`,
-            [tenant, tiles.map((t) => t.level), tiles.map((t) => t.index), tiles.map((t) => t.hashes)],
+            'INSERT INTO log_checkpoints (tenant, size, root, note, created_at) VALUES ($1, $2, $3, $4, $5)',
+            [tenant, cp.size, cp.root, cp.note, cp.created_at],
           );
+          outcomes.push('extended');
         }
-        await run(
-          client,
-          'INSERT INTO log_checkpoints (tenant, size, root, note, created_at) VALUES ($1, $2, $3, $4, $5)',
-          [tenant, cp.size, cp.root, cp.note, cp.created_at],
-        );
-        return 'extended' as const;
+        return outcomes;
       });
     },
   };

@@ -5,8 +5,8 @@ import { type Db, migrate, openDb, openScanDb } from './db.js';
 import { sqliteEvents } from './events.js';
 import { defaultExportDir, localExportFiles } from './exports.js';
 import { sqliteJobs } from './jobs.js';
-import { sqliteLog } from './log.js';
-import { EventWriter } from './writer.js';
+import { extender, sqliteLog } from './log.js';
+import { StoreWriter } from './writer.js';
 
 /**
  * The embedded engine: one SQLite file, opened and migrated, and export files in a local
@@ -16,7 +16,7 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
   const db = openDb(path);
   migrate(db);
   const ping = db.prepare('SELECT 1');
-  const writer = path === ':memory:' ? inThread(db) : new EventWriter(path);
+  const writer = path === ':memory:' ? inThread(db) : new StoreWriter(path);
   // Scans read on their own connection, opened when the first one starts (db.ts openScanDb).
   let scanDb: Db | undefined;
   const scans = () => (scanDb ??= path === ':memory:' ? db : openScanDb(path));
@@ -49,15 +49,17 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
     ),
     jobs: sqliteJobs(db),
     exports: localExportFiles(exportDir),
-    log: sqliteLog(db),
+    log: sqliteLog(db, writer.extend),
   };
 }
 
-/** An in-memory database has no second connection to give a writer thread: append in place. */
-function inThread(db: Db): Pick<EventWriter, 'append' | 'close'> {
+/** An in-memory database has no second connection to give a writer thread: write in place. */
+function inThread(db: Db): Pick<StoreWriter, 'append' | 'extend' | 'close'> {
   const append = db.transaction(appender(db));
+  const extend = db.transaction(extender(db));
   return {
     append: async (groups, receivedAt, createTenants) => append.immediate(groups, receivedAt, createTenants),
+    extend: async (extensions) => extend.immediate(extensions),
     close: async () => {},
   };
 }

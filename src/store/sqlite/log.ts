@@ -1,5 +1,12 @@
 import { tileKey } from '../../core/log/tiles.js';
-import { type CheckpointRange, type LogStore, rangeBounds, type StoredCheckpoint } from '../log.js';
+import {
+  type CheckpointRange,
+  type ExtendOutcome,
+  type LogExtension,
+  type LogStore,
+  rangeBounds,
+  type StoredCheckpoint,
+} from '../log.js';
 import type { Db } from './db.js';
 
 const CHECKPOINT = 'size, root, note, created_at';
@@ -9,7 +16,36 @@ const PUT_TILE = `INSERT INTO log_tiles (tenant, level, idx, hashes) VALUES (?, 
   ON CONFLICT (tenant, level, idx) DO UPDATE SET hashes = excluded.hashes
   WHERE length(excluded.hashes) > length(log_tiles.hashes)`;
 
-export function sqliteLog(db: Db): LogStore {
+/**
+ * LogStore.extend's writes: each extension whose tenant's latest checkpoint is still of size
+ * `from` is recorded with its tiles. The caller runs it inside a write transaction: on a file,
+ * the writer thread's group commit (writer-thread.ts), which holds SQLite's write lock from the
+ * first size check to the commit, so two servers on one file cannot both extend from one size.
+ */
+export type Extender = (extensions: LogExtension[]) => ExtendOutcome[];
+
+export function extender(db: Db): Extender {
+  const latest = db.prepare<[string], { size: number }>(
+    'SELECT size FROM log_checkpoints WHERE tenant = ? ORDER BY size DESC LIMIT 1',
+  );
+  const putTile = db.prepare(PUT_TILE);
+  const putCheckpoint = db.prepare(
+    'INSERT INTO log_checkpoints (tenant, size, root, note, created_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  return (extensions) =>
+    extensions.map(({ tenant, from, tiles, checkpoint: cp }) => {
+      if ((latest.get(tenant)?.size ?? 0) !== from) return 'raced';
+      for (const t of tiles) putTile.run(tenant, t.level, t.index, t.hashes);
+      putCheckpoint.run(tenant, cp.size, cp.root, cp.note, cp.created_at);
+      return 'extended';
+    });
+}
+
+/**
+ * The log on SQLite. Reads run on `db`; `extend` is the store's writer (writer.ts), so the
+ * log's writes queue with the event appends instead of waiting for the write lock here.
+ */
+export function sqliteLog(db: Db, extend: LogStore['extend']): LogStore {
   const leaves = db.prepare<[string, number, number], { seq: number; hash: string }>(
     'SELECT seq, hash FROM events INDEXED BY events_seq WHERE tenant = ? AND seq BETWEEN ? AND ? ORDER BY seq',
   );
@@ -33,18 +69,6 @@ export function sqliteLog(db: Db): LogStore {
        FROM tenants t WHERE t.last_seq > 0)
      WHERE lastSeq > size LIMIT ?`,
   );
-  const putTile = db.prepare(PUT_TILE);
-  const putCheckpoint = db.prepare(
-    'INSERT INTO log_checkpoints (tenant, size, root, note, created_at) VALUES (?, ?, ?, ?, ?)',
-  );
-  const extend = db.transaction((tenant: string, from: number, tiles, cp: StoredCheckpoint) => {
-    if ((latest.get(tenant)?.size ?? 0) !== from) return 'raced' as const;
-    for (const t of tiles as { level: number; index: number; hashes: Buffer }[]) {
-      putTile.run(tenant, t.level, t.index, t.hashes);
-    }
-    putCheckpoint.run(tenant, cp.size, cp.root, cp.note, cp.created_at);
-    return 'extended' as const;
-  });
   return {
     async leaves(tenant, from, to) {
       return leaves.all(tenant, from, to);
@@ -69,10 +93,6 @@ export function sqliteLog(db: Db): LogStore {
     async behind(limit) {
       return behind.all(limit);
     },
-    async extend(tenant, from, tiles, checkpoint) {
-      // IMMEDIATE: the size check and the writes hold the write lock together, so two servers
-      // on one file cannot both extend from the same size.
-      return extend.immediate(tenant, from, tiles, checkpoint);
-    },
+    extend,
   };
 }

@@ -1,5 +1,6 @@
 import { type ErrorCode, TrailkeepError } from '../../core/errors.js';
 import type { AppendResult } from '../../core/event/idempotency.js';
+import type { ExtendOutcome, LogExtension } from '../log.js';
 import type { AppendGroup } from '../types.js';
 
 /** Messages between the store (writer.ts) and its writer thread (writer-thread.ts). */
@@ -11,7 +12,18 @@ export interface AppendRequest {
   createTenants: boolean;
 }
 
-export type WriterMessage = AppendRequest | { type: 'close' };
+/** LogStore.extend: a checkpoint round's extensions, each recorded if it still extends its tenant's latest. */
+export interface ExtendRequest {
+  type: 'extend';
+  id: number;
+  /** Their tiles' hashes arrive as Uint8Array (structured clone keeps no Buffer), which SQLite binds alike. */
+  extensions: LogExtension[];
+}
+
+/** What the thread commits: each request in its own savepoint of one group commit. */
+export type WriterRequest = AppendRequest | ExtendRequest;
+
+export type WriterMessage = WriterRequest | { type: 'close' };
 
 /** An error as it crosses the thread boundary: structured clone keeps no class. */
 export interface WireError {
@@ -21,7 +33,10 @@ export interface WireError {
   code?: string;
 }
 
-export type AppendResponse = { id: number; results: AppendResult[][] } | { id: number; error: WireError };
+export type WriterResponse =
+  | { id: number; results: AppendResult[][] }
+  | { id: number; outcomes: ExtendOutcome[] }
+  | { id: number; error: WireError };
 
 export function toWire(err: unknown): WireError {
   if (err instanceof TrailkeepError) {

@@ -1,33 +1,34 @@
 /**
- * The SQLite writer thread (see writer.ts). It owns the database's only event-writing
- * connection and commits everything queued since its last commit as one transaction (group
- * commit), each request inside its own savepoint so that one request's failure leaves the
- * others intact. A request is answered only after the commit that holds it.
+ * The SQLite writer thread (see writer.ts). It owns the database's only writing connection for
+ * events and the log, and commits everything queued since its last commit as one transaction
+ * (group commit), each request inside its own savepoint so that one request's failure leaves
+ * the others intact. A request is answered only after the commit that holds it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { AppendResult } from '../../core/event/idempotency.js';
 import { appender } from './append.js';
 import { openDb } from './db.js';
-import { type AppendRequest, type AppendResponse, toWire, type WriterMessage } from './writer-protocol.js';
+import { extender } from './log.js';
+import { toWire, type WriterMessage, type WriterRequest, type WriterResponse } from './writer-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('writer-thread.ts runs as a worker thread');
 
 const db = openDb((workerData as { path: string }).path);
-const append = appender(db);
-const one = db.transaction(append);
-const group = db.transaction((requests: AppendRequest[]): AppendResponse[] =>
+const append = db.transaction(appender(db));
+const extend = db.transaction(extender(db));
+const group = db.transaction((requests: WriterRequest[]): WriterResponse[] =>
   requests.map((r) => {
     try {
-      const results: AppendResult[][] = one(r.groups, r.receivedAt, r.createTenants);
-      return { id: r.id, results };
+      return r.type === 'append'
+        ? { id: r.id, results: append(r.groups, r.receivedAt, r.createTenants) }
+        : { id: r.id, outcomes: extend(r.extensions) };
     } catch (err) {
       return { id: r.id, error: toWire(err) };
     }
   }),
 );
 
-let queue: AppendRequest[] = [];
+let queue: WriterRequest[] = [];
 let scheduled = false;
 
 function flush(): void {
@@ -35,8 +36,10 @@ function flush(): void {
   if (queue.length === 0 || !db.open) return;
   const requests = queue;
   queue = [];
-  let responses: AppendResponse[];
+  let responses: WriterResponse[];
   try {
+    // IMMEDIATE: the write lock is held from the first statement, so a checkpoint's size check
+    // and its writes are one step even against another server on the same file.
     responses = group.immediate(requests);
   } catch (err) {
     // The commit itself failed: nothing of the group is stored, every request hears so.
@@ -47,15 +50,15 @@ function flush(): void {
 }
 
 port.on('message', (m: WriterMessage) => {
-  if (m.type === 'append') {
-    queue.push(m);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
-  } else {
+  if (m.type === 'close') {
     flush();
     db.close();
     port.close();
+    return;
+  }
+  queue.push(m);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(flush);
   }
 });
