@@ -149,6 +149,11 @@ describe('trailkeep verify as a monitor', () => {
     ],
     ['a removed event', (tenant: string) => tamper.remove(tenant, 42), /seq 42 is missing/],
     [
+      'an event inserted into the signed range',
+      (tenant: string) => tamper.insert(tenant, 41, EVENTS),
+      /seq 4[12] is not the event the log holds at its place/,
+    ],
+    [
       'two events swapped',
       (tenant: string) => tamper.swap(tenant, 42),
       /seq 42 is not the event the log holds at its place/,
