@@ -11,6 +11,7 @@ import {
   parseTilePath,
   TILE_WIDTH,
   tileKey,
+  tileLevels,
   tileNodes,
   tilePath,
   tilesNeeded,
@@ -74,25 +75,41 @@ describe('appending to a tiled tree', () => {
     assert.ok(hashAt(stored.get(tileKey(0, 3)) as Buffer, 5).equals(leaves[3 * 256 + 5] as Hash));
     assert.ok(hashAt(stored.get(tileKey(1, 0)) as Buffer, 2).equals(mth(leaves.slice(512, 768))));
     assert.equal(stored.get(tileKey(2, 0))?.length, 32);
-    // Proofs and roots of any earlier size read from the tiles alone.
-    const node = tileNodes(stored);
-    for (const [index, treeSize] of [
-      [0, 1],
-      [255, 256],
-      [256, 65_537],
-      [69_999, size],
-      [12_345, 40_000],
-    ] as [number, number][]) {
-      const root = mth(leaves.slice(0, treeSize));
-      assert.ok(rootHash(treeSize, node).equals(root));
-      const proof = inclusionProof(index, treeSize, node);
-      assert.ok(
-        verifyInclusion(index, treeSize, leaves[index] as Hash, proof, root),
-        `${index} in ${treeSize}`,
-      );
-      const needed = tilesNeeded((n) => inclusionProof(index, treeSize, n));
-      assert.ok(needed.length >= (treeSize > 1 ? 1 : 0) && needed.length <= 4, `${needed.length} tiles`);
-    }
+    // Proofs and roots of any earlier size read from the tiles alone, hashing inside each tile
+    // or reading every full tile's kept levels: the same nodes either way.
+    const kept = new Map<string, Buffer[]>();
+    const withLevels = tileNodes(stored, (level, index, hashes) => {
+      const key = tileKey(level, index);
+      if (!kept.has(key)) kept.set(key, tileLevels(hashes));
+      return kept.get(key) as Buffer[];
+    });
+    for (const node of [tileNodes(stored), withLevels])
+      for (const [index, treeSize] of [
+        [0, 1],
+        [255, 256],
+        [256, 65_537],
+        [69_999, size],
+        [12_345, 40_000],
+      ] as [number, number][]) {
+        const root = mth(leaves.slice(0, treeSize));
+        assert.ok(rootHash(treeSize, node).equals(root));
+        const proof = inclusionProof(index, treeSize, node);
+        assert.ok(
+          verifyInclusion(index, treeSize, leaves[index] as Hash, proof, root),
+          `${index} in ${treeSize}`,
+        );
+        const needed = tilesNeeded((n) => inclusionProof(index, treeSize, n));
+        assert.ok(needed.length >= (treeSize > 1 ? 1 : 0) && needed.length <= 4, `${needed.length} tiles`);
+      }
+    assert.ok(kept.size > 0, 'full tiles were read from their levels');
+    // Each level of a full tile is the roots of its pairs below.
+    const levels = tileLevels(stored.get(tileKey(0, 3)) as Buffer);
+    assert.deepEqual(
+      levels.map((l) => l.length / 32),
+      [256, 128, 64, 32, 16, 8, 4, 2, 1],
+    );
+    assert.ok((levels[8] as Buffer).equals(mth(leaves.slice(768, 1024))));
+    assert.ok(hashAt(levels[3] as Buffer, 5).equals(mth(leaves.slice(768 + 40, 768 + 48))));
   });
 });
 

@@ -101,14 +101,39 @@ export class MissingTile extends Error {
   }
 }
 
-/** A NodeSource over tiles at hand, looked up by `tileKey`; throws MissingTile for a tile it lacks. */
-export function tileNodes(tiles: ReadonlyMap<string, Buffer>): NodeSource {
+/**
+ * Every level of a full tile's subtrees: `levels[k]` holds its 256 / 2^k nodes of height k, end
+ * to end (`levels[0]` is the tile itself). 255 hashes, once, instead of up to 247 per proof.
+ */
+export function tileLevels(hashes: Buffer): Buffer[] {
+  const levels = [hashes];
+  for (let below = hashes; below.length > HASH_BYTES; ) {
+    const up = Buffer.allocUnsafe(below.length / 2);
+    for (let i = 0; i < up.length / HASH_BYTES; i++)
+      up.set(runRoot(below, i * 2 * HASH_BYTES, 2), i * HASH_BYTES);
+    levels.push(up);
+    below = up;
+  }
+  return levels;
+}
+
+/** A full tile's levels (tileLevels), kept by whoever reads many proofs; null to hash from the row. */
+export type TileLevels = (level: number, index: number, hashes: Buffer) => Buffer[] | null;
+
+/**
+ * A NodeSource over tiles at hand, looked up by `tileKey`; throws MissingTile for a tile it
+ * lacks. With `levels`, a node inside a full tile is read from that tile's kept levels.
+ */
+export function tileNodes(tiles: ReadonlyMap<string, Buffer>, levels?: TileLevels): NodeSource {
   return (level, index) => {
     const at = nodeInTile(level, index);
     const hashes = tiles.get(tileKey(at.level, at.index));
     if (!hashes || hashes.length < (at.start + at.count) * HASH_BYTES) {
       throw new MissingTile(at.level, at.index, `${level}/${index}`);
     }
+    const kept =
+      at.count > 1 && hashes.length === TILE_WIDTH * HASH_BYTES ? levels?.(at.level, at.index, hashes) : null;
+    if (kept) return hashAt(kept[Math.log2(at.count)] as Buffer, at.start / at.count);
     return subtreeHash(hashes, at.start, at.count);
   };
 }
