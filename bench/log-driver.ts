@@ -15,7 +15,7 @@ import { encodeIndex, hashesAtLevel, TILE_WIDTH, tilePath } from '../src/core/lo
 import { specOf } from './children.js';
 import { mulberry32 } from './generate.js';
 import { type Reply, request } from './http.js';
-import { LOG_KINDS, type LogKind } from './log-kinds.js';
+import { isInclusion, LOG_KINDS, type LogKind } from './log-kinds.js';
 import { type Percentiles, percentiles } from './stats.js';
 
 export interface LogDriverSpec {
@@ -74,10 +74,11 @@ function draw(kind: LogKind): { path: string; check(reply: Reply): void } {
           if (size !== spec.size) throw new Error(`the checkpoint is of size ${size}, ${spec.size} expected`);
         },
       };
-    case 'inclusion': {
+    case 'inclusion':
+    case 'inclusion-latest': {
       const seq = 1 + below(spec.size);
       return {
-        path: `/v1/log/inclusion?seq=${seq}`,
+        path: `/v1/log/inclusion?seq=${seq}${kind === 'inclusion' ? `&tree_size=${spec.size}` : ''}`,
         check: (r) => {
           const p = JSON.parse(r.text) as { leaf_index: number; tree_size: number; hashes: string[] };
           if (p.leaf_index !== seq - 1 || p.tree_size !== spec.size)
@@ -132,7 +133,7 @@ async function runKind(kind: LogKind, root: Buffer): Promise<LogKindRun> {
     req.check(t.reply);
     if (i < spec.warmup) continue;
     ms.push(t.ms);
-    if (kind === 'inclusion') proofs.push({ path: req.path, text: t.reply.text });
+    if (isInclusion(kind)) proofs.push({ path: req.path, text: t.reply.text });
   }
   for (const { path, text } of proofs) {
     const p = JSON.parse(text) as { leaf_index: number; hashes: string[] };

@@ -5,7 +5,16 @@ export const LOG_KINDS = [
     route: 'GET /v1/log/checkpoint',
     label: 'the latest signed checkpoint: one row read, the floor of the log routes',
   },
-  { name: 'inclusion', route: 'GET /v1/log/inclusion', label: '?seq= a random event' },
+  {
+    name: 'inclusion',
+    route: 'GET /v1/log/inclusion',
+    label: "?seq= a random event &tree_size= the checkpoint's, as an auditor holding it asks",
+  },
+  {
+    name: 'inclusion-latest',
+    route: 'GET /v1/log/inclusion (latest)',
+    label: '?seq= a random event, the tree size left to the server: the latest checkpoint is read first',
+  },
   {
     name: 'consistency',
     route: 'GET /v1/log/consistency',
@@ -20,3 +29,6 @@ export const LOG_KINDS = [
   { name: 'entries', route: 'GET /v1/log/tile/entries/N', label: 'a random full entry bundle (256 entries)' },
 ] as const;
 export type LogKind = (typeof LOG_KINDS)[number]['name'];
+
+/** The kinds the inclusion target applies to. */
+export const isInclusion = (kind: string): boolean => kind.startsWith('inclusion');

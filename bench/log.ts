@@ -28,7 +28,7 @@ import { type Engine, settle } from './databases.js';
 import { appendDataset, type Dataset, type Loaded, loadDataset, queryDataset } from './dataset.js';
 import { fixed, int } from './format.js';
 import type { LogDriverSpec, LogKindRun } from './log-driver.js';
-import { LOG_KINDS, type LogKind } from './log-kinds.js';
+import { isInclusion, LOG_KINDS, type LogKind } from './log-kinds.js';
 import { type VerifyCost, verifyCost } from './log-verify.js';
 import { api, peakRss, type Server, withServer } from './server.js';
 import { type Percentiles, percentileStats, type Stat, stat } from './stats.js';
@@ -165,7 +165,7 @@ async function reads(server: Server, { d, loaded, settings }: LogBench): Promise
       kind: name,
       rounds,
       ...stats,
-      checks: name === 'inclusion' ? [inclusionCheck(stats.p95.median)] : [],
+      checks: isInclusion(name) ? [inclusionCheck(stats.p95.median)] : [],
     };
   });
 }

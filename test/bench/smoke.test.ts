@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { killChildren } from '../../bench/children.js';
-import { LOG_KINDS } from '../../bench/log-kinds.js';
+import { isInclusion, LOG_KINDS } from '../../bench/log-kinds.js';
 import { KINDS } from '../../bench/query-kinds.js';
 import { type Engine, runSuite, type SuiteResult } from '../../bench/suite.js';
 import { tempDir } from '../helpers/app.js';
@@ -193,7 +193,7 @@ describe('benchmark suite (smoke)', () => {
       for (const k of l.reads) {
         assert.equal(k.rounds.length, 1, `${l.engine} ${k.kind}`);
         assert.ok(k.p50.median > 0 && k.p50.median <= k.p95.median, `${l.engine} ${k.kind}`);
-        assert.equal(k.checks.length, k.kind === 'inclusion' ? 1 : 0, `${l.engine} ${k.kind}`);
+        assert.equal(k.checks.length, isInclusion(k.kind) ? 1 : 0, `${l.engine} ${k.kind}`);
       }
       assert.deepEqual(
         l.checkpoints.map((c) => [c.events, c.rounds.length]),

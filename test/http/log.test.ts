@@ -85,6 +85,18 @@ describe('the tamper-evident log API', () => {
     const none = await get('/v1/log/checkpoint');
     assert.equal(none.statusCode, 404);
     assert.equal(none.json<{ error: { code: string } }>().error.code, 'not_found');
+    // Proofs that need no stored node (a one-leaf tree, a tree against itself) are no answer
+    // either before the first checkpoint; nor are those that do.
+    for (const url of [
+      '/v1/log/inclusion?seq=1&tree_size=1',
+      '/v1/log/consistency?from=1&to=1',
+      '/v1/log/inclusion?seq=1&tree_size=2',
+      '/v1/log/inclusion?seq=1',
+    ]) {
+      const proof = await get(url);
+      assert.equal(proof.statusCode, 404, `${url}: ${proof.body}`);
+      assert.match(proof.json<{ error: { message: string } }>().error.message, /no checkpoint yet/, url);
+    }
   });
 
   it('signs a checkpoint covering every acknowledged event, as a C2SP signed note', async () => {

@@ -105,27 +105,27 @@ export class LogService {
 
   /** The audit path of event `seq` in the tree of `treeSize` (the latest checkpoint's by default). */
   async inclusion(tenant: string, seq: number, treeSize?: number): Promise<InclusionProof> {
-    const size = await this.sizeWithin(tenant, treeSize, 'tree_size');
+    const size = treeSize ?? (await this.latest(tenant)).size;
     if (seq > size) invalidParameter('seq', `is ${seq}, beyond the tree size ${size}.`, 'query.seq');
-    const hashes = await this.withNodes(tenant, (node) => inclusionProof(seq - 1, size, node));
+    const asked = treeSize === undefined ? null : { size, name: 'tree_size' };
+    const hashes = await this.withNodes(tenant, asked, (node) => inclusionProof(seq - 1, size, node));
     return { leaf_index: seq - 1, tree_size: size, hashes: hashes.map((h) => h.toString('base64')) };
   }
 
   /** The proof that the tree of `to` extends the tree of `from`. */
   async consistency(tenant: string, from: number, to?: number): Promise<{ hashes: string[] }> {
-    const size = await this.sizeWithin(tenant, to, 'to');
+    const size = to ?? (await this.latest(tenant)).size;
     if (from > size) invalidParameter('from', `is ${from}, larger than to (${size}).`, 'query.from');
-    const hashes = await this.withNodes(tenant, (node) => consistencyProof(from, size, node));
+    const asked = to === undefined ? null : { size, name: 'to' };
+    const hashes = await this.withNodes(tenant, asked, (node) => consistencyProof(from, size, node));
     return { hashes: hashes.map((h) => h.toString('base64')) };
   }
 
-  /** `asked`, or the latest size when absent; a size beyond the latest checkpoint is refused. */
-  private async sizeWithin(tenant: string, asked: number | undefined, name: string): Promise<number> {
+  /** Refuses a size beyond the latest checkpoint's. */
+  private async sizeWithin(tenant: string, asked: number, name: string): Promise<void> {
     const { size } = await this.latest(tenant);
-    if (asked === undefined) return size;
     if (asked > size)
       invalidParameter(name, `is ${asked}, beyond the latest checkpoint's size ${size}.`, `query.${name}`);
-    return asked;
   }
 
   /** A full tile's levels, kept for the tiles above level 0 (level-0 tiles are many, and each proof reads another). */
@@ -140,13 +140,27 @@ export class LogService {
     return levels;
   }
 
-  /** Runs a proof over the stored tiles: the tiles it reads are found first and fetched in one read. */
-  private async withNodes<T>(tenant: string, compute: (node: NodeSource) => T): Promise<T> {
-    const tiles = await this.log.tiles(tenant, tilesNeeded(compute));
+  /**
+   * Runs a proof over the stored tiles: the tiles it reads are found first and fetched in one
+   * read. `asked` is a tree size the client named, not yet held against the latest checkpoint:
+   * tiles are written in the transaction that records the checkpoint covering them, so a tree
+   * within the latest checkpoint finds every tile it needs, and one beyond it misses one. The
+   * latest checkpoint is read only then (or when the proof needs no tile), which spares an
+   * auditor's request, which names the size of the checkpoint it holds, a round trip.
+   */
+  private async withNodes<T>(
+    tenant: string,
+    asked: { size: number; name: string } | null,
+    compute: (node: NodeSource) => T,
+  ): Promise<T> {
+    const needed = tilesNeeded(compute);
+    if (asked && needed.length === 0) await this.sizeWithin(tenant, asked.size, asked.name);
+    const tiles = await this.log.tiles(tenant, needed);
     try {
       return compute(tileNodes(tiles, (level, index, hashes) => this.levels(tenant, level, index, hashes)));
     } catch (err) {
       if (!(err instanceof MissingTile)) throw err;
+      if (asked) await this.sizeWithin(tenant, asked.size, asked.name);
       // Within the signed tree every tile is stored; one missing is damage the self-check reports.
       throw new TrailkeepError(
         'not_found',
