@@ -30,6 +30,15 @@ export interface EventFilter {
   result?: string;
 }
 
+/**
+ * `filter` cut at `seq`: the events it selects among those up to `seq`, as the log stood then
+ * (a job's snapshot, a checkpoint's size). The log is append-only, so that set never changes.
+ */
+export const upToSeq = (filter: EventFilter, seq: number): EventFilter => ({
+  ...filter,
+  maxSeq: Math.min(filter.maxSeq ?? seq, seq),
+});
+
 export type Order = 'asc' | 'desc';
 
 /** A keyset position in (occurred_at, seq) order. */

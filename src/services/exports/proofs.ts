@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TrailkeepError } from '../../core/errors.js';
 import { type ExportRange, gapSubtrees, PROOF_MEMBER } from '../../core/log/export-proof.js';
 import { tileNodes, tilesNeeded } from '../../core/log/tiles.js';
-import type { EventFilter, EventRow } from '../../core/query.js';
+import { type EventFilter, type EventRow, upToSeq } from '../../core/query.js';
 import type { LogStore, StoredCheckpoint } from '../../store/types.js';
 
 /**
@@ -121,7 +121,7 @@ export function provenExport(
   checkpoint: StoredCheckpoint,
   filter: EventFilter,
 ): { filter: EventFilter; onRows: (rows: EventRow[]) => void; trailer: () => AsyncIterable<string> } {
-  const frozen = { ...filter, maxSeq: Math.min(filter.maxSeq ?? checkpoint.size, checkpoint.size) };
+  const frozen = upToSeq(filter, checkpoint.size);
   const seqs = new SeqRuns();
   return {
     filter: frozen,

@@ -1,6 +1,6 @@
 import { type FilterParams, toEventFilter } from '../../core/filters.js';
 import type { Job } from '../../core/jobs.js';
-import type { EventFilter, Order } from '../../core/query.js';
+import { type EventFilter, type Order, upToSeq } from '../../core/query.js';
 import type { ExportFormat } from '../exports/writer.js';
 
 /** What a query job was asked, as stored in `jobs.params`. */
@@ -52,8 +52,7 @@ function filterOf(job: Job): EventFilter {
  * whole result set as it stood when the job ran, however much is ingested after.
  */
 export function frozenFilter(job: Job, snapshotSeq: number): EventFilter {
-  const filter = filterOf(job);
-  return { ...filter, maxSeq: Math.min(filter.maxSeq ?? snapshotSeq, snapshotSeq) };
+  return upToSeq(filterOf(job), snapshotSeq);
 }
 
 export const orderOf = (job: Job): Order => (job.params as unknown as QueryParams).order ?? 'desc';
