@@ -78,15 +78,16 @@ function tailStream(deps: StreamDeps, tenant: string, filter: EventFilter, after
     write(rows) {
       let taken = 0;
       for (const frame of deps.frames(rows)) {
-        if (stream.destroyed) break;
+        if (!stream.writable) break;
         const more = stream.write(frame.bytes);
         taken = frame.through;
         sent = rows[taken - 1]?.seq ?? sent;
         if (!more) return { taken, more: false };
       }
-      return { taken, more: !stream.destroyed };
+      return { taken, more: stream.writable };
     },
     end() {
+      if (!stream.writable) return;
       // Past max_seq, the client's last id becomes max_seq: it reconnects to a 204 and stops.
       const { maxSeq } = filter;
       if (maxSeq !== undefined && tail.position >= maxSeq && sent < maxSeq) stream.write(idOnly(maxSeq));
@@ -94,19 +95,21 @@ function tailStream(deps: StreamDeps, tenant: string, filter: EventFilter, after
     },
     fail(err) {
       deps.log.warn({ err, tenant }, 'live tail ended: the store could not be read');
-      stream.end();
+      if (stream.writable) stream.end();
     },
   };
-  const tail = deps.tails.open(tenant, filter, after, sink);
   stream.write(retryHint(RECONNECT_MS));
+  const tail = deps.tails.open(tenant, filter, after, sink);
   let checking = false;
   const beat = setInterval(() => {
+    // Ended or gone, the stream takes no more writes; its 'close' stops this.
+    if (!stream.writable) return;
     if (!stream.writableNeedDrain) stream.write(HEARTBEAT);
     if (checking) return;
     checking = true;
     void deps.stillGranted().then((granted) => {
       checking = false;
-      if (granted || stream.destroyed) return;
+      if (granted || !stream.writable) return;
       tail.close();
       stream.end();
     });

@@ -140,7 +140,9 @@ export class TailHub {
         for (const tail of tails) {
           if (!tail.due(head)) continue;
           const key = `${tail.position} ${tail.key}`;
-          groups.set(key, [...(groups.get(key) ?? []), tail]);
+          const group = groups.get(key);
+          if (group) group.push(tail);
+          else groups.set(key, [tail]);
         }
         if (groups.size === 0) return;
         for (const group of groups.values()) await this.read(tenant, group, head);
