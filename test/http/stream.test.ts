@@ -315,7 +315,7 @@ describe('live tail: GET /v1/events/stream', () => {
     assert.equal(reopened.status, 200);
   });
 
-  it('sends heartbeats on a quiet stream, which keep it open past the idle timeout', async () => {
+  it('sends heartbeats on a quiet stream, which keep it open past the idle timeout; a stalled client is cut', async () => {
     const { t: quiet, base: at } = await listening({ TRAILKEEP_IDLE_TIMEOUT: '1' });
     try {
       const key = await quiet.tenantWithKey('quiet');
@@ -328,6 +328,18 @@ describe('live tail: GET /v1/events/stream', () => {
       await c.waitFor(1);
       assert.deepEqual(idsOf(c.events), [seq as number]);
       c.close();
+      await until(async () => (await metric(quiet, 'trailkeep_streams_open')) === 0, 5_000);
+
+      // A client that stops reading gets no heartbeat past its full buffers: the idle timeout cuts it.
+      const stalled = await pausedRequest(Number(new URL(at).port), 'GET', '/v1/events/stream', {
+        authorization: `Bearer ${key}`,
+      });
+      assert.equal(stalled.status, 200);
+      await ingestBulky(quiet, key, bulkyEvents(400, 'stalled'));
+      await until(async () => (await metric(quiet, 'trailkeep_streams_open')) === 0, 10_000, {
+        what: 'the stalled stream to be cut',
+      });
+      stalled.destroy();
     } finally {
       await quiet.close();
     }
