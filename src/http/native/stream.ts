@@ -160,7 +160,6 @@ export const streamRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'tails' | 'a
         summary: STREAM_SUMMARY,
         querystring: Type.Object(FilterQuerySchema.properties, { additionalProperties: false }),
         headers: StreamHeaders,
-        produces: ['text/event-stream'],
         response: {
           200: {
             description:
