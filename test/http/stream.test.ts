@@ -5,10 +5,12 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { AuthService } from '../../src/services/auth/auth.js';
 import { AuthFailures } from '../../src/services/auth/failures.js';
 import { deriveKey } from '../../src/services/auth/secrets.js';
+import { tenantWithKey } from '../helpers/api.js';
 import { ADMIN_TOKEN, event, startTestApp, type TestApp, testData } from '../helpers/app.js';
 import { assertEnvelope, type WireResponse } from '../helpers/envelopes.js';
 import { ingest } from '../helpers/jobs.js';
 import { dechunk } from '../helpers/raw-http.js';
+import { Servers } from '../helpers/serve.js';
 import { bulkyEvents, ingestBulky, pausedRequest } from '../helpers/slow-client.js';
 import { dataOf, idsOf, openStream, type SseClient } from '../helpers/sse.js';
 import { sleep, until, within } from '../helpers/wait.js';
@@ -415,6 +417,29 @@ describe('live tail across nodes and at shutdown', () => {
     } finally {
       await a.t.close();
       await b.t.close();
+      await data.remove();
+    }
+  });
+
+  it('a real server stopped with SIGTERM ends its streams and exits at once', async () => {
+    const data = await testData();
+    const servers = new Servers();
+    try {
+      const server = await servers.start({ ...data.env, ...FAST, TRAILKEEP_STREAM_HEARTBEAT: '30' });
+      const key = await tenantWithKey(server.url, 'sigterm');
+      const c = await openStream(server.url, key);
+      assert.equal(c.status, 200);
+      const started = performance.now();
+      server.child.kill('SIGTERM');
+      assert.equal(await within(server.exited, 8_000, 'the server to exit'), 0);
+      assert.ok(
+        performance.now() - started < 5_000,
+        `exited in ${Math.round(performance.now() - started)} ms`,
+      );
+      await within(c.ended, 2_000, 'the client to see its stream end');
+      assert.ok(c.endedByServer());
+    } finally {
+      servers.killAll();
       await data.remove();
     }
   });
