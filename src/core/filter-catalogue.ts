@@ -80,7 +80,9 @@ export type ConditionStorage =
    */
   | { kind: 'shown'; path: Path; field: ColumnField; equals: string; shows: string; otherwise: string }
   /** Full-text terms (core/query.ts `searchTerms`), all of which must match. */
-  | { kind: 'text' };
+  | { kind: 'text' }
+  /** A list of whole filters, every one of which must select the event. */
+  | { kind: 'all' };
 
 /**
  * The other members of `EventFilter`, each one condition. `satisfies` names every member: a new
@@ -109,4 +111,5 @@ export const CONDITIONS = {
     otherwise: 'Success',
   },
   q: { kind: 'text' },
+  all: { kind: 'all' },
 } as const satisfies Record<ConditionName, ConditionStorage>;

@@ -44,7 +44,13 @@ export function sqlCompiler(d: SqlDialect) {
     }
   };
 
-  const condition = (params: unknown[], s: ConditionStorage, value: unknown): string | undefined => {
+  /** `again` binds the statement's tenant again (a side table's condition, a nested filter's). */
+  function condition(
+    params: unknown[],
+    again: () => string,
+    s: ConditionStorage,
+    value: unknown,
+  ): string | undefined {
     switch (s.kind) {
       case 'bound': {
         const v = value as number;
@@ -63,14 +69,16 @@ export function sqlCompiler(d: SqlDialect) {
       }
       case 'text':
         return d.text(params, searchTerms(value as string));
+      case 'all': {
+        const clauses = (value as EventFilter[]).flatMap((f) => clausesOf(params, again, f));
+        return clauses.length > 0 ? `(${clauses.join(' AND ')})` : undefined;
+      }
     }
-  };
+  }
 
-  /** The WHERE condition of a filter in `tenant`; its values are pushed onto `params`. */
-  const where = (params: unknown[], tenant: string, f: EventFilter): string => {
-    const own = d.bind(params, tenant);
-    const again = () => d.bindAgain(params, own, tenant);
-    const clauses = [`tenant = ${own}`];
+  /** The conditions of a filter besides its tenant's, ANDed by the caller. */
+  function clausesOf(params: unknown[], again: () => string, f: EventFilter): string[] {
+    const clauses: string[] = [];
     for (const [name, values] of Object.entries(f.fields ?? {})) {
       if (!values?.length) continue;
       clauses.push(field(params, again, FIELDS[name as FilterField], values));
@@ -78,10 +86,17 @@ export function sqlCompiler(d: SqlDialect) {
     for (const name of CONDITION_NAMES) {
       const value = f[name];
       if (value === undefined) continue;
-      const clause = condition(params, CONDITIONS[name], value);
+      const clause = condition(params, again, CONDITIONS[name], value);
       if (clause !== undefined) clauses.push(clause);
     }
-    return clauses.join(' AND ');
+    return clauses;
+  }
+
+  /** The WHERE condition of a filter in `tenant`; its values are pushed onto `params`. */
+  const where = (params: unknown[], tenant: string, f: EventFilter): string => {
+    const own = d.bind(params, tenant);
+    const again = () => d.bindAgain(params, own, tenant);
+    return [`tenant = ${own}`, ...clausesOf(params, again, f)].join(' AND ');
   };
 
   /**
