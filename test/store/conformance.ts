@@ -164,6 +164,47 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
           ['acme', 'globex'],
         );
       });
+      it('a new tenant records viewer reads; update changes what it is given, and only that tenant', async () => {
+        const made = await store.tenants.create({ id: 'settings', name: 'Settings' }, T0);
+        const first = {
+          id: 'settings',
+          name: 'Settings',
+          created_at: new Date(T0).toISOString(),
+          record_viewer_reads: true,
+        };
+        assert.deepEqual(made, first);
+        assert.deepEqual(await store.tenants.get('settings'), first);
+        const off = await store.tenants.update('settings', { record_viewer_reads: false });
+        assert.deepEqual(off, { ...first, record_viewer_reads: false });
+        assert.deepEqual(await store.tenants.get('settings'), off, 'as read back');
+        const renamed = await store.tenants.update('settings', { name: 'Renamed' });
+        assert.deepEqual(
+          renamed,
+          { ...first, name: 'Renamed', record_viewer_reads: false },
+          'the flag stays',
+        );
+        assert.deepEqual(await store.tenants.update('settings', {}), renamed, 'no change');
+        assert.deepEqual(
+          await store.tenants.update('settings', { record_viewer_reads: true, name: 'Settings' }),
+          first,
+        );
+        assert.equal(await store.tenants.update('nope', { record_viewer_reads: false }), null);
+        assert.equal(await store.tenants.get('nope'), null, 'update creates nothing');
+        assert.equal(
+          (await store.tenants.get('acme'))?.record_viewer_reads,
+          true,
+          'another tenant is untouched',
+        );
+        await store.tenants.update('settings', { record_viewer_reads: false });
+        assert.deepEqual(
+          (await store.tenants.list()).map((t) => [t.id, t.record_viewer_reads]),
+          [
+            ['acme', true],
+            ['globex', true],
+            ['settings', false],
+          ],
+        );
+      });
       it('stores credentials by id, lists per tenant and kind, revokes once', async () => {
         const base = { tenant: 'acme', name: 'ci', scopes: ['events:read'], secret_hash: 'ab'.repeat(32) };
         await store.credentials.create({ ...base, id: 'key_1', kind: 'key' }, T0);
@@ -350,6 +391,7 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
           id: 'grp-new',
           name: 'grp-new',
           created_at: new Date(T0 + 9).toISOString(),
+          record_viewer_reads: true,
         });
       });
 
