@@ -12,6 +12,7 @@ import { BODY_LIMIT, connectionLimits, registerLimits } from './limits.js';
 import { openapiRoutes } from './openapi.js';
 import { opsRoutes } from './ops.js';
 import { boundedValidatorCompiler } from './validation.js';
+import { registerViewerReads, viewerPreflights } from './viewer.js';
 
 export interface AppOptions {
   /** A pino logger, or false for none (the CLI passes its configured logger). */
@@ -50,6 +51,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   await registerLimits(app, services.config);
+  registerViewerReads(app, services.views);
+  const preflights = viewerPreflights(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -76,5 +79,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(opsRoutes, { store: services.store, metrics: services.metrics });
   await app.register(openapiRoutes);
   for (const dialect of DIALECTS) await registerDialect(app, dialect, services);
+  preflights.register();
   return app;
 }
