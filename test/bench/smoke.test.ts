@@ -5,6 +5,7 @@ import { killChildren } from '../../bench/children.js';
 import { isInclusion, LOG_KINDS } from '../../bench/log-kinds.js';
 import { KINDS } from '../../bench/query-kinds.js';
 import { type Engine, runSuite, type SuiteResult } from '../../bench/suite.js';
+import { VIEWER_KINDS } from '../../bench/viewer-tokens.js';
 import { tempDir } from '../helpers/app.js';
 import { ATTACKS } from '../reliability/attacks.js';
 
@@ -207,6 +208,43 @@ describe('benchmark suite (smoke)', () => {
     assert.ok(lines.some((l) => /^\| measure +\| ms: median or p50/.test(l)));
   });
 
+  it(`runs the viewer-tokens part at 2,000 events on ${engines.join(' and ')}: every kind, every answer checked`, async () => {
+    const lines: string[] = [];
+    const result = await runSuite({
+      engines,
+      events: 2_000,
+      rounds: 1,
+      requests: 10,
+      parts: ['viewer-tokens'],
+      profile: 'smoke',
+      resultsDir: tmp.dir,
+      ...(pgUrl ? { pgUrl } : {}),
+      log: (l) => lines.push(l),
+    });
+    assert.deepEqual(
+      result.settings.viewerTokens?.kinds.map((k) => k.kind),
+      VIEWER_KINDS.map((k) => k.name),
+    );
+    assert.deepEqual(
+      result.viewerTokens.map((v) => v.engine),
+      engines,
+    );
+    for (const v of result.viewerTokens) {
+      assert.equal(v.events, 2_000);
+      assert.deepEqual(
+        v.kinds.map((k) => k.kind),
+        VIEWER_KINDS.map((k) => k.name),
+      );
+      for (const k of v.kinds) {
+        assert.equal(k.rounds.length, 1, `${v.engine} ${k.kind}`);
+        assert.ok(k.p50.median > 0 && k.p50.median <= k.p95.median, `${v.engine} ${k.kind}`);
+      }
+      // Warm-ups (5) and timed requests (10) of the two recorded kinds: one view each.
+      assert.equal(v.recorded, 2 * 15, v.engine);
+    }
+    assert.ok(lines.some((l) => /^\| kind +\| p50/.test(l)));
+  });
+
   it('runs only the parts asked for', async () => {
     const result = await runSuite({
       engines: ['sqlite'],
@@ -221,8 +259,14 @@ describe('benchmark suite (smoke)', () => {
     assert.equal(result.settings.ingest, null);
     assert.equal(result.settings.queries, null);
     assert.deepEqual(
-      [result.ingest.length, result.queries.length, result.exports.length, result.abuse.length],
-      [0, 0, 1, 0],
+      [
+        result.ingest.length,
+        result.queries.length,
+        result.exports.length,
+        result.abuse.length,
+        result.viewerTokens.length,
+      ],
+      [0, 0, 1, 0, 0],
     );
   });
 });
