@@ -18,6 +18,7 @@
  * without the write. Every answer is checked (status 200; a page of 100 events, of the narrowed
  * action where narrowed).
  */
+import { call } from '../test/helpers/api.js';
 import type { Engine } from './databases.js';
 import { type Dataset, loadDataset } from './dataset.js';
 import { fixed } from './format.js';
@@ -70,15 +71,7 @@ async function timed(
   body?: unknown,
 ): Promise<number> {
   const started = performance.now();
-  const res = await fetch(`${server.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(60_000),
-  });
+  const res = await call(server.url, token, body === undefined ? 'GET' : 'POST', path, body);
   const text = await res.text();
   const ms = performance.now() - started;
   const problem = check(res.status, text);
