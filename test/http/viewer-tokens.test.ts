@@ -322,6 +322,14 @@ describe('viewer tokens', () => {
         await of('carol'),
       );
       assert.equal(job.rows, lines.length);
+      // A proof's witnesses are events as stored, outside the range: not through a viewer token.
+      const proven = await call(token, {
+        method: 'POST',
+        url: '/v1/exports',
+        payload: { format: 'ndjson', proofs: true },
+      });
+      assert.equal(proven.statusCode, 403, proven.body);
+      assert.match(errorOf(proven).message, /proofs/);
       // Asking for another's only: nothing.
       const none = await call(token, {
         method: 'POST',

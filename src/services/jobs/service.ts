@@ -69,6 +69,11 @@ export class JobService {
         'needs format ndjson: proofs ride in the file as one more JSON line.',
         'body.proofs',
       );
+    if (options.proofs && options.within) {
+      // A timed range's proof carries its neighbours as stored: events outside the token's filters.
+      const message = 'is not for viewer tokens: a proof’s witnesses are events outside the token’s filters.';
+      throw new TrailkeepError('forbidden', `proofs ${message}`, [{ path: 'body.proofs', message }]);
+    }
     return this.create(tenant, 'export', {
       format,
       filter,
