@@ -67,7 +67,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
             type: 'http',
             scheme: 'bearer',
             description:
-              'A tenant key, an OAuth access token, or an operator key. An operator key names the tenant it acts on with the Trailkeep-Tenant header (a write may name it per event instead); a tenant-bound credential may name only its own.',
+              'A tenant key, an OAuth access token, or an operator key. An operator key names the tenant it acts on with the Trailkeep-Tenant header (a write may name it per event instead); a tenant-bound credential may name only its own. A viewer token (POST /v1/viewer-tokens) reads only through the routes open to viewers, within its filters.',
           },
         },
       },

@@ -20,8 +20,9 @@ export interface ViewerTokenRequest {
 
 /**
  * The grant and lifetime of a token to mint, or a 400 naming the member: a lifetime outside 1 …
- * `maxTtl` (the route's schema says the same; the CLI and tests reach this directly), filters too
- * long to carry, or a filter value the schema cannot judge (a date-time outside years 0000-9999).
+ * `maxTtl` (the route's schema says the same, for the document; the service holds the rule for
+ * any caller), filters too long to carry, or a filter value the schema cannot judge (a date-time
+ * outside years 0000-9999).
  */
 export function viewerGrantOf(req: ViewerTokenRequest, maxTtl: number): { grant: ViewerGrant; ttl: number } {
   const ttl = req.ttl_seconds ?? Math.min(DEFAULT_VIEWER_TTL_SECONDS, maxTtl);
