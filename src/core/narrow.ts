@@ -77,6 +77,8 @@ const RULES = {
     return out;
   },
   from: (a, b) => Math.max(a, b),
+  // An action starts with both only if one prefix starts with the other: the longer says it all.
+  actionPrefix: (a, b) => (a.startsWith(b) ? a : b.startsWith(a) ? b : NOTHING),
   to: (a, b) => Math.min(a, b),
   minSeq: (a, b) => Math.max(a, b),
   maxSeq: (a, b) => Math.min(a, b),
@@ -101,8 +103,9 @@ const MEMBERS = Object.keys(RULES) as (keyof EventFilter)[];
 
 /**
  * The filter that selects exactly the events both `a` and `b` select: per field the values
- * both allow, the later `from` and the earlier `to`, the narrower seq range, the terms of both
- * (a's first), one flag or result if both name the same. What one member cannot hold of both
+ * both allow, the later `from` and the earlier `to`, the narrower seq range, the longer of two
+ * action prefixes when one extends the other, the terms of both (a's first), one flag or result
+ * if both name the same. What one member cannot hold of both
  * goes to `all`; contradictions give MATCHES_NOTHING. A viewer token's narrowing is ANDed into
  * every read through it this way (docs/embedding.md).
  */

@@ -6,7 +6,7 @@ import type { EventFilter } from '../core/query.js';
 import type { AuthService } from '../services/auth/auth.js';
 import type { Principal, Scope } from '../services/auth/principal.js';
 import type { WriteAs } from '../services/events.js';
-import { refuseViewerHere } from './viewer.js';
+import { refuseViewerHere, VIEWER_ROUTES_ONLY } from './viewer.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -75,7 +75,7 @@ function dataPrincipal(req: FastifyRequest, scope: Scope): DataPrincipal {
       'forbidden',
       'The admin token manages tenants; use a tenant key (or an operator key) for data.',
     );
-  if (p.kind === 'viewer') throw new TrailkeepError('forbidden', VIEWER_ELSEWHERE);
+  if (p.kind === 'viewer') throw new TrailkeepError('forbidden', VIEWER_ROUTES_ONLY);
   if (!p.scopes.includes(scope)) throw new TrailkeepError('forbidden', `This needs the ${scope} scope.`);
   if (p.kind === 'credential') refuseOtherTenant(req, p.tenant);
   return p;
@@ -91,9 +91,6 @@ function refuseOtherTenant(req: FastifyRequest, own: string): void {
     );
   }
 }
-
-export const VIEWER_ELSEWHERE =
-  'A viewer token reads only through the routes open to viewers (docs/embedding.md).';
 
 /**
  * The credential a data request comes with and the tenant it acts on; the credential must carry
@@ -159,7 +156,7 @@ export function requireTenantAdmin(req: FastifyRequest, tenant: string): void {
   const p = principal(req);
   if (p.kind === 'admin') return;
   if (p.kind === 'operator') throw new TrailkeepError('forbidden', 'This needs the admin token.');
-  if (p.kind === 'viewer') throw new TrailkeepError('forbidden', VIEWER_ELSEWHERE);
+  if (p.kind === 'viewer') throw new TrailkeepError('forbidden', VIEWER_ROUTES_ONLY);
   // Another tenant does not exist for this caller.
   if (p.tenant !== tenant) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
   if (!p.scopes.includes('tenant:admin'))

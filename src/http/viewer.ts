@@ -19,13 +19,14 @@ declare module 'fastify' {
   }
 }
 
+/** Why a viewer token is refused, wherever it is. */
+export const VIEWER_ROUTES_ONLY =
+  'A viewer token reads only through the routes open to viewers (docs/embedding.md).';
+
 /** A viewer token on a route that does not serve them: 403 in the route's dialect, before anything else runs. */
 export function refuseViewerHere(req: FastifyRequest, principal: Principal): void {
   if (principal.kind === 'viewer' && !req.routeOptions.config.viewer) {
-    throw new TrailkeepError(
-      'forbidden',
-      'A viewer token reads only the routes open to viewers (docs/embedding.md).',
-    );
+    throw new TrailkeepError('forbidden', VIEWER_ROUTES_ONLY);
   }
 }
 

@@ -13,12 +13,14 @@ const ACTORS = ['ann', 'bob', 'cy'] as const;
 const IPS = ['10.0.0.1', '10.0.0.2', '2001:db8::1'] as const;
 const WORDS = ['alpha', 'beta', 'gamma', 'delta'] as const;
 const ATTRIBUTES = ['app', 'group', 'role'] as const;
+const ACTIONS = ['user.login', 'user.logout', 'doc.read'] as const;
 
 /** Events over small domains, so random filters often select some of them and not others. */
 const eventArb = fc
   .record({
     seq: fc.integer({ min: 1, max: 20 }),
     minute: fc.integer({ min: 0, max: 20 }),
+    action: pick(ACTIONS),
     actor: pick(ACTORS),
     login: fc.option(pick(ACTORS), { nil: undefined }),
     ips: some(IPS),
@@ -33,7 +35,7 @@ const eventArb = fc
     (e): StoredEvent => ({
       seq: e.seq,
       occurred_at: new Date(T0 + e.minute * 60_000).toISOString(),
-      action: 'user.update',
+      action: e.action,
       actor: { id: e.actor, ...(e.login ? { login: e.login } : {}), privileged: e.privileged },
       source: { ip: e.ips },
       attributes: e.attributes.map((type) => ({ type })),
@@ -57,6 +59,7 @@ const flatFilterArb = fc.record(
       some(WORDS).map((w) => w.join(' ')),
       fc.constant('!!!'),
     ),
+    actionPrefix: pick(['u', 'user.', 'user.log', 'user.login', 'doc', 'd', 'x']),
     minSeq: fc.integer({ min: 1, max: 20 }),
     maxSeq: fc.integer({ min: 1, max: 20 }),
     actorIdOrLogin: some(ACTORS),
@@ -136,6 +139,16 @@ describe('andFilters', () => {
       actorIdOrLogin: ['ann'],
       all: [{ actorIdOrLogin: ['bob'] }],
     });
+  });
+
+  it('action prefixes: the longer when one extends the other, else nothing', () => {
+    assert.deepEqual(andFilters({ actionPrefix: 'user.' }, { actionPrefix: 'user.log' }), {
+      actionPrefix: 'user.log',
+    });
+    assert.deepEqual(andFilters({ actionPrefix: 'user.login' }, { actionPrefix: 'user.' }), {
+      actionPrefix: 'user.login',
+    });
+    assert.deepEqual(andFilters({ actionPrefix: 'user.' }, { actionPrefix: 'doc.' }), MATCHES_NOTHING);
   });
 
   it('flags and results: the same value, else nothing', () => {

@@ -249,6 +249,21 @@ describe('viewer tokens', () => {
       assert.deepEqual(ids(await listed(seqToken, '&min_seq=2&max_seq=9')), ids(events.slice(1, 3)));
     });
 
+    it('an action prefix narrows to the longer of the two, or to nothing', async () => {
+      const token = await viewer({ action_prefix: 'doc.' });
+      const docs = (await all()).filter((e) => String(e.action).startsWith('doc.'));
+      const reads = docs.filter((e) => e.action === 'doc.read');
+      assert.ok(reads.length > 0 && reads.length < docs.length);
+      assert.deepEqual(ids(await listed(token)), ids(docs));
+      assert.deepEqual(ids(await listed(token, '&action_prefix=doc.re')), ids(reads));
+      assert.deepEqual(ids(await listed(token, '&action_prefix=audit.')), [], 'not its own views');
+      assert.deepEqual(
+        ids(await listed(token, '&action_prefix=d')),
+        ids(docs),
+        'a shorter one widens nothing',
+      );
+    });
+
     it('pages never leave the filters, whatever cursor is replayed', async () => {
       const token = await viewer({ actor_id: 'bob' });
       const seen: string[] = [];
