@@ -7,7 +7,7 @@ import { trustProxyOf } from '../config/config.js';
 import type { Services } from '../services/index.js';
 import { registerDialect } from './dialect.js';
 import { APP_DIALECT, DIALECTS } from './dialects.js';
-import { frameworkErrors } from './framework-errors.js';
+import { frameworkErrors, notFoundByPrefix } from './framework-errors.js';
 import { BODY_LIMIT, connectionLimits, registerLimits } from './limits.js';
 import { openapiRoutes } from './openapi.js';
 import { opsRoutes } from './ops.js';
@@ -40,7 +40,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   app.decorateRequest('principal', null);
   app.setErrorHandler(APP_DIALECT.errors.errorHandler);
-  app.setNotFoundHandler(APP_DIALECT.errors.notFound);
+  app.setNotFoundHandler(notFoundByPrefix);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

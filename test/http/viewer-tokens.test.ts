@@ -636,6 +636,9 @@ describe('viewer tokens', () => {
       ] as const) {
         const res = await preflight(url, method);
         assert.equal(res.headers['access-control-allow-origin'], undefined, `${method} ${url}`);
+        // As an unknown route of the path's dialect: the CORS catch-all's 404 is the dialect's own.
+        assert.equal(res.statusCode, 404, `${method} ${url}`);
+        assertEnvelope(dialectOf('OPTIONS', url), res, `${method} ${url}`);
       }
       const res = await call(key, {
         method: 'GET',
