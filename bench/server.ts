@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { call } from '../test/helpers/api.js';
 import { within } from '../test/helpers/wait.js';
 import { ROOT, track, untrack } from './children.js';
 
@@ -153,15 +154,7 @@ export async function api(
   path: string,
   body?: unknown,
 ): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(300_000),
-  });
+  const res = await call(base, token, method, path, body, 300_000);
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}: ${text.slice(0, 500)}`);
   return JSON.parse(text);

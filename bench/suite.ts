@@ -34,10 +34,11 @@ import { serverCommand } from './server.js';
 import { type Stat, stat } from './stats.js';
 import { type StreamEngineResult, type StreamLoad, streamPart } from './stream.js';
 import { report } from './tables.js';
+import { VIEWER_KINDS, type ViewerEngineResult, viewerPart } from './viewer-tokens.js';
 
 export type { Engine } from './databases.js';
 
-export const PARTS = ['ingest', 'queries', 'exports', 'abuse', 'log', 'stream'] as const;
+export const PARTS = ['ingest', 'queries', 'exports', 'abuse', 'log', 'stream', 'viewer-tokens'] as const;
 export type Part = (typeof PARTS)[number];
 
 /** The most ordinary events the abuse part's attacker gets (loaded over HTTP for every run). */
@@ -127,6 +128,13 @@ export interface SuiteResult {
       kinds: { kind: string; label: string }[];
       newEvents: number[];
     } | null;
+    /** The viewer-tokens part (bench/viewer-tokens.ts): on the dataset, loaded again into a database of its own. */
+    viewerTokens: {
+      requests: number;
+      warmup: number;
+      concurrency: 1;
+      kinds: { kind: string; label: string }[];
+    } | null;
     /** The stream part (bench/stream.ts). */
     stream: (StreamLoad & { ingestEvents: number }) | null;
   };
@@ -136,6 +144,7 @@ export interface SuiteResult {
   exports: ExportEngineResult[];
   abuse: AbuseEngineResult[];
   log: LogEngineResult[];
+  viewerTokens: ViewerEngineResult[];
   stream: StreamEngineResult[];
   file: string;
 }
@@ -187,7 +196,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const ingest: IngestSettings = { seed, events: options.events, batch: 500, concurrency: 8 };
   const sample = makeBatch(seed, 0, 500).events;
   const avgEventBytes = Math.round(sample.reduce((n, e) => n + JSON.stringify(e).length, 0) / sample.length);
-  const onDataset = parts.includes('queries') || parts.includes('exports') || parts.includes('log');
+  const onDataset = ['queries', 'exports', 'log', 'viewer-tokens'].some((p) => parts.includes(p as Part));
   const dataset: Dataset | undefined = onDataset
     ? queryDataset(seed, options.queryEvents ?? Math.min(options.events, QUERY_EVENTS_CAP))
     : undefined;
@@ -245,6 +254,14 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
                 newEvents: NEW_EVENTS.filter((n) => n <= dataset.total),
               }
             : null,
+        viewerTokens: parts.includes('viewer-tokens')
+          ? {
+              requests,
+              warmup,
+              concurrency: 1,
+              kinds: VIEWER_KINDS.map((k) => ({ kind: k.name, label: k.label })),
+            }
+          : null,
         stream: parts.includes('stream') ? { ...streamLoad, ingestEvents: streamIngest.events } : null,
       },
       ingest: [],
@@ -253,6 +270,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       exports: [],
       abuse: [],
       log: [],
+      viewerTokens: [],
       stream: [],
       file: '',
     };
@@ -304,6 +322,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       if (parts.includes('log')) {
         const settings = { rounds: options.rounds, requests, warmup };
         result.log.push(await scratch((db) => logPart(engine, db, dataset, settings, log)));
+      }
+      if (parts.includes('viewer-tokens')) {
+        const settings = { rounds: options.rounds, requests, warmup };
+        result.viewerTokens.push(await scratch((db) => viewerPart(engine, db, dataset, settings, log)));
       }
     }
     mkdirSync(options.resultsDir, { recursive: true });

@@ -10,6 +10,7 @@ import { KINDS } from './query-kinds.js';
 import type { StreamEngineResult } from './stream.js';
 import type { EngineResult, SuiteResult } from './suite.js';
 import { type Check, TARGET_EVENTS } from './targets.js';
+import { VIEWER_KINDS, type ViewerEngineResult } from './viewer-tokens.js';
 
 const ENGINE = { sqlite: 'SQLite', postgres: 'PostgreSQL' } as const;
 
@@ -233,6 +234,14 @@ export function streamTable(stream: StreamEngineResult[]): string {
 export const logLegend = (): string[] => LOG_KINDS.map((k) => `  ${k.route.padEnd(26)} ${k.label}`);
 
 /** The report: a table per part, engines side by side. */
+/** One engine's viewer-token reads beside the key's: ms, medians over rounds with [min–max]. */
+export function viewerTable(v: ViewerEngineResult): string {
+  return markdown([
+    ['kind', 'p50 [min–max]', 'p95 [min–max]', 'p99'],
+    ...v.kinds.map((k) => [k.kind, spread(k.p50), spread(k.p95), fixed(k.p99.median)]),
+  ]);
+}
+
 export function report(result: SuiteResult): string[] {
   const out: string[] = [];
   if (result.ingest.length) out.push('Ingest', ingestTable(result.ingest), '');
@@ -281,6 +290,18 @@ export function report(result: SuiteResult): string[] {
     );
   }
   if (result.log.length) out.push('Log reads:', ...logLegend(), '');
+  for (const v of result.viewerTokens) {
+    out.push(
+      `Viewer tokens, ${ENGINE[v.engine]}: ${int(v.events)} events in one tenant; ms, medians of ${result.settings.rounds} round(s) ` +
+        `of ${int(result.settings.viewerTokens?.requests ?? 0)} requests per kind, kinds interleaved, 1 in flight; ` +
+        `narrowed to action ${v.action}; ${int(v.recorded)} views recorded; server peak RSS ${mib(v.peakRssBytes)}`,
+      viewerTable(v),
+      '',
+    );
+  }
+  if (result.viewerTokens.length) {
+    out.push('Viewer-token kinds:', ...VIEWER_KINDS.map((k) => `- ${k.name}: ${k.label}`), '');
+  }
   const tail = result.settings.stream;
   if (result.stream.length && tail) {
     const peak = result.stream.map((x) => `${ENGINE[x.engine]} ${mib(x.peakRssBytes)}`).join(', ');

@@ -71,6 +71,13 @@ export const ConfigSchema = Type.Object({
     maximum: 86_400,
     description: 'Lifetime of OAuth access tokens, in seconds.',
   }),
+  TRAILKEEP_VIEWER_TOKEN_MAX_TTL: Type.Integer({
+    default: 3600,
+    minimum: 60,
+    maximum: 86_400,
+    description:
+      'The longest lifetime a viewer token may be minted with, in seconds (POST /v1/viewer-tokens ttl_seconds; 900 when it names none, or this when shorter).',
+  }),
   TRAILKEEP_GENESYS_REALTIME_DAYS: Type.Integer({
     default: 14,
     minimum: 1,

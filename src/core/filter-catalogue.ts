@@ -82,7 +82,9 @@ export type ConditionStorage =
   /** The column (filled from `path`) starts with the value: a bytewise range (core/query.ts `prefixEnd`). */
   | { kind: 'prefix'; column: string; path: Path }
   /** Full-text terms (core/query.ts `searchTerms`), all of which must match. */
-  | { kind: 'text' };
+  | { kind: 'text' }
+  /** A list of whole filters, every one of which must select the event. */
+  | { kind: 'all' };
 
 /**
  * The other members of `EventFilter`, each one condition. `satisfies` names every member: a new
@@ -112,4 +114,5 @@ export const CONDITIONS = {
     otherwise: 'Success',
   },
   q: { kind: 'text' },
+  all: { kind: 'all' },
 } as const satisfies Record<ConditionName, ConditionStorage>;

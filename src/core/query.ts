@@ -30,6 +30,11 @@ export interface EventFilter {
    * failure outcome and `Success` otherwise (a warning still succeeded).
    */
   result?: string;
+  /**
+   * Filters each of which must select the event too: what ANDing two filters leaves when a member
+   * cannot hold both conditions (core/narrow.ts), such as two IP sets of an event with several IPs.
+   */
+  all?: EventFilter[];
 }
 
 /**

@@ -12,4 +12,12 @@ export interface Tenant {
   id: string;
   name: string;
   created_at: string;
+  /**
+   * Whether every read through a viewer token is recorded as an `audit.log.view` event of the
+   * tenant (docs/embedding.md); on unless the tenant turns it off.
+   */
+  record_viewer_reads: boolean;
 }
+
+/** What may change of a tenant once it exists (`PATCH /v1/tenants/{id}`): the rest is fixed. */
+export type TenantChanges = Partial<Pick<Tenant, 'name' | 'record_viewer_reads'>>;

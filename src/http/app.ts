@@ -7,11 +7,12 @@ import { trustProxyOf } from '../config/config.js';
 import type { Services } from '../services/index.js';
 import { registerDialect } from './dialect.js';
 import { APP_DIALECT, DIALECTS } from './dialects.js';
-import { frameworkErrors } from './framework-errors.js';
+import { frameworkErrors, notFoundByPrefix } from './framework-errors.js';
 import { BODY_LIMIT, connectionLimits, registerLimits } from './limits.js';
 import { openapiRoutes } from './openapi.js';
 import { opsRoutes } from './ops.js';
 import { boundedValidatorCompiler } from './validation.js';
+import { registerViewerReads, viewerPreflights } from './viewer.js';
 
 export interface AppOptions {
   /** A pino logger, or false for none (the CLI passes its configured logger). */
@@ -39,7 +40,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   app.decorateRequest('principal', null);
   app.setErrorHandler(APP_DIALECT.errors.errorHandler);
-  app.setNotFoundHandler(APP_DIALECT.errors.notFound);
+  app.setNotFoundHandler(notFoundByPrefix);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -50,6 +51,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   await registerLimits(app, services.config);
+  registerViewerReads(app, services.views);
+  const preflights = viewerPreflights(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -64,7 +67,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
             type: 'http',
             scheme: 'bearer',
             description:
-              'A tenant key, an OAuth access token, or an operator key. An operator key names the tenant it acts on with the Trailkeep-Tenant header (a write may name it per event instead); a tenant-bound credential may name only its own.',
+              'A tenant key, an OAuth access token, or an operator key. An operator key names the tenant it acts on with the Trailkeep-Tenant header (a write may name it per event instead); a tenant-bound credential may name only its own. A viewer token (POST /v1/viewer-tokens) reads only through the routes open to viewers, within its filters.',
           },
         },
       },
@@ -76,5 +79,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(opsRoutes, { store: services.store, metrics: services.metrics });
   await app.register(openapiRoutes);
   for (const dialect of DIALECTS) await registerDialect(app, dialect, services);
+  preflights.register();
   return app;
 }

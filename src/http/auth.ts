@@ -1,8 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import { TrailkeepError } from '../core/errors.js';
+import { type FilterParams, toEventFilter } from '../core/filters.js';
+import { andFilters } from '../core/narrow.js';
+import type { EventFilter } from '../core/query.js';
 import type { AuthService } from '../services/auth/auth.js';
 import type { Principal, Scope } from '../services/auth/principal.js';
 import type { WriteAs } from '../services/events.js';
+import { refuseViewerHere, VIEWER_ROUTES_ONLY } from './viewer.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,6 +48,7 @@ export async function authenticateSecret(
     return found;
   });
   req.principal = principal;
+  refuseViewerHere(req, principal);
   return principal;
 }
 
@@ -56,34 +61,45 @@ function principal(req: FastifyRequest): Principal {
   return req.principal;
 }
 
-/** A data request's principal, which must carry `scope`. The operator token reads no tenant data. */
-function dataPrincipal(req: FastifyRequest, scope: Scope) {
+/** A credential that acts on tenant data: a tenant-bound one, or an operator key. */
+type DataPrincipal = Extract<Principal, { kind: 'credential' | 'operator' }>;
+
+/**
+ * A data request's principal, which must carry `scope`. The operator token reads no tenant data;
+ * a viewer token reads only through `readFor`, which narrows every read.
+ */
+function dataPrincipal(req: FastifyRequest, scope: Scope): DataPrincipal {
   const p = principal(req);
   if (p.kind === 'admin')
     throw new TrailkeepError(
       'forbidden',
       'The admin token manages tenants; use a tenant key (or an operator key) for data.',
     );
+  if (p.kind === 'viewer') throw new TrailkeepError('forbidden', VIEWER_ROUTES_ONLY);
   if (!p.scopes.includes(scope)) throw new TrailkeepError('forbidden', `This needs the ${scope} scope.`);
-  if (p.kind === 'credential') {
-    const named = namedTenant(req);
-    if (named !== undefined && named !== p.tenant) {
-      throw new TrailkeepError(
-        'forbidden',
-        `This credential is bound to its tenant; it cannot act for ${named}.`,
-      );
-    }
-  }
+  if (p.kind === 'credential') refuseOtherTenant(req, p.tenant);
   return p;
 }
 
+/** A tenant-bound credential (or viewer token) naming another tenant in Trailkeep-Tenant: 403. */
+function refuseOtherTenant(req: FastifyRequest, own: string): void {
+  const named = namedTenant(req);
+  if (named !== undefined && named !== own) {
+    throw new TrailkeepError(
+      'forbidden',
+      `This credential is bound to its tenant; it cannot act for ${named}.`,
+    );
+  }
+}
+
 /**
- * The tenant a data request acts on; the credential must carry `scope`. A tenant-bound
- * credential acts on its own tenant; an operator key on the one its Trailkeep-Tenant header names.
+ * The credential a data request comes with and the tenant it acts on; the credential must carry
+ * `scope`. A tenant-bound credential acts on its own tenant; an operator key on the one its
+ * Trailkeep-Tenant header names.
  */
-export function tenantFor(req: FastifyRequest, scope: Scope): string {
+function actingFor(req: FastifyRequest, scope: Scope): { principal: DataPrincipal; tenant: string } {
   const p = dataPrincipal(req, scope);
-  if (p.kind === 'credential') return p.tenant;
+  if (p.kind === 'credential') return { principal: p, tenant: p.tenant };
   if (!p.tenant) {
     throw new TrailkeepError(
       'invalid_request',
@@ -91,7 +107,37 @@ export function tenantFor(req: FastifyRequest, scope: Scope): string {
     );
   }
   if (!p.tenant.exists) throw new TrailkeepError('not_found', `Tenant ${p.tenant.id} does not exist.`);
-  return p.tenant.id;
+  return { principal: p, tenant: p.tenant.id };
+}
+
+/** The tenant a data request acts on (see actingFor); never a viewer token's: reads take `readFor`. */
+export const tenantFor = (req: FastifyRequest, scope: Scope): string => actingFor(req, scope).tenant;
+
+/** Who mints a viewer token, and for which tenant: a credential with `events:read` (not a viewer token). */
+export function viewerIssuerFor(req: FastifyRequest): { tenant: string; credentialId: string } {
+  const { principal, tenant } = actingFor(req, 'events:read');
+  return { tenant, credentialId: principal.credentialId };
+}
+
+/** What a read acts on: its tenant and the filter it applies. */
+export interface Read {
+  tenant: string;
+  /** The request's own filter, ANDed with a viewer token's narrowing. */
+  filter: EventFilter;
+  /** A viewer token's narrowing, which an event read by its id must match as well; absent for other credentials. */
+  within?: EventFilter;
+}
+
+/**
+ * The tenant and filter of a read (`events:read`) whose own filter is `params`: the one way a
+ * route open to viewer tokens learns its tenant, so none can read past a token's narrowing.
+ */
+export function readFor(req: FastifyRequest, params: FilterParams = {}): Read {
+  const p = principal(req);
+  const own = toEventFilter(params);
+  if (p.kind !== 'viewer') return { tenant: tenantFor(req, 'events:read'), filter: own };
+  refuseOtherTenant(req, p.tenant);
+  return { tenant: p.tenant, filter: andFilters(p.filter, own), within: p.filter };
 }
 
 /**
@@ -109,7 +155,9 @@ export async function stillGrants(
   if (!secret) return false;
   const p = await auth.authenticate(secret, namedTenant(req)).catch(() => null);
   if (!p || p.kind === 'admin' || !p.scopes.includes(scope)) return false;
-  return p.kind === 'credential' ? p.tenant === tenant : p.tenant?.id === tenant && p.tenant.exists;
+  if (p.kind === 'operator') return p.tenant?.id === tenant && p.tenant.exists;
+  // A viewer token's tenant and narrowing are in the token: the stream's filter holds them already.
+  return p.tenant === tenant;
 }
 
 /** Who writes a batch of events (`events:write`), and so where its events may go. */
@@ -128,6 +176,7 @@ export function requireTenantAdmin(req: FastifyRequest, tenant: string): void {
   const p = principal(req);
   if (p.kind === 'admin') return;
   if (p.kind === 'operator') throw new TrailkeepError('forbidden', 'This needs the admin token.');
+  if (p.kind === 'viewer') throw new TrailkeepError('forbidden', VIEWER_ROUTES_ONLY);
   // Another tenant does not exist for this caller.
   if (p.tenant !== tenant) throw new TrailkeepError('not_found', `Tenant ${tenant} does not exist.`);
   if (!p.scopes.includes('tenant:admin'))

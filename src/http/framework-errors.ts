@@ -12,7 +12,19 @@ const OWNERS = DIALECTS.filter((d) => d.ownsPrefix).sort((a, b) => b.prefix.leng
 export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   // The app's onSend hook does not run here: the request id header is set by hand.
   reply.header('x-request-id', req.id);
+  return ownerOf(req).errors.errorHandler(err, req, reply);
+}
+
+/**
+ * The app's own not-found handler. A path under a dialect's prefix that matches no route gets
+ * that dialect's handler from Fastify already; this one also answers for the app's catch-all
+ * routes (the CORS plugin's `OPTIONS *`), whose 404s would otherwise all be the native envelope.
+ */
+export const notFoundByPrefix = (req: FastifyRequest, reply: FastifyReply) =>
+  ownerOf(req).errors.notFound(req, reply);
+
+/** The dialect whose prefix the request's path is under, else the app's. */
+function ownerOf(req: FastifyRequest) {
   const path = req.url.split('?')[0] ?? '';
-  const owner = OWNERS.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`)) ?? APP_DIALECT;
-  return owner.errors.errorHandler(err, req, reply);
+  return OWNERS.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`)) ?? APP_DIALECT;
 }

@@ -1,4 +1,4 @@
-import cors from '@fastify/cors';
+import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import { TrailkeepError } from '../core/errors.js';
 import { registerExpensiveReads } from './expensive.js';
 import { registerUnsentBudget } from './unsent.js';
+import { corsFor } from './viewer.js';
 
 /** Larger headers are refused by Node's parser with 431 before any of our code runs. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -46,15 +47,14 @@ const ADMIN = 'admin';
  * Who a request counts against: its credential once authenticated, else its client address. A
  * tenant-bound credential counts with its tenant: for most that changes nothing, but the tokens
  * one operator key mints for many tenants count per tenant, so one tenant's readers cannot use
- * up the others' allowance. An operator key used directly counts on its own.
+ * up the others' allowance. An operator key used directly counts on its own. A viewer token
+ * counts as the credential that minted it, in its tenant: minting more tokens adds no allowance.
  */
 function rateKey(req: FastifyRequest): string {
   const p = req.principal;
   if (!p) return `ip:${req.ip}`;
   if (p.kind === 'admin') return ADMIN;
-  return p.kind === 'credential'
-    ? `credential:${p.credentialId}:${p.tenant}`
-    : `credential:${p.credentialId}`;
+  return p.kind === 'operator' ? `credential:${p.credentialId}` : `credential:${p.credentialId}:${p.tenant}`;
 }
 
 /**
@@ -64,7 +64,8 @@ function rateKey(req: FastifyRequest): string {
  *   others; the 429 is a catalogue error, rendered in the dialect's envelope;
  * - slots for expensive reads per tenant and per credential (`expensive.ts`), and a budget of
  *   bytes of answers waiting for slow readers per tenant (`unsent.ts`), both 429s likewise;
- * - CORS closed unless origins are configured;
+ * - CORS closed unless origins are configured, except on the routes open to viewer tokens,
+ *   which any origin may call (http/viewer.ts);
  * - security headers (CSP, nosniff, frame denial, no referrer) on every response, which
  *   matters for the HTML of the API explorer under /docs.
  */
@@ -86,13 +87,15 @@ export async function registerLimits(app: FastifyInstance, config: Config): Prom
   registerExpensiveReads(app, config);
   registerUnsentBudget(app, config);
   const origins = config.TRAILKEEP_CORS_ORIGINS.split(',').filter(Boolean);
-  if (origins.length > 0) {
-    await app.register(cors, {
-      origin: origins.includes('*') ? '*' : origins,
-      exposedHeaders: ['x-request-id', 'retry-after', 'link'],
-      maxAge: 600,
-    });
-  }
+  const configured: FastifyCorsOptions =
+    origins.length > 0
+      ? {
+          origin: origins.includes('*') ? '*' : origins,
+          exposedHeaders: ['x-request-id', 'retry-after', 'link'],
+          maxAge: 600,
+        }
+      : { origin: false };
+  await app.register(cors, { delegator: (req, done) => done(null, corsFor(req, configured)) });
   await app.register(helmet, {
     // The API explorer loads its own scripts and styles from /docs only.
     contentSecurityPolicy: {

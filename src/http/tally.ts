@@ -46,7 +46,7 @@ export function ownersOf(req: FastifyRequest): { tenant: string; caller: string 
   if (!p) return { tenant: `ip:${req.ip}`, caller: `ip:${req.ip}` };
   if (p.kind === 'admin') return { tenant: 'admin', caller: 'admin' };
   const caller = `credential:${p.credentialId}`;
-  if (p.kind === 'credential') return { tenant: `tenant:${p.tenant}`, caller };
+  if (p.kind === 'credential' || p.kind === 'viewer') return { tenant: `tenant:${p.tenant}`, caller };
   return { tenant: p.tenant ? `tenant:${p.tenant.id}` : caller, caller };
 }
 

@@ -3,6 +3,7 @@ import { TrailkeepError } from '../core/errors.js';
 import { type PreparedEvent, prepareBatch } from '../core/event/prepare.js';
 import { MAX_BATCH_EVENTS, SEQ_TEXT } from '../core/event/schema.js';
 import { type ServiceMap, serviceMap } from '../core/facets.js';
+import { andFilters } from '../core/narrow.js';
 import type { EventFilter, EventRow, Order, Position } from '../core/query.js';
 import { Problems } from '../core/schema.js';
 import type { AppendResult, EventStore } from '../store/types.js';
@@ -307,13 +308,27 @@ export class EventService {
   }
 
   /**
-   * By seq when `idOrSeq` is written as one (SEQ_TEXT), else by client id. The seq wins because
+   * By seq when `idOrSeq` is written as one (SEQ_TEXT), else by client id; with `within` (a
+   * viewer token's narrowing), only an event it selects. The seq wins because
    * the server assigns it, gapless and unchosen: a writer cannot hide event 42 behind an event
    * whose id is "42" (ids of that form are refused at ingest since; one stored before is read
    * through lists and exports).
    */
-  async get(tenant: string, idOrSeq: string): Promise<string> {
-    return SEQ_TEXT.test(idOrSeq) ? this.getBySeq(tenant, Number(idOrSeq)) : this.getById(tenant, idOrSeq);
+  async get(tenant: string, idOrSeq: string, within?: EventFilter): Promise<string> {
+    const json = SEQ_TEXT.test(idOrSeq)
+      ? await this.getBySeq(tenant, Number(idOrSeq))
+      : await this.getById(tenant, idOrSeq);
+    // Outside a viewer token's narrowing, an event answers exactly as one that does not exist.
+    if (within !== undefined && !(await this.selects(tenant, within, json))) {
+      throw new TrailkeepError('not_found', `Event ${idOrSeq} not found.`);
+    }
+    return json;
+  }
+
+  /** Whether `filter` selects the stored event `json`: the stores' own reading, as a list would. */
+  private async selects(tenant: string, filter: EventFilter, json: string): Promise<boolean> {
+    const { seq } = JSON.parse(json) as { seq: number };
+    return (await this.events.count(tenant, andFilters(filter, { minSeq: seq, maxSeq: seq }))) > 0;
   }
 
   /** By client id only (a dialect whose ids are always client ids). */

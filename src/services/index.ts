@@ -15,6 +15,7 @@ import { loadLogSigner } from './log/signer.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { TailHub } from './tail/hub.js';
 import { TenantService } from './tenants.js';
+import { ViewRecorder } from './views.js';
 
 export interface Services {
   config: Config;
@@ -23,6 +24,8 @@ export interface Services {
   auth: AuthService;
   tenants: TenantService;
   events: EventService;
+  /** Records reads through viewer tokens as events of their tenant. */
+  views: ViewRecorder;
   jobs: JobService;
   /** The tamper-evident log: key, checkpoints, tiles, proofs. */
   log: LogService;
@@ -67,11 +70,13 @@ export async function createServices(
       secrets.adminTokenHash,
       deriveKey(secrets.serverSecret, 'jwt'),
       config.TRAILKEEP_TOKEN_TTL,
+      config.TRAILKEEP_VIEWER_TOKEN_MAX_TTL,
       new AuthFailures(config.TRAILKEEP_AUTH_FAILURES, config.TRAILKEEP_RATE_WINDOW * 1000, clock),
       clock,
     ),
     tenants: new TenantService(store.tenants, clock),
     events,
+    views: new ViewRecorder(events, clock),
     jobs,
     log: new LogService(store.log, events, publicHalf(logSigner)),
     logSigner,

@@ -1,6 +1,5 @@
 import { TrailkeepError } from '../core/errors.js';
-import type { Tenant } from '../core/tenant.js';
-import { isTenantId, TENANT_ID_PATTERN } from '../core/tenant.js';
+import { isTenantId, TENANT_ID_PATTERN, type Tenant, type TenantChanges } from '../core/tenant.js';
 import type { TenantStore } from '../store/types.js';
 
 export class TenantService {
@@ -21,8 +20,16 @@ export class TenantService {
   }
 
   async get(id: string): Promise<Tenant> {
-    const t = await this.tenants.get(id);
-    if (!t) throw new TrailkeepError('not_found', `Tenant ${id} does not exist.`);
-    return t;
+    return found(id, await this.tenants.get(id));
   }
+
+  /** Changes a tenant's name or settings; the tenant as it now is. */
+  async update(id: string, changes: TenantChanges): Promise<Tenant> {
+    return found(id, await this.tenants.update(id, changes));
+  }
+}
+
+function found(id: string, tenant: Tenant | null): Tenant {
+  if (!tenant) throw new TrailkeepError('not_found', `Tenant ${id} does not exist.`);
+  return tenant;
 }

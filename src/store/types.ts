@@ -3,14 +3,14 @@ import type { AppendResult } from '../core/event/idempotency.js';
 import type { PreparedEvent } from '../core/event/prepare.js';
 import type { Job, JobKind } from '../core/jobs.js';
 import type { EventFilter, EventQuery, EventRow, Facet } from '../core/query.js';
-import type { Tenant } from '../core/tenant.js';
+import type { Tenant, TenantChanges } from '../core/tenant.js';
 import type { ExportFiles } from './exports.js';
 import type { LogStore } from './log.js';
 
 // The domain records are core's (src/core/jobs.ts, credentials.ts, tenant.ts); the store keeps them.
 export type { Credential, CredentialKind } from '../core/credentials.js';
 export type { Job, JobKind, JobState } from '../core/jobs.js';
-export type { Tenant } from '../core/tenant.js';
+export type { Tenant, TenantChanges } from '../core/tenant.js';
 export type { ExportDownload, ExportFileRef, ExportFiles, ExportFileWriter } from './exports.js';
 export type { CheckpointRange, ExtendOutcome, LogExtension, LogStore, StoredCheckpoint } from './log.js';
 
@@ -52,6 +52,8 @@ export interface TenantStore {
   create(tenant: { id: string; name: string }, now: number): Promise<Tenant>;
   get(id: string): Promise<Tenant | null>;
   list(): Promise<Tenant[]>;
+  /** Applies the changes given (absent members stay); the tenant as it now is, or null when unknown. */
+  update(id: string, changes: TenantChanges): Promise<Tenant | null>;
 }
 
 export interface CredentialRecord extends Credential {

@@ -4,7 +4,8 @@ import { after, describe, it } from 'node:test';
 import { killChildren } from '../../bench/children.js';
 import { isInclusion, LOG_KINDS } from '../../bench/log-kinds.js';
 import { KINDS } from '../../bench/query-kinds.js';
-import { type Engine, runSuite, type SuiteResult } from '../../bench/suite.js';
+import { type Engine, type Part, runSuite, type SuiteResult } from '../../bench/suite.js';
+import { VIEWER_KINDS } from '../../bench/viewer-tokens.js';
 import { tempDir } from '../helpers/app.js';
 import { ATTACKS } from '../reliability/attacks.js';
 
@@ -27,19 +28,23 @@ describe('benchmark suite (smoke)', () => {
     it.skip('PostgreSQL: TRAILKEEP_TEST_PG_URL is not set (npm test sets it); SQLite only', () => {});
   }
 
-  it(`runs ingest, queries and exports at 2,000 events on ${engines.join(' and ')}`, async () => {
-    const lines: string[] = [];
-    const result = await runSuite({
+  /** The suite's `parts` at 2,000 events on every engine, one round of 10 requests a kind; its lines kept in `lines`. */
+  const atSmallSize = (parts: Part[], lines: string[]) =>
+    runSuite({
       engines,
       events: 2_000,
       rounds: 1,
       requests: 10,
-      parts: ['ingest', 'queries', 'exports'],
+      parts,
       profile: 'smoke',
       resultsDir: tmp.dir,
       ...(pgUrl ? { pgUrl } : {}),
       log: (l) => lines.push(l),
     });
+
+  it(`runs ingest, queries and exports at 2,000 events on ${engines.join(' and ')}`, async () => {
+    const lines: string[] = [];
+    const result = await atSmallSize(['ingest', 'queries', 'exports'], lines);
     const written = JSON.parse(readFileSync(result.file, 'utf8')) as SuiteResult;
     assert.deepEqual(written, result);
     assert.equal(written.schema, 'trailkeep-bench/2');
@@ -160,17 +165,7 @@ describe('benchmark suite (smoke)', () => {
 
   it(`runs the log part at 2,000 events on ${engines.join(' and ')}: catch-up, reads, verify, checkpoint cost`, async () => {
     const lines: string[] = [];
-    const result = await runSuite({
-      engines,
-      events: 2_000,
-      rounds: 1,
-      requests: 10,
-      parts: ['log'],
-      profile: 'smoke',
-      resultsDir: tmp.dir,
-      ...(pgUrl ? { pgUrl } : {}),
-      log: (l) => lines.push(l),
-    });
+    const result = await atSmallSize(['log'], lines);
     assert.deepEqual(result.settings.log?.newEvents, [1_000]);
     assert.deepEqual(
       [result.ingest.length, result.queries.length, result.exports.length, result.datasets.length],
@@ -205,6 +200,33 @@ describe('benchmark suite (smoke)', () => {
       assert.ok(l.verify.proofLineBytes > 0 && l.verify.eventsPerSecond > 0, l.engine);
     }
     assert.ok(lines.some((l) => /^\| measure +\| ms: median or p50/.test(l)));
+  });
+
+  it(`runs the viewer-tokens part at 2,000 events on ${engines.join(' and ')}: every kind, every answer checked`, async () => {
+    const lines: string[] = [];
+    const result = await atSmallSize(['viewer-tokens'], lines);
+    assert.deepEqual(
+      result.settings.viewerTokens?.kinds.map((k) => k.kind),
+      VIEWER_KINDS.map((k) => k.name),
+    );
+    assert.deepEqual(
+      result.viewerTokens.map((v) => v.engine),
+      engines,
+    );
+    for (const v of result.viewerTokens) {
+      assert.equal(v.events, 2_000);
+      assert.deepEqual(
+        v.kinds.map((k) => k.kind),
+        VIEWER_KINDS.map((k) => k.name),
+      );
+      for (const k of v.kinds) {
+        assert.equal(k.rounds.length, 1, `${v.engine} ${k.kind}`);
+        assert.ok(k.p50.median > 0 && k.p50.median <= k.p95.median, `${v.engine} ${k.kind}`);
+      }
+      // Warm-ups (5) and timed requests (10) of the two recorded kinds: one view each.
+      assert.equal(v.recorded, 2 * 15, v.engine);
+    }
+    assert.ok(lines.some((l) => /^\| kind +\| p50/.test(l)));
   });
 
   it(`runs the stream part on ${engines.join(' and ')}: fan-out to streams, and ingest beside them`, async () => {
@@ -264,8 +286,9 @@ describe('benchmark suite (smoke)', () => {
         result.exports.length,
         result.abuse.length,
         result.stream.length,
+        result.viewerTokens.length,
       ],
-      [0, 0, 1, 0, 0],
+      [0, 0, 1, 0, 0, 0],
     );
     assert.equal(result.settings.stream, null);
   });

@@ -97,12 +97,12 @@ export interface TestApp {
  * A real application over a real database of the test engine (a SQLite file in a temp
  * directory, or a fresh PostgreSQL database). `env` overrides settings; pass the same `data`
  * again to reopen an existing database (restart tests): it is then the caller's to remove.
- * `options` are buildApp's (a logger).
+ * `options` are buildApp's (a logger), and the services' clock (Date.now by default).
  */
 export async function startTestApp(
   env: Record<string, string> = {},
   data?: TestData,
-  options: AppOptions = {},
+  options: AppOptions & { clock?: () => number } = {},
 ): Promise<TestApp> {
   const place = data ?? (await testData());
   const config = loadConfig({
@@ -115,7 +115,7 @@ export async function startTestApp(
     poolSize: config.TRAILKEEP_DB_POOL,
     exportDir: config.TRAILKEEP_EXPORT_DIR,
   });
-  const services = await createServices(config, store);
+  const services = await createServices(config, store, options.clock);
   const app = await buildApp(services, options);
   await app.ready();
   const worker = createJobWorker(

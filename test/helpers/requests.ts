@@ -29,11 +29,17 @@ export function checkedClient(
   hidden: string,
   extra: (res: LightMyRequestResponse, what: string) => void = () => {},
 ) {
-  async function send(auth: string | null, method: string, url: string, payload?: unknown) {
+  async function send(
+    auth: string | null,
+    method: string,
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     const res = await app.inject({
       method: method as 'GET',
       url,
-      headers: auth ? { authorization: auth } : {},
+      headers: { ...(auth ? { authorization: auth } : {}), ...headers },
       ...(payload !== undefined ? { payload: payload as object } : {}),
     });
     assertSafe(method, url, res, hidden);
@@ -46,8 +52,9 @@ export function checkedClient(
     method: string,
     url: string,
     payload?: unknown,
+    headers: Record<string, string> = {},
   ) {
-    const res = await send(auth, method, url, payload);
+    const res = await send(auth, method, url, payload, headers);
     assert.ok(
       statuses.includes(res.statusCode),
       `${method} ${url.slice(0, 200)}: ${res.statusCode}, not ${statuses.join('/')}: ${res.body.slice(0, 200)}`,

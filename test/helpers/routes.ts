@@ -28,7 +28,9 @@ export function routesOf(app: FastifyInstance): Route[] {
     if (!m) continue;
     const depth = (m[1] ?? '').length / 4;
     stack.length = depth;
-    const path = (stack[depth - 1] ?? '') + (m[2] ?? '');
+    // With routes under both `/` and `*` (CORS preflights) the tree's root has no path of its own.
+    const label = m[2] === '(empty root node)' ? '' : (m[2] ?? '');
+    const path = (stack[depth - 1] ?? '') + label;
     stack.push(path);
     const methods = (m[3] ?? '').split(',').map((s) => s.trim());
     const gets = methods.includes('GET');

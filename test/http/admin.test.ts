@@ -59,6 +59,88 @@ describe('tenants, keys and OAuth clients', () => {
     });
   });
 
+  describe('a tenant’s settings (admin token, or its own tenant:admin credential)', () => {
+    const tenantOf = (res: { json: <T>() => T }) =>
+      res.json<{ id: string; name: string; record_viewer_reads: boolean }>();
+
+    it('reads and changes a tenant: members left out keep their value', async () => {
+      await json(ADMIN_TOKEN, 'POST', '/v1/tenants', { id: 'settings', name: 'Settings' });
+      const got = await json(ADMIN_TOKEN, 'GET', '/v1/tenants/settings');
+      assert.equal(got.statusCode, 200);
+      assert.deepEqual(
+        { ...tenantOf(got), created_at: undefined },
+        { id: 'settings', name: 'Settings', record_viewer_reads: true, created_at: undefined },
+      );
+      const off = await t.call(ADMIN_TOKEN, {
+        method: 'PATCH',
+        url: '/v1/tenants/settings',
+        payload: { record_viewer_reads: false },
+      });
+      assert.equal(off.statusCode, 200, off.body);
+      assert.equal(tenantOf(off).record_viewer_reads, false);
+      assert.equal(tenantOf(off).name, 'Settings');
+      const admin = await t.key('settings', ['tenant:admin']);
+      const renamed = await t.call(admin, {
+        method: 'PATCH',
+        url: '/v1/tenants/settings',
+        payload: { name: 'Renamed' },
+      });
+      assert.equal(renamed.statusCode, 200, renamed.body);
+      assert.deepEqual([tenantOf(renamed).name, tenantOf(renamed).record_viewer_reads], ['Renamed', false]);
+      const listed = (await json(ADMIN_TOKEN, 'GET', '/v1/tenants')).json<{ data: unknown[] }>().data;
+      assert.deepEqual(
+        listed.find((x) => (x as { id: string }).id === 'settings'),
+        tenantOf(await json(admin, 'GET', '/v1/tenants/settings')),
+      );
+    });
+
+    it('validates the body, naming the member', async () => {
+      for (const [body, member] of [
+        [{}, ''],
+        [{ record_viewer_reads: 'no' }, 'record_viewer_reads'],
+        [{ name: '' }, 'name'],
+        [{ id: 'other' }, 'id'],
+      ] as const) {
+        const res = await t.call(ADMIN_TOKEN, {
+          method: 'PATCH',
+          url: '/v1/tenants/settings',
+          payload: body,
+        });
+        assert.equal(res.statusCode, 400, JSON.stringify(body));
+        assert.match(res.json<{ error: { message: string } }>().error.message, new RegExp(member));
+      }
+    });
+
+    it('another tenant, an unknown one, or a credential without tenant:admin is refused', async () => {
+      const other = await t.key('acme', ['tenant:admin']);
+      const reader = await t.key('settings', ['events:read', 'events:write']);
+      for (const [token, status] of [
+        [other, 404],
+        [reader, 403],
+        [null, 401],
+      ] as const) {
+        assert.equal((await json(token, 'GET', '/v1/tenants/settings')).statusCode, status);
+        const res = await t.call(token, {
+          method: 'PATCH',
+          url: '/v1/tenants/settings',
+          payload: { record_viewer_reads: true },
+        });
+        assert.equal(res.statusCode, status);
+      }
+      assert.equal((await json(ADMIN_TOKEN, 'GET', '/v1/tenants/nope')).statusCode, 404);
+      const patchUnknown = await t.call(ADMIN_TOKEN, {
+        method: 'PATCH',
+        url: '/v1/tenants/nope',
+        payload: { name: 'x' },
+      });
+      assert.equal(patchUnknown.statusCode, 404);
+      assert.equal(
+        tenantOf(await json(ADMIN_TOKEN, 'GET', '/v1/tenants/settings')).record_viewer_reads,
+        false,
+      );
+    });
+  });
+
   describe('keys', () => {
     it('creates a key whose secret is shown once and works as a bearer credential', async () => {
       const res = await json(ADMIN_TOKEN, 'POST', '/v1/tenants/acme/keys', {

@@ -40,6 +40,58 @@ const TENANT_FREE: Record<string, string> = {
     'admin token only (a tenant credential is refused, checked below); creates an operator key',
   'GET /v1/keys': 'admin token only (a tenant credential is refused, checked below); lists operator keys',
   'DELETE /v1/keys/:id': 'admin token only (a tenant credential is refused, checked below); revokes one',
+  'OPTIONS *': 'CORS preflights of every other path: headers only, no body',
+  // One preflight route per path of the routes open to viewer tokens (VIEWER_ROUTES).
+  ...Object.fromEntries(
+    [
+      '/v1/events',
+      '/v1/events/count',
+      '/v1/events/:id',
+      '/v1/events/stream',
+      '/v1/exports',
+      '/v1/exports/:id',
+      '/v1/exports/:id/download',
+      '/v1/log/key',
+      '/v1/log/checkpoint',
+      '/v1/log/inclusion',
+    ].map((path) => [`OPTIONS ${path}`, 'the CORS preflight of a viewer route: headers only, no body']),
+  ),
+};
+
+/**
+ * The routes open to viewer tokens (docs/embedding.md), written here apart from src/: every
+ * other route must refuse one (checked below), and these read only within its filters
+ * (test/http/viewer-tokens.test.ts).
+ */
+const VIEWER_ROUTES = [
+  'GET /v1/events',
+  'GET /v1/events/count',
+  'GET /v1/events/:id',
+  'GET /v1/events/stream',
+  'POST /v1/exports',
+  'GET /v1/exports/:id',
+  'GET /v1/exports/:id/download',
+  'GET /v1/log/key',
+  'GET /v1/log/checkpoint',
+  'GET /v1/log/inclusion',
+];
+
+/** Routes that take no bearer credential, where a viewer token is as good as none, and why. */
+const NO_BEARER: Record<string, string> = {
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+  'GET /metrics': 'public',
+  'GET /openapi.json': 'public',
+  'GET /openapi/:dialect.json': 'public',
+  'GET /docs': 'public',
+  'GET /docs/static/index.html': 'public',
+  'GET /docs/static/swagger-initializer.js': 'public',
+  'GET /docs/static/*': 'public',
+  'GET /docs/json': 'public',
+  'GET /docs/yaml': 'public',
+  'POST /oauth/token': 'authenticates the client id and secret in its body',
+  'GET /api/v2/audits/query/:transactionId/download':
+    'opened by its presigned link, never a bearer credential',
 };
 
 describe('tenant isolation', () => {
@@ -109,14 +161,18 @@ describe('tenant isolation', () => {
       attribute_type: b.values.attribute,
     });
 
-  /** A's answer to GET `path` filtered by each of B's values in turn. */
+  /** A's answer to GET `path` (which may carry a query of its own) filtered by each of B's values in turn. */
   async function eachBFilter(
     auth: string,
     path: string,
     check: (res: LightMyRequestResponse, name: string) => void,
   ) {
+    const join = path.includes('?') ? '&' : '?';
     for (const [name, value] of nativeFilters()) {
-      check(await expectStatus([200], auth, 'GET', `${path}?${name}=${encodeURIComponent(value)}`), name);
+      check(
+        await expectStatus([200], auth, 'GET', `${path}${join}${name}=${encodeURIComponent(value)}`),
+        name,
+      );
     }
   }
 
@@ -193,15 +249,9 @@ describe('tenant isolation', () => {
           .filter((l) => l.startsWith('data: '))
           .map((l) => (JSON.parse(l.slice(6)) as { tenant: string }).tenant);
       await eachA('native', async (auth) => {
-        for (const [name, value] of nativeFilters()) {
-          const res = await expectStatus(
-            [200],
-            auth,
-            'GET',
-            `/v1/events/stream?${range}&${name}=${encodeURIComponent(value)}`,
-          );
+        await eachBFilter(auth, `/v1/events/stream?${range}`, (res, name) => {
           assert.deepEqual(tenantsOf(res), [], `filter ${name}`);
-        }
+        });
         const all = await expectStatus([200], auth, 'GET', `/v1/events/stream?${range}`);
         assert.deepEqual(tenantsOf(all), new Array(last).fill(a.tenant), 'A’s events, each once');
         const headers = { authorization: auth };
@@ -440,6 +490,42 @@ describe('tenant isolation', () => {
           ],
         ];
       }),
+    ),
+    // --- viewer tokens and tenant settings ---
+    'POST /v1/viewer-tokens': async () => {
+      await eachA('native', async (auth) => {
+        await expectStatus(
+          [403],
+          auth,
+          'POST',
+          '/v1/viewer-tokens',
+          { actor: { id: 'x' } },
+          {
+            'trailkeep-tenant': b.tenant,
+          },
+        );
+        const made = await expectStatus([201], auth, 'POST', '/v1/viewer-tokens', { actor: { id: 'x' } });
+        const claims = JSON.parse(
+          Buffer.from(made.json<{ token: string }>().token.split('.')[1] as string, 'base64url').toString(),
+        ) as { tnt: string };
+        assert.equal(claims.tnt, a.tenant);
+      });
+    },
+    ...Object.fromEntries(
+      (['GET', 'PATCH'] as const).map((method) => [
+        `${method} /v1/tenants/:tenant`,
+        async () => {
+          const before = await t.call(ADMIN_TOKEN, { method: 'GET', url: `/v1/tenants/${b.tenant}` });
+          const payload = method === 'PATCH' ? { record_viewer_reads: false, name: 'intruder' } : undefined;
+          for (const auth of [`Bearer ${a.adminKey}`, `Bearer ${a.key}`, `Bearer ${a.token}`]) {
+            await expectStatus([404], auth, method, `/v1/tenants/${b.tenant}`, payload);
+          }
+          const after = await t.call(ADMIN_TOKEN, { method: 'GET', url: `/v1/tenants/${b.tenant}` });
+          assert.equal(after.body, before.body, "B's settings are untouched");
+          const own = await expectStatus([200], `Bearer ${a.adminKey}`, 'GET', `/v1/tenants/${a.tenant}`);
+          assert.equal(own.json<{ id: string }>().id, a.tenant);
+        },
+      ]),
     ),
     // --- Agilicus ---
     ...Object.fromEntries(
@@ -773,5 +859,102 @@ describe('tenant isolation', () => {
         }
       }
     }
+  });
+
+  describe('viewer tokens', () => {
+    /** A's viewer token, without filters: its tenant is all that bounds it. */
+    let viewer: string;
+    const setRecording = async (tenant: string, record_viewer_reads: boolean) => {
+      const res = await t.call(ADMIN_TOKEN, {
+        method: 'PATCH',
+        url: `/v1/tenants/${tenant}`,
+        payload: { record_viewer_reads },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+    };
+    before(async () => {
+      const made = await t.call(a.key, {
+        method: 'POST',
+        url: '/v1/viewer-tokens',
+        payload: { actor: { id: 'iso' } },
+      });
+      viewer = `Bearer ${made.json<{ token: string }>().token}`;
+      // The probes' recorded views would give A the seqs only B has (bOnlySeqs).
+      await setRecording(a.tenant, false);
+    });
+    after(async () => {
+      await setRecording(a.tenant, true);
+    });
+
+    it('the routes open to viewer tokens are the app’s routes', () => {
+      const app = routesOf(t.app).map(routeKey);
+      assert.deepEqual(
+        VIEWER_ROUTES.filter((r) => !app.includes(r)),
+        [],
+      );
+      assert.deepEqual(
+        Object.keys(NO_BEARER).filter((r) => !app.includes(r)),
+        [],
+      );
+    });
+
+    it('every other route refuses a viewer token with 403, in its dialect’s envelope', async () => {
+      const refused = routesOf(t.app).filter(
+        (r) => !VIEWER_ROUTES.includes(routeKey(r)) && !(routeKey(r) in NO_BEARER) && r.method !== 'OPTIONS',
+      );
+      assert.ok(refused.length >= 40, `${refused.length} routes`);
+      for (const route of refused) {
+        const url = fillPath(
+          route.path.replace('*', 'x'),
+          Object.fromEntries(
+            pathParams(route.path).map((p) => [p, encodeURIComponent(a.eventIds[0] as string)]),
+          ),
+        );
+        const payload = ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined;
+        const res = await expectStatus([403], viewer, route.method, url, payload);
+        assert.equal(res.statusCode, 403, `${routeKey(route)}`);
+      }
+      // A new route is refused unless it is listed open: this test fails for one that is not.
+      assert.ok(!VIEWER_ROUTES.includes('GET /v1/new'));
+    });
+
+    it('on the routes open to it, A’s viewer token finds nothing of B’s', async () => {
+      await eachBFilter(viewer, '/v1/events', (res, name) => {
+        assert.deepEqual(res.json<{ data: unknown[] }>().data, [], `filter ${name}`);
+      });
+      await eachBFilter(viewer, '/v1/events/count', (res, name) => {
+        assert.equal(res.json<{ count: number }>().count, 0, `filter ${name}`);
+      });
+      for (const cursor of Object.values(b.cursors)) {
+        await expectStatus([400], viewer, 'GET', `/v1/events?cursor=${encodeURIComponent(cursor)}`);
+      }
+      for (const id of b.eventIds) {
+        await expectStatus([404], viewer, 'GET', `/v1/events/${id}`);
+        await expectStatus([404], viewer, 'GET', `/v1/log/inclusion?id=${id}`);
+      }
+      for (const seq of await bOnlySeqs()) await expectStatus([404], viewer, 'GET', `/v1/events/${seq}`);
+      for (const id of allBIds()) {
+        await expectStatus([404], viewer, 'GET', `/v1/exports/${id}`);
+        await expectStatus([404], viewer, 'GET', `/v1/exports/${id}/download`);
+      }
+      await expectStatus([404], viewer, 'GET', new URL(b.exportUrl).pathname);
+      // A live tail bounded to A's seqs ends once sent: B's filters find nothing in it.
+      const range = `min_seq=1&max_seq=${await t.services.store.events.lastSeq(a.tenant)}`;
+      await eachBFilter(viewer, `/v1/events/stream?${range}`, (res, name) => {
+        assert.ok(!res.body.includes('data: '), `stream filtered by ${name}`);
+      });
+      await expectStatus([403], viewer, 'GET', `/v1/events/stream?${range}`, undefined, {
+        'trailkeep-tenant': b.tenant,
+      });
+      const key = await expectStatus([200], viewer, 'GET', '/v1/log/key');
+      assert.equal(key.json<{ origin: string }>().origin, `trailkeep/${a.tenant}`);
+      await expectStatus([403], viewer, 'GET', '/v1/events', undefined, { 'trailkeep-tenant': b.tenant });
+      const made = await expectStatus([202], viewer, 'POST', '/v1/exports', {
+        format: 'csv',
+        filters: { actor_id: b.values.actor },
+      });
+      const job = await settled(t, viewer.slice('Bearer '.length), `/v1/exports/${made.json<JobJson>().id}`);
+      assert.equal(job.rows, 0);
+    });
   });
 });

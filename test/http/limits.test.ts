@@ -342,13 +342,14 @@ describe('browsers', () => {
     await openApp.close();
   });
 
-  const preflight = (t: TestApp, origin: string) =>
+  // Routes open to viewer tokens answer any origin (test/http/viewer-tokens.test.ts); these are not.
+  const preflight = (t: TestApp, origin: string, url = '/v1/tenants', method = 'GET') =>
     t.app.inject({
       method: 'OPTIONS',
-      url: '/v1/events',
+      url,
       headers: {
         origin,
-        'access-control-request-method': 'GET',
+        'access-control-request-method': method,
         'access-control-request-headers': 'authorization',
       },
     });
@@ -356,6 +357,9 @@ describe('browsers', () => {
   it('CORS is closed unless origins are configured', async () => {
     const res = await preflight(closedApp, 'https://app.example.com');
     assert.equal(res.headers['access-control-allow-origin'], undefined);
+    // A method no viewer route of the path takes: the path's viewer routes open nothing else.
+    const write = await preflight(closedApp, 'https://app.example.com', '/v1/events', 'POST');
+    assert.equal(write.headers['access-control-allow-origin'], undefined);
     const get = await closedApp.call(ADMIN_TOKEN, {
       method: 'GET',
       url: '/v1/tenants',

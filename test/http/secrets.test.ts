@@ -120,6 +120,18 @@ describe('secrets', () => {
       200,
     );
 
+    // A viewer token, minted, used on a read (which records a view) and refused off its routes.
+    const minted = await t.call(key, {
+      method: 'POST',
+      url: '/v1/viewer-tokens',
+      payload: { actor: { id: 'ada' }, filters: { service: 'Architect' } },
+    });
+    const viewer = minted.json<{ token: string }>().token;
+    seen.add(viewer);
+    seen.add(viewer.split('.')[2] as string);
+    assert.equal((await t.call(viewer, { method: 'GET', url: '/v1/events' })).statusCode, 200);
+    assert.equal((await t.call(viewer, { method: 'GET', url: '/api/v2/audit_logs' })).statusCode, 403);
+
     // Near misses of real secrets are secrets too: a typo in a real key must not be logged.
     const typo = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
     seen.add(typo);

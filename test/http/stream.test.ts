@@ -276,6 +276,7 @@ describe('live tail: GET /v1/events/stream', () => {
       t.services.secrets.adminTokenHash,
       deriveKey(t.services.secrets.serverSecret, 'jwt'),
       ttl,
+      t.config.TRAILKEEP_VIEWER_TOKEN_MAX_TTL,
       new AuthFailures(0, 60_000),
       () => Date.now() - (ttl - 2) * 1000,
     );

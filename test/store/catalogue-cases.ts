@@ -148,6 +148,18 @@ function conditionCases(name: ConditionName, s: ConditionStorage, events: Stored
         },
       }));
     }
+    case 'all': {
+      // Other rows' first cases nested: none (no condition), one, two, and a list within a list.
+      const [ip, action] = (['ip', 'action'] as const).map((f) => fieldRow(f).cases(events)[0] as FilterCase);
+      if (!ip || !action) throw new Error('the ip and action rows have cases');
+      const both = (e: StoredEvent) => ip.selects(e) && action.selects(e);
+      return [
+        { filter: only(name, []), selects: () => true },
+        { filter: only(name, [ip.filter]), selects: ip.selects },
+        { filter: only(name, [ip.filter, action.filter]), selects: both },
+        { filter: only(name, [{ all: [ip.filter] }, action.filter]), selects: both },
+      ];
+    }
   }
 }
 
@@ -163,3 +175,52 @@ export const catalogueRows: CatalogueRow[] = [
     cases: (events: StoredEvent[]) => conditionCases(name, CONDITIONS[name], events),
   })),
 ];
+
+/**
+ * Whether `filter` selects the event, by the catalogue's reading of its JSON and no engine's:
+ * what the unit tests of filter algebra (core/narrow.ts) hold the engines' answers to.
+ */
+export function matches(filter: EventFilter, e: StoredEvent): boolean {
+  for (const [name, values] of Object.entries(filter.fields ?? {})) {
+    if (!values?.length) continue;
+    const own = fieldValues(FIELDS[name as FilterField])(e);
+    if (!own.some((v) => values.includes(v))) return false;
+  }
+  return (Object.keys(CONDITIONS) as ConditionName[]).every((name) => {
+    const value = filter[name];
+    return value === undefined || holds(CONDITIONS[name], value, e);
+  });
+}
+
+function holds(s: ConditionStorage, value: unknown, e: StoredEvent): boolean {
+  switch (s.kind) {
+    case 'bound': {
+      const v = s.column === 'seq' ? e.seq : Date.parse(e.occurred_at);
+      const bound = value as number;
+      return s.op === '>=' ? v >= bound : s.op === '<' ? v < bound : v <= bound;
+    }
+    case 'anyColumn': {
+      const values = value as string[];
+      return (
+        values.length === 0 || s.columns.some((c) => strings(at(e, c.path)).some((v) => values.includes(v)))
+      );
+    }
+    case 'flag':
+      return (at(e, s.path) === true) === value;
+    case 'shown': {
+      const own = at(e, s.path);
+      const shown =
+        typeof own === 'string' ? own : at(e, FIELDS[s.field].path) === s.equals ? s.shows : s.otherwise;
+      return shown === value;
+    }
+    case 'text': {
+      const wanted = searchTerms(value as string);
+      const own = termsOf(e);
+      return wanted.length > 0 && wanted.every((t) => own.includes(t));
+    }
+    case 'prefix':
+      return strings(at(e, s.path)).some((v) => v.startsWith(value as string));
+    case 'all':
+      return (value as EventFilter[]).every((f) => matches(f, e));
+  }
+}

@@ -8,6 +8,7 @@ import { TrailkeepError } from '../../src/core/errors.js';
 import { type PreparedEvent, prepareEvent } from '../../src/core/event/prepare.js';
 import type { EventInput } from '../../src/core/event/schema.js';
 import { canonicalJson, sha256Hex } from '../../src/core/event/seal.js';
+import { andFilters } from '../../src/core/narrow.js';
 import type { EventFilter, EventQuery } from '../../src/core/query.js';
 import type {
   ExportFileRef,
@@ -16,7 +17,7 @@ import type {
   JobOutcome,
   Store,
 } from '../../src/store/types.js';
-import { catalogueRows, type StoredEvent } from './catalogue-cases.js';
+import { catalogueRows, type FilterCase, matches, type StoredEvent } from './catalogue-cases.js';
 import { logCases } from './log-cases.js';
 
 export interface EngineUnderTest {
@@ -161,6 +162,47 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         assert.deepEqual(
           (await store.tenants.list()).map((t) => t.id),
           ['acme', 'globex'],
+        );
+      });
+      it('a new tenant records viewer reads; update changes what it is given, and only that tenant', async () => {
+        const made = await store.tenants.create({ id: 'settings', name: 'Settings' }, T0);
+        const first = {
+          id: 'settings',
+          name: 'Settings',
+          created_at: new Date(T0).toISOString(),
+          record_viewer_reads: true,
+        };
+        assert.deepEqual(made, first);
+        assert.deepEqual(await store.tenants.get('settings'), first);
+        const off = await store.tenants.update('settings', { record_viewer_reads: false });
+        assert.deepEqual(off, { ...first, record_viewer_reads: false });
+        assert.deepEqual(await store.tenants.get('settings'), off, 'as read back');
+        const renamed = await store.tenants.update('settings', { name: 'Renamed' });
+        assert.deepEqual(
+          renamed,
+          { ...first, name: 'Renamed', record_viewer_reads: false },
+          'the flag stays',
+        );
+        assert.deepEqual(await store.tenants.update('settings', {}), renamed, 'no change');
+        assert.deepEqual(
+          await store.tenants.update('settings', { record_viewer_reads: true, name: 'Settings' }),
+          first,
+        );
+        assert.equal(await store.tenants.update('nope', { record_viewer_reads: false }), null);
+        assert.equal(await store.tenants.get('nope'), null, 'update creates nothing');
+        assert.equal(
+          (await store.tenants.get('acme'))?.record_viewer_reads,
+          true,
+          'another tenant is untouched',
+        );
+        await store.tenants.update('settings', { record_viewer_reads: false });
+        assert.deepEqual(
+          (await store.tenants.list()).map((t) => [t.id, t.record_viewer_reads]),
+          [
+            ['acme', true],
+            ['globex', true],
+            ['settings', false],
+          ],
         );
       });
       it('stores credentials by id, lists per tenant and kind, revokes once', async () => {
@@ -349,6 +391,7 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
           id: 'grp-new',
           name: 'grp-new',
           created_at: new Date(T0 + 9).toISOString(),
+          record_viewer_reads: true,
         });
       });
 
@@ -513,6 +556,53 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
             }
           });
         }
+      });
+
+      // core/narrow.ts on stored data: what a viewer token's narrowing ANDed with a request selects.
+      describe('two filters ANDed (andFilters)', () => {
+        /** Each row's cases with each other (one member twice), and with the next row's first case. */
+        const pairs = (events: StoredEvent[]): [FilterCase, FilterCase][] => {
+          const rows = catalogueRows.map((row) => row.cases(events));
+          return rows.flatMap((cases, i) => {
+            const next = rows[(i + 1) % rows.length]?.[0] as FilterCase;
+            return [
+              ...cases.flatMap((x) => cases.map((y): [FilterCase, FilterCase] => [x, y])),
+              ...cases.map((x): [FilterCase, FilterCase] => [x, next]),
+            ];
+          });
+        };
+        /** Members an event holds several values of: a value each may select it where no one value does. */
+        const several: [EventFilter, EventFilter][] = [
+          [{ fields: { ip: ['10.0.0.1'] } }, { fields: { ip: ['2001:db8::1'] } }],
+          [{ fields: { attribute_type: ['app'] } }, { fields: { attribute_type: ['group'] } }],
+          [{ fields: { attribute_id: ['app0'] } }, { fields: { attribute_id: ['g1', 'app1'] } }],
+          [{ actorIdOrLogin: ['u1'] }, { actorIdOrLogin: ['login1'] }],
+        ];
+
+        it('selects exactly the events both select, for pairs of catalogue cases', async () => {
+          const events = (await list({})).map((r) => JSON.parse(r.json) as StoredEvent);
+          const all = [
+            ...pairs(events),
+            ...several.map(([a, b]): [FilterCase, FilterCase] => [
+              { filter: a, selects: (e) => matches(a, e) },
+              { filter: b, selects: (e) => matches(b, e) },
+            ]),
+          ];
+          assert.ok(all.length > 200, `${all.length} pairs`);
+          for (const [x, y] of all) {
+            const both = andFilters(x.filter, y.filter);
+            const want = events.filter((e) => x.selects(e) && y.selects(e)).map((e) => e.seq);
+            const what = `${JSON.stringify(x.filter)} AND ${JSON.stringify(y.filter)}`;
+            assert.deepEqual(seqOf(await list(both)), want, what);
+            assert.equal(await store.events.count('acme', both), want.length, what);
+          }
+        });
+
+        it('an event several values select is kept, not lost to an intersection', async () => {
+          for (const [a, b] of several) {
+            assert.ok((await store.events.count('acme', andFilters(a, b))) > 0, JSON.stringify([a, b]));
+          }
+        });
       });
 
       it('counts change rows: one per change, one for an event without any, within the tenant', async () => {

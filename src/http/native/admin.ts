@@ -7,7 +7,17 @@ import type { Services } from '../../services/index.js';
 import { requireAdmin, requireTenantAdmin } from '../auth.js';
 import { ErrorResponses } from './schemas.js';
 
-const TenantSchema = Type.Object({ id: Type.String(), name: Type.String(), created_at: Type.String() });
+const TenantName = Type.String({ minLength: 1, maxLength: 200 });
+const RecordViewerReads = Type.Boolean({
+  description:
+    'Whether every read through a viewer token is recorded as an audit.log.view event of the tenant (docs/embedding.md). On for a new tenant.',
+});
+const TenantSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  created_at: Type.String(),
+  record_viewer_reads: RecordViewerReads,
+});
 const TenantParams = Type.Object({ tenant: Type.String({ pattern: TENANT_ID_PATTERN }) });
 const CredentialParams = Type.Object({
   tenant: Type.String({ pattern: TENANT_ID_PATTERN }),
@@ -40,7 +50,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'tenants' | '
         body: Type.Object(
           {
             id: Type.String({ pattern: TENANT_ID_PATTERN }),
-            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            name: Type.Optional(TenantName),
           },
           { additionalProperties: false },
         ),
@@ -65,6 +75,43 @@ export const adminRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'tenants' | '
     async (req) => {
       requireAdmin(req);
       return { data: await tenants.list() };
+    },
+  );
+
+  app.get(
+    '/tenants/:tenant',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: 'A tenant and its settings (admin token, or the tenant’s own tenant:admin credential).',
+        params: TenantParams,
+        response: { 200: TenantSchema, ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      requireTenantAdmin(req, req.params.tenant);
+      return tenants.get(req.params.tenant);
+    },
+  );
+
+  app.patch(
+    '/tenants/:tenant',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary:
+          'Change a tenant’s name or settings (admin token, or the tenant’s own tenant:admin credential); members left out keep their value.',
+        params: TenantParams,
+        body: Type.Object(
+          { name: Type.Optional(TenantName), record_viewer_reads: Type.Optional(RecordViewerReads) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: TenantSchema, ...ErrorResponses },
+      },
+    },
+    async (req) => {
+      requireTenantAdmin(req, req.params.tenant);
+      return tenants.update(req.params.tenant, req.body);
     },
   );
 

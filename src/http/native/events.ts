@@ -3,10 +3,10 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { TrailkeepError } from '../../core/errors.js';
 import { EventInputSchema, MAX_BATCH_EVENTS } from '../../core/event/schema.js';
-import { FilterQuerySchema, toEventFilter } from '../../core/filters.js';
+import { FilterQuerySchema } from '../../core/filters.js';
 import { pageJson, tooManyEvents } from '../../services/events.js';
 import type { Services } from '../../services/index.js';
-import { tenantFor, writerFor } from '../auth.js';
+import { readFor, writerFor } from '../auth.js';
 import { JSON_BODY_LIMIT } from '../limits.js';
 import { sendJsonText } from '../raw.js';
 import { ErrorResponses, PageSchema, StoredEventSchema } from './schemas.js';
@@ -181,6 +181,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'events' | 'm
   app.get(
     '/events',
     {
+      config: { viewer: true },
       schema: {
         tags: ['events'],
         summary: 'List events, newest first by default; repeat a filter parameter to OR its values.',
@@ -189,10 +190,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'events' | 'm
       },
     },
     async (req, reply) => {
-      const tenant = tenantFor(req, 'events:read');
       const end = metrics.queryLatency.labels('list').startTimer();
       const { order, limit, cursor, ...filters } = req.query;
-      const page = await events.page(tenant, toEventFilter(filters), {
+      const { tenant, filter } = readFor(req, filters);
+      const page = await events.page(tenant, filter, {
         limit,
         ...(order && req.query.cursor === undefined ? { order } : {}),
         ...(cursor !== undefined ? { cursor } : {}),
@@ -205,6 +206,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'events' | 'm
   app.get(
     '/events/count',
     {
+      config: { viewer: true },
       schema: {
         tags: ['events'],
         summary: 'Count the events that match the same filters as the list.',
@@ -213,9 +215,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'events' | 'm
       },
     },
     async (req) => {
-      const tenant = tenantFor(req, 'events:read');
       const end = metrics.queryLatency.labels('count').startTimer();
-      const count = await events.count(tenant, toEventFilter(req.query));
+      const { tenant, filter } = readFor(req, req.query);
+      const count = await events.count(tenant, filter);
       end();
       return { count };
     },
@@ -224,6 +226,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'events' | 'm
   app.get(
     '/events/:id',
     {
+      config: { viewer: true },
       schema: {
         tags: ['events'],
         summary: 'One stored event by its id, or by its seq.',
@@ -232,8 +235,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'events' | 'm
       },
     },
     async (req, reply) => {
-      const tenant = tenantFor(req, 'events:read');
-      const json = await events.get(tenant, req.params.id);
+      const { tenant, within } = readFor(req);
+      const json = await events.get(tenant, req.params.id, within);
       return sendJsonText(reply, json);
     },
   );

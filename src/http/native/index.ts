@@ -9,6 +9,7 @@ import { jobRoutes } from './jobs.js';
 import { logRoutes } from './log.js';
 import { oauthRoutes } from './oauth.js';
 import { streamRoutes } from './stream.js';
+import { viewerTokenRoutes } from './viewer-tokens.js';
 
 type NativeDeps = Pick<
   Services,
@@ -25,10 +26,11 @@ const routes: FastifyPluginAsyncTypebox<NativeDeps> = async (
   await app.register(streamRoutes, { tails, auth, config, prefix: '/v1' });
   await app.register(jobRoutes, { jobs, prefix: '/v1' });
   await app.register(logRoutes, { log, prefix: '/v1' });
+  await app.register(viewerTokenRoutes, { auth, prefix: '/v1' });
 };
 
 /**
- * Trailkeep's own API: events (and their live tail), tenants, credentials, jobs and the tamper-evident log under /v1, plus the OAuth token
+ * Trailkeep's own API: events (and their live tail), tenants, credentials, viewer tokens, jobs and the tamper-evident log under /v1, plus the OAuth token
  * endpoint (public: it authenticates the client's id and secret itself). Its envelope is also the
  * app's, for every path no other dialect owns; its OpenAPI document is `/openapi.json`.
  */

@@ -7,7 +7,7 @@ import { pageJson } from '../../services/events.js';
 import { CONTENT_TYPES, EXPORT_FORMATS } from '../../services/exports/writer.js';
 import type { Services } from '../../services/index.js';
 import { exportFormatOf, exportProofsOf } from '../../services/jobs/params.js';
-import { tenantFor } from '../auth.js';
+import { readFor, tenantFor } from '../auth.js';
 import { sendJsonText } from '../raw.js';
 import { ErrorResponses, PageSchema } from './schemas.js';
 
@@ -161,6 +161,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'jobs'>> = asyn
   app.post(
     '/exports',
     {
+      config: { viewer: true },
       schema: {
         tags: ['jobs'],
         summary: 'Start an export of the matching events to a CSV or NDJSON file, oldest first.',
@@ -169,10 +170,11 @@ export const jobRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'jobs'>> = asyn
       },
     },
     async (req, reply) => {
-      const tenant = tenantFor(req, 'events:read');
       const { format, filters, proofs } = req.body;
-      const job = await jobs.createExport(tenant, format, toEventFilter(filters ?? {}), {
+      const { tenant, filter, within } = readFor(req, filters);
+      const job = await jobs.createExport(tenant, format, filter, {
         proofs: proofs === true,
+        ...(within ? { within } : {}),
       });
       return reply.code(202).header('location', `/v1/exports/${job.id}`).send(exportView(job, req));
     },
@@ -181,6 +183,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'jobs'>> = asyn
   app.get(
     '/exports/:id',
     {
+      config: { viewer: true },
       schema: {
         tags: ['jobs'],
         summary: 'The state of an export, with its download URL once it has succeeded.',
@@ -188,13 +191,16 @@ export const jobRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'jobs'>> = asyn
         response: { 200: ExportJobSchema, ...ErrorResponses },
       },
     },
-    async (req) => exportView(await jobs.get(tenantFor(req, 'events:read'), 'export', req.params.id), req),
+    async (req) => {
+      const { tenant, within } = readFor(req);
+      return exportView(await jobs.get(tenant, 'export', req.params.id, within), req);
+    },
   );
 
   app.get(
     '/exports/:id/download',
     {
-      config: { expensive: true },
+      config: { expensive: true, viewer: true },
       schema: {
         tags: ['jobs'],
         summary: 'Stream the export file (409 job_not_ready before it has succeeded).',
@@ -204,8 +210,8 @@ export const jobRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'jobs'>> = asyn
       },
     },
     async (req, reply) => {
-      const tenant = tenantFor(req, 'events:read');
-      const { job, format, file } = await jobs.download(tenant, req.params.id);
+      const { tenant, within } = readFor(req);
+      const { job, format, file } = await jobs.download(tenant, req.params.id, within);
       return (
         reply
           .type(CONTENT_TYPES[format])

@@ -6,7 +6,7 @@ import { dateTimeParam } from '../../core/interval.js';
 import { parseEntriesPath, parseTilePath, TILE_WIDTH } from '../../core/log/tiles.js';
 import type { Services } from '../../services/index.js';
 import type { StoredCheckpoint } from '../../store/types.js';
-import { tenantFor } from '../auth.js';
+import { readFor, tenantFor } from '../auth.js';
 import { ErrorResponses } from './schemas.js';
 
 const tags = ['log'];
@@ -115,6 +115,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'log'>> = async
   app.get(
     '/log/key',
     {
+      config: { viewer: true },
       schema: {
         tags,
         summary: 'The log’s verifier key and this tenant’s origin.',
@@ -122,7 +123,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'log'>> = async
       },
     },
     async (req) => {
-      const tenant = tenantFor(req, 'events:read');
+      const { tenant } = readFor(req);
       const v = log.verifier;
       return {
         verifier_key: v.text,
@@ -138,6 +139,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'log'>> = async
   app.get(
     '/log/checkpoint',
     {
+      config: { viewer: true },
       schema: {
         tags,
         summary: 'The latest signed checkpoint (C2SP tlog-checkpoint, signed note), as text/plain.',
@@ -146,7 +148,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'log'>> = async
       },
     },
     async (req, reply) => {
-      const latest = await log.latest(tenantFor(req, 'events:read'));
+      const latest = await log.latest(readFor(req).tenant);
       return reply
         .type('text/plain; charset=utf-8')
         .header('cache-control', 'no-cache')
@@ -220,6 +222,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'log'>> = async
   app.get(
     '/log/inclusion',
     {
+      config: { viewer: true },
       schema: {
         tags,
         summary: 'The RFC 6962 inclusion proof of an event (by seq or id) in a tree the log signed.',
@@ -228,11 +231,13 @@ export const logRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'log'>> = async
       },
     },
     async (req) => {
-      const tenant = tenantFor(req, 'events:read');
+      const { tenant, within } = readFor(req);
       const { seq, id, tree_size } = req.query;
       if ((seq === undefined) === (id === undefined))
         invalidParameter('seq', 'or id: give exactly one.', 'query.seq');
-      const at = seq ?? (await log.seqOf(tenant, id as string));
+      // A viewer token proves only an event it can read: by seq too, the event is looked up.
+      const at =
+        seq !== undefined && within === undefined ? seq : await log.seqOf(tenant, id ?? String(seq), within);
       return log.inclusion(tenant, at, tree_size);
     },
   );

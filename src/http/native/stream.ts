@@ -3,11 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { invalidParameter, TrailkeepError } from '../../core/errors.js';
-import { FilterQuerySchema, toEventFilter } from '../../core/filters.js';
+import { FilterQuerySchema } from '../../core/filters.js';
 import type { EventFilter, EventRow } from '../../core/query.js';
 import type { Services } from '../../services/index.js';
 import type { Sink, TailHub } from '../../services/tail/hub.js';
-import { stillGrants, tenantFor } from '../auth.js';
+import { readFor, stillGrants } from '../auth.js';
 import { type Frame, frameCache, HEARTBEAT, idOnly, retryHint, SSE_TYPE } from '../sse.js';
 import { ownersOf, releaseWhenClosed, Tally } from '../tally.js';
 import { ErrorResponses } from './schemas.js';
@@ -155,6 +155,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'tails' | 'a
     {
       // A HEAD of an endless body would hold a connection open for nothing.
       exposeHeadRoute: false,
+      // Viewer tokens tail within their filters, one recorded view per opened stream (docs/embedding.md).
+      config: { viewer: true },
       schema: {
         tags: ['events'],
         summary: STREAM_SUMMARY,
@@ -176,10 +178,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<Pick<Services, 'tails' | 'a
       },
     },
     async (req, reply) => {
-      const tenant = tenantFor(req, 'events:read');
-      // Every condition a stream reads under is in this filter: narrowing a credential's reads
-      // (viewer tokens) is ANDed in here.
-      const filter = toEventFilter(req.query);
+      // Every condition a stream reads under is in this filter, a viewer token's narrowing ANDed in.
+      const { tenant, filter } = readFor(req, req.query);
       const resumeAfter = lastEventId(req);
       holdSlot(req, reply);
       const head = await tails.head(tenant);

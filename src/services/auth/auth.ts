@@ -1,13 +1,21 @@
-import { webcrypto } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { randomUUID, webcrypto } from 'node:crypto';
+import { type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { strictBase64url } from '../../core/base64url.js';
 import type { Credential, CredentialKind } from '../../core/credentials.js';
 import { TrailkeepError } from '../../core/errors.js';
+import { toEventFilter } from '../../core/filters.js';
 import { isTenantId, TENANT_ID_PATTERN } from '../../core/tenant.js';
-import type { CredentialStore, TenantStore } from '../../store/types.js';
+import type { CredentialRecord, CredentialStore, TenantStore } from '../../store/types.js';
 import type { AuthFailures } from './failures.js';
-import { MINTABLE_SCOPES, OPERATOR_SCOPES, type Principal, SCOPES } from './principal.js';
+import {
+  MINTABLE_SCOPES,
+  OPERATOR_SCOPES,
+  type Principal,
+  SCOPES,
+  type ViewerPrincipal,
+} from './principal.js';
 import { credentialIdOf, hashSecret, makeSecret, newCredentialId, secretMatches } from './secrets.js';
+import { grantOf, type ViewerTokenRequest, viewerGrantOf } from './viewer-tokens.js';
 
 const ISSUER = 'trailkeep';
 const ALG = 'HS256';
@@ -17,6 +25,12 @@ export interface IssuedToken {
   token_type: 'bearer';
   expires_in: number;
   scope: string;
+}
+
+export interface IssuedViewerToken {
+  token: string;
+  /** RFC 3339. */
+  expires_at: string;
 }
 
 /** An operator key (tenant null): it acts for the tenant each request names. */
@@ -41,6 +55,8 @@ export class AuthService {
     private readonly adminTokenHash: string,
     private readonly jwtKey: Uint8Array,
     private readonly tokenTtlSeconds: number,
+    /** The longest a viewer token may live (TRAILKEEP_VIEWER_TOKEN_MAX_TTL), in seconds. */
+    readonly viewerTokenMaxTtl: number,
     /** Failed authentications per client address, which every entry point counts (http/auth.ts). */
     readonly failures: AuthFailures,
     private readonly clock: () => number = Date.now,
@@ -96,9 +112,8 @@ export class AuthService {
       const tenant = payload.tnt;
       const scope = payload.scope;
       if (typeof sub !== 'string' || typeof tenant !== 'string' || typeof scope !== 'string') return null;
-      // A revoked client's (or operator key's) tokens stop working at once, not at expiry.
-      const client = await this.credentials.find(sub);
-      if (!client || client.revoked_at || (client.tenant !== tenant && !isOperatorKey(client))) return null;
+      if (payload.viewer !== undefined) return this.viewer(payload, sub, tenant);
+      if (!(await this.issuer(sub, tenant))) return null;
       return {
         kind: 'credential',
         tenant,
@@ -110,6 +125,70 @@ export class AuthService {
       if (e instanceof joseErrors.JOSEError) return null;
       throw e;
     }
+  }
+
+  /**
+   * The credential that minted a token for `tenant`, while it may: a revoked client's (or
+   * operator key's) tokens stop working at once, not at expiry.
+   */
+  private async issuer(id: string, tenant: string): Promise<CredentialRecord | null> {
+    const c = await this.credentials.find(id);
+    return c && !c.revoked_at && (c.tenant === tenant || isOperatorKey(c)) ? c : null;
+  }
+
+  /** A viewer token's principal, with its tenant's setting for recording its reads, read on each use. */
+  private async viewer(payload: JWTPayload, sub: string, tenant: string): Promise<ViewerPrincipal | null> {
+    const grant = grantOf(payload);
+    if (!grant || typeof payload.jti !== 'string') return null;
+    const [client, record] = await Promise.all([this.issuer(sub, tenant), this.tenants.get(tenant)]);
+    if (!client || !record || !client.scopes.includes('events:read')) return null;
+    return {
+      kind: 'viewer',
+      tenant,
+      scopes: ['events:read'],
+      credentialId: sub,
+      tokenId: payload.jti,
+      ...grant,
+      filter: toEventFilter(grant.filters),
+      recordReads: record.record_viewer_reads,
+    };
+  }
+
+  /**
+   * A viewer token (docs/embedding.md) minted by `issuer`, a credential with `events:read` acting
+   * on `tenant`: signed like an access token, read-only, narrowed to the request's filters, alive
+   * `ttl_seconds` (900 by default, at most viewerTokenMaxTtl).
+   */
+  async issueViewerToken(
+    issuer: { tenant: string; credentialId: string },
+    req: ViewerTokenRequest,
+  ): Promise<IssuedViewerToken> {
+    const { grant, ttl } = viewerGrantOf(req, this.viewerTokenMaxTtl);
+    const { token, expiresAt } = await this.sign(
+      { tnt: issuer.tenant, scope: 'events:read', viewer: grant },
+      issuer.credentialId,
+      ttl,
+      randomUUID(),
+    );
+    return { token, expires_at: new Date(expiresAt * 1000).toISOString() };
+  }
+
+  /** A JWT of these claims for `sub`, alive `ttl` seconds from now; its expiry in epoch seconds. */
+  private async sign(
+    claims: JWTPayload,
+    sub: string,
+    ttl: number,
+    jti?: string,
+  ): Promise<{ token: string; expiresAt: number }> {
+    const now = Math.floor(this.clock() / 1000);
+    const jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setSubject(sub)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttl);
+    if (jti !== undefined) jwt.setJti(jti);
+    return { token: await jwt.sign(await this.key()), expiresAt: now + ttl };
   }
 
   /**
@@ -152,14 +231,11 @@ export class AuthService {
     }
     if (scopes.length === 0)
       throw new TrailkeepError('forbidden', 'The key has no scope an access token can carry.');
-    const now = Math.floor(this.clock() / 1000);
-    const access_token = await new SignJWT({ tnt: boundTo, scope: scopes.join(' ') })
-      .setProtectedHeader({ alg: ALG, typ: 'JWT' })
-      .setIssuer(ISSUER)
-      .setSubject(c.id)
-      .setIssuedAt(now)
-      .setExpirationTime(now + this.tokenTtlSeconds)
-      .sign(await this.key());
+    const { token: access_token } = await this.sign(
+      { tnt: boundTo, scope: scopes.join(' ') },
+      c.id,
+      this.tokenTtlSeconds,
+    );
     return { access_token, token_type: 'bearer', expires_in: this.tokenTtlSeconds, scope: scopes.join(' ') };
   }
 

@@ -1,3 +1,6 @@
+import type { EventFilter } from '../../core/query.js';
+import type { ViewerGrant } from '../../core/viewer.js';
+
 /** What a tenant-bound credential (key, OAuth client, access token) may be granted. */
 export const SCOPES = ['events:write', 'events:read', 'tenant:admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -31,4 +34,24 @@ export type Principal =
       credentialId: string;
       /** The tenant the request names (Trailkeep-Tenant), looked up once; null when it names none. */
       tenant: { id: string; exists: boolean } | null;
-    };
+    }
+  | ViewerPrincipal;
+
+/**
+ * A viewer token (docs/embedding.md): reads one tenant's events within its narrowing, on the
+ * routes that let viewers in (http/viewer.ts), and nothing else.
+ */
+export interface ViewerPrincipal extends ViewerGrant {
+  kind: 'viewer';
+  tenant: string;
+  /** `events:read`, and only it. */
+  scopes: readonly string[];
+  /** The credential that minted it: revoking that ends the token, and its requests count against it. */
+  credentialId: string;
+  /** The token's `jti`, recorded with each view. */
+  tokenId: string;
+  /** `filters` parsed: ANDed into every read through the token. */
+  filter: EventFilter;
+  /** Whether its reads are recorded: the tenant's `record_viewer_reads` when the token was presented. */
+  recordReads: boolean;
+}

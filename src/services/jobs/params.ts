@@ -1,3 +1,4 @@
+import { canonicalJson } from '../../core/event/seal.js';
 import { type FilterParams, toEventFilter } from '../../core/filters.js';
 import type { Job } from '../../core/jobs.js';
 import { type EventFilter, type Order, upToSeq } from '../../core/query.js';
@@ -27,10 +28,25 @@ export interface ExportParams extends QueryParams {
   format: ExportFormat;
   /** NDJSON with the proof line that makes it checkable offline (docs/log.md). */
   proofs?: boolean;
+  /**
+   * The narrowing of the viewer token that made it (its filter holds it already): only a viewer
+   * token of the same narrowing sees the export, and every other credential of the tenant.
+   */
+  within?: EventFilter;
 }
 
 /** What an export may add to its format and filter. */
-export type ExportOptions = Pick<ExportParams, 'proofs'>;
+export type ExportOptions = Pick<ExportParams, 'proofs' | 'within'>;
+
+/**
+ * Whether a reader narrowed to `within` (a viewer token; undefined for any other credential) may
+ * see the job: one made through a viewer token of the same narrowing, which holds nothing else.
+ */
+export function visibleWithin(job: Job, within: EventFilter | undefined): boolean {
+  if (within === undefined) return true;
+  const made = (job.params as unknown as Partial<ExportParams>).within;
+  return made !== undefined && canonicalJson(made) === canonicalJson(within);
+}
 
 /**
  * How jobs stored before the filter was kept parsed hold it: the request's filter parameters

@@ -13,6 +13,7 @@ import {
   orderOf,
   type QueryOptions,
   type QueryParams,
+  visibleWithin,
 } from './params.js';
 import { type ExportQuota, exportRefused } from './quota.js';
 import { removeExportFiles } from './runners.js';
@@ -68,7 +69,17 @@ export class JobService {
         'needs format ndjson: proofs ride in the file as one more JSON line.',
         'body.proofs',
       );
-    return this.create(tenant, 'export', { format, filter, ...(options.proofs ? { proofs: true } : {}) });
+    if (options.proofs && options.within) {
+      // A timed range's proof carries its neighbours as stored: events outside the token's filters.
+      const message = 'is not for viewer tokens: a proof’s witnesses are events outside the token’s filters.';
+      throw new TrailkeepError('forbidden', `proofs ${message}`, [{ path: 'body.proofs', message }]);
+    }
+    return this.create(tenant, 'export', {
+      format,
+      filter,
+      ...(options.proofs ? { proofs: true } : {}),
+      ...(options.within ? { within: options.within } : {}),
+    });
   }
 
   /**
@@ -125,10 +136,18 @@ export class JobService {
     for (const listener of this.listeners) listener();
   }
 
-  /** The tenant's job of that kind; anything else (another tenant's, the other kind, expired) is 404. */
-  async get(tenant: string, kind: JobKind, id: string): Promise<Job> {
+  /**
+   * The tenant's job of that kind; anything else (another tenant's, the other kind, expired, or
+   * for a viewer token narrowed to `within` one it may not see: visibleWithin) is 404.
+   */
+  async get(tenant: string, kind: JobKind, id: string, within?: EventFilter): Promise<Job> {
     const job = await this.jobs.get(tenant, id);
-    if (!job || job.kind !== kind || (job.expires_at !== null && job.expires_at < this.clock())) {
+    if (
+      !job ||
+      job.kind !== kind ||
+      (job.expires_at !== null && job.expires_at < this.clock()) ||
+      !visibleWithin(job, within)
+    ) {
       throw new TrailkeepError('not_found', `${NOUN[kind]} ${id} not found.`);
     }
     return job;
@@ -184,12 +203,13 @@ export class JobService {
     return { job, chunks: this.events.scan(tenant, frozenFilter(job, job.snapshot_seq ?? 0), orderOf(job)) };
   }
 
-  /** The finished export file of a succeeded export, opened for streaming. */
+  /** The finished export file of a succeeded export (one `within` may see), opened for streaming. */
   async download(
     tenant: string,
     id: string,
+    within?: EventFilter,
   ): Promise<{ job: Job; format: ExportFormat; file: ExportDownload }> {
-    const job = ready(await this.get(tenant, 'export', id));
+    const job = ready(await this.get(tenant, 'export', id, within));
     const format = exportFormatOf(job);
     // The attempt that finished the job is the last one leased: only its file is published.
     const file = await this.files.open({ tenant, jobId: id, attempt: job.attempts, format });

@@ -11,6 +11,7 @@ import {
   tileNodes,
   tilesNeeded,
 } from '../../core/log/tiles.js';
+import type { EventFilter } from '../../core/query.js';
 import type { CheckpointRange, LogStore, StoredCheckpoint } from '../../store/types.js';
 import type { EventService } from '../events.js';
 
@@ -98,9 +99,12 @@ export class LogService {
     return out.subarray(0, rows.length * (2 + HASH_BYTES));
   }
 
-  /** The seq of an event named by seq or client id (404 when there is none). */
-  async seqOf(tenant: string, idOrSeq: string): Promise<number> {
-    return (JSON.parse(await this.events.get(tenant, idOrSeq)) as { seq: number }).seq;
+  /**
+   * The seq of an event named by seq or client id (404 when there is none, or when `within`, a
+   * viewer token's narrowing, does not select it).
+   */
+  async seqOf(tenant: string, idOrSeq: string, within?: EventFilter): Promise<number> {
+    return (JSON.parse(await this.events.get(tenant, idOrSeq, within)) as { seq: number }).seq;
   }
 
   /** The audit path of event `seq` in the tree of `treeSize` (the latest checkpoint's by default). */

@@ -35,7 +35,7 @@ export function pgSettings(db: Db): SettingStore {
   };
 }
 
-const TENANT_COLS = `id, name, ${ISO('created_at')} AS created_at`;
+const TENANT_COLS = `id, name, ${ISO('created_at')} AS created_at, record_viewer_reads`;
 
 export function pgTenants(db: Db): TenantStore {
   return {
@@ -52,6 +52,15 @@ export function pgTenants(db: Db): TenantStore {
     },
     async list() {
       return db.query<Tenant>(`SELECT ${TENANT_COLS} FROM tenants ORDER BY id`);
+    },
+    async update(id, { name, record_viewer_reads }) {
+      // A member left out is NULL here and keeps its value.
+      const rows = await db.query<Tenant>(
+        `UPDATE tenants SET name = coalesce($2, name), record_viewer_reads = coalesce($3, record_viewer_reads)
+         WHERE id = $1 RETURNING ${TENANT_COLS}`,
+        [id, name ?? null, record_viewer_reads ?? null],
+      );
+      return rows[0] ?? null;
     },
   };
 }

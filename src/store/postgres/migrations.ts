@@ -218,6 +218,11 @@ export const PG_MIGRATIONS: string[] = [
   );
   CREATE INDEX log_checkpoints_time ON log_checkpoints (tenant, created_at);
   `,
+  // 9: a tenant's settings (docs/embedding.md): whether reads through viewer tokens are
+  // recorded as events of the tenant, on unless the tenant turns it off.
+  `
+  ALTER TABLE tenants ADD COLUMN record_viewer_reads boolean NOT NULL DEFAULT true;
+  `,
 ];
 
 /** Any constant both sides agree on: the key of the advisory lock that serialises migrations. */

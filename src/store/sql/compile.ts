@@ -64,13 +64,17 @@ export function sqlCompiler(d: SqlDialect) {
     }
   };
 
-  /** `byRow`: as `field`'s, for the full-text index. */
-  const condition = (
+  /**
+   * `again` binds the statement's tenant again (a side table's condition, a nested filter's);
+   * `byRow`: as `field`'s, for the full-text index.
+   */
+  function condition(
     params: unknown[],
+    again: () => string,
     s: ConditionStorage,
     value: unknown,
     byRow: boolean,
-  ): string | undefined => {
+  ): string | undefined {
     switch (s.kind) {
       case 'bound': {
         const v = value as number;
@@ -98,8 +102,28 @@ export function sqlCompiler(d: SqlDialect) {
         const terms = searchTerms(value as string);
         return byRow ? d.rowText(params, terms) : d.text(params, terms);
       }
+      case 'all': {
+        const clauses = (value as EventFilter[]).flatMap((f) => clausesOf(params, again, f, byRow));
+        return clauses.length > 0 ? `(${clauses.join(' AND ')})` : undefined;
+      }
     }
-  };
+  }
+
+  /** The conditions of a filter besides its tenant's, ANDed by the caller. */
+  function clausesOf(params: unknown[], again: () => string, f: EventFilter, byRow: boolean): string[] {
+    const clauses: string[] = [];
+    for (const [name, values] of Object.entries(f.fields ?? {})) {
+      if (!values?.length) continue;
+      clauses.push(field(params, again, FIELDS[name as FilterField], values, byRow));
+    }
+    for (const name of CONDITION_NAMES) {
+      const value = f[name];
+      if (value === undefined) continue;
+      const clause = condition(params, again, CONDITIONS[name], value, byRow);
+      if (clause !== undefined) clauses.push(clause);
+    }
+    return clauses;
+  }
 
   /**
    * The WHERE condition of a filter in `tenant`; its values are pushed onto `params`. `byRow`
@@ -108,18 +132,7 @@ export function sqlCompiler(d: SqlDialect) {
   const where = (params: unknown[], tenant: string, f: EventFilter, byRow = false): string => {
     const own = d.bind(params, tenant);
     const again = () => d.bindAgain(params, own, tenant);
-    const clauses = [`tenant = ${own}`];
-    for (const [name, values] of Object.entries(f.fields ?? {})) {
-      if (!values?.length) continue;
-      clauses.push(field(params, again, FIELDS[name as FilterField], values, byRow));
-    }
-    for (const name of CONDITION_NAMES) {
-      const value = f[name];
-      if (value === undefined) continue;
-      const clause = condition(params, CONDITIONS[name], value, byRow);
-      if (clause !== undefined) clauses.push(clause);
-    }
-    return clauses.join(' AND ');
+    return [`tenant = ${own}`, ...clausesOf(params, again, f, byRow)].join(' AND ');
   };
 
   /**

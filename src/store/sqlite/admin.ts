@@ -32,23 +32,39 @@ export function sqliteSettings(db: Db): SettingStore {
   };
 }
 
+type TenantRow = Omit<Tenant, 'record_viewer_reads'> & { record_viewer_reads: number };
+
+const TENANT_COLS = 'id, name, created_at, record_viewer_reads';
+const toTenant = (row: TenantRow): Tenant => ({ ...row, record_viewer_reads: row.record_viewer_reads === 1 });
+
 export function sqliteTenants(db: Db): TenantStore {
   const insert = db.prepare(
     'INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
   );
-  const get = db.prepare<[string], Tenant>('SELECT id, name, created_at FROM tenants WHERE id = ?');
-  const list = db.prepare<[], Tenant>('SELECT id, name, created_at FROM tenants ORDER BY id');
+  const get = db.prepare<[string], TenantRow>(`SELECT ${TENANT_COLS} FROM tenants WHERE id = ?`);
+  const list = db.prepare<[], TenantRow>(`SELECT ${TENANT_COLS} FROM tenants ORDER BY id`);
+  // A member left out is NULL here and keeps its value.
+  const update = db.prepare<[string | null, number | null, string], TenantRow>(
+    `UPDATE tenants SET name = coalesce(?, name), record_viewer_reads = coalesce(?, record_viewer_reads)
+     WHERE id = ? RETURNING ${TENANT_COLS}`,
+  );
   return {
     async create({ id, name }, now) {
       if (insert.run(id, name, iso(now)).changes === 0)
         throw new TrailkeepError('conflict', `Tenant ${id} already exists.`);
-      return { id, name, created_at: iso(now) };
+      return { id, name, created_at: iso(now), record_viewer_reads: true };
     },
     async get(id) {
-      return get.get(id) ?? null;
+      const row = get.get(id);
+      return row ? toTenant(row) : null;
     },
     async list() {
-      return list.all();
+      return list.all().map(toTenant);
+    },
+    async update(id, { name, record_viewer_reads }) {
+      const flag = record_viewer_reads === undefined ? null : Number(record_viewer_reads);
+      const row = update.get(name ?? null, flag, id);
+      return row ? toTenant(row) : null;
     },
   };
 }

@@ -157,4 +157,9 @@ export const SQLITE_MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX log_checkpoints_time ON log_checkpoints(tenant, created_at);
   `,
+  // 7: a tenant's settings (docs/embedding.md): whether reads through viewer tokens are
+  // recorded as events of the tenant, on unless the tenant turns it off.
+  `
+  ALTER TABLE tenants ADD COLUMN record_viewer_reads INTEGER NOT NULL DEFAULT 1;
+  `,
 ];
