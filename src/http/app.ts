@@ -12,10 +12,13 @@ import { BODY_LIMIT, connectionLimits, registerLimits } from './limits.js';
 import { openapiRoutes } from './openapi.js';
 import { opsRoutes } from './ops.js';
 import { boundedValidatorCompiler } from './validation.js';
+import { viewerRoutes } from './viewer.js';
 
 export interface AppOptions {
   /** A pino logger, or false for none (the CLI passes its configured logger). */
   logger?: FastifyBaseLogger | false;
+  /** The viewer's built files (default: the package's dist/web, http/viewer.ts). */
+  webRoot?: string;
 }
 
 /**
@@ -75,6 +78,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   await app.register(opsRoutes, { store: services.store, metrics: services.metrics });
   await app.register(openapiRoutes);
+  await app.register(viewerRoutes, options.webRoot === undefined ? {} : { root: options.webRoot });
   for (const dialect of DIALECTS) await registerDialect(app, dialect, services);
   return app;
 }
