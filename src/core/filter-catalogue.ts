@@ -79,6 +79,8 @@ export type ConditionStorage =
    * field `equals`, `otherwise` elsewhere. The column decides every event without the member.
    */
   | { kind: 'shown'; path: Path; field: ColumnField; equals: string; shows: string; otherwise: string }
+  /** The column (filled from `path`) starts with the value: a bytewise range (core/query.ts `prefixEnd`). */
+  | { kind: 'prefix'; column: string; path: Path }
   /** Full-text terms (core/query.ts `searchTerms`), all of which must match. */
   | { kind: 'text' };
 
@@ -89,6 +91,7 @@ export type ConditionStorage =
 export const CONDITIONS = {
   from: { kind: 'bound', column: 'occurred_at', op: '>=' },
   to: { kind: 'bound', column: 'occurred_at', op: '<' },
+  actionPrefix: { kind: 'prefix', column: 'action', path: ['action'] },
   minSeq: { kind: 'bound', column: 'seq', op: '>=' },
   maxSeq: { kind: 'bound', column: 'seq', op: '<=' },
   actorIdOrLogin: {

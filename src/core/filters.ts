@@ -18,6 +18,13 @@ const common = {
   q: Type.Optional(
     Type.String({ minLength: 1, maxLength: 500, description: 'Full-text terms, all required.' }),
   ),
+  action_prefix: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Action starts with this (`user.` for user.*).',
+    }),
+  ),
   min_seq: Type.Optional(Type.Integer({ minimum: 1, description: 'Seq at or after.' })),
   max_seq: Type.Optional(Type.Integer({ minimum: 1, description: 'Seq at or before.' })),
 };
@@ -46,6 +53,7 @@ export function toEventFilter(params: FilterParams): EventFilter {
   if (params.from !== undefined) filter.from = dateTimeParam(params.from, 'from');
   if (params.to !== undefined) filter.to = dateTimeParam(params.to, 'to');
   if (params.q !== undefined) filter.q = params.q;
+  if (params.action_prefix !== undefined) filter.actionPrefix = params.action_prefix;
   if (params.min_seq !== undefined) filter.minSeq = params.min_seq;
   if (params.max_seq !== undefined) filter.maxSeq = params.max_seq;
   return filter;

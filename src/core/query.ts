@@ -13,6 +13,8 @@ export interface EventFilter {
   to?: number;
   /** Full-text terms, all of which must match. */
   q?: string;
+  /** Only events whose action starts with this (the viewer's `action:user.*`). */
+  actionPrefix?: string;
   /** Only events with seq ≥ this. */
   minSeq?: number;
   /** Only events with seq ≤ this: a range of the log, or a frozen snapshot of it. */
@@ -100,3 +102,20 @@ export function tokenize(text: string): string[] {
 
 /** The terms of a full-text query `q`, all of which must match; at most 16. */
 export const searchTerms = (q: string): string[] => [...new Set(tokenize(q))].slice(0, 16);
+
+/**
+ * The least string above every string that starts with `prefix`, in code point order (which is
+ * UTF-8 byte order, how both engines compare bytewise), or null when there is none (a prefix of
+ * nothing but U+10FFFF). Lets a prefix be an index range: `prefix <= v < prefixEnd(prefix)`.
+ */
+export function prefixEnd(prefix: string): string | null {
+  const points = [...prefix].map((c) => c.codePointAt(0) as number);
+  while (points.length > 0) {
+    const last = (points.pop() as number) + 1;
+    if (last > 0x10ffff) continue;
+    // Surrogates are not characters: the next code point after U+D7FF is U+E000.
+    points.push(last === 0xd800 ? 0xe000 : last);
+    return String.fromCodePoint(...points);
+  }
+  return null;
+}

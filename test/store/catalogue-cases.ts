@@ -125,6 +125,16 @@ function conditionCases(name: ConditionName, s: ConditionStorage, events: Stored
         selects: (e) => shown(e).includes(value),
       }));
     }
+    case 'prefix': {
+      // A value cut short (its events and any others sharing the start), a whole value, and none.
+      const values = rarestFirst(events, (e) => strings(at(e, s.path)));
+      const value = values[0] as string;
+      const prefixes = [value.slice(0, Math.ceil(value.length / 2)), value, NO_SUCH_VALUE];
+      return prefixes.map((prefix) => ({
+        filter: only(name, prefix),
+        selects: (e) => strings(at(e, s.path)).some((v) => v.startsWith(prefix)),
+      }));
+    }
     case 'text': {
       // The rarest term, it AND the commonest, and text without a term (which matches nothing).
       const terms = rarestFirst(events, termsOf);

@@ -30,6 +30,7 @@ export function addFilterOptions(cmd: Command): Command {
     .addOption(new Option('--from <time>', 'occurred at or after this RFC 3339 time'))
     .addOption(new Option('--to <time>', 'occurred before this RFC 3339 time'))
     .addOption(new Option('--q <terms>', 'full-text search: every term must match'))
+    .addOption(new Option('--action-prefix <prefix>', 'action starts with this (user. for user.*)'))
     .addOption(new Option('--min-seq <n>', 'seq at or after this').argParser(Number))
     .addOption(new Option('--max-seq <n>', 'seq at or before this').argParser(Number));
   return cmd;
@@ -41,7 +42,7 @@ const check = compileSchema<FilterParams>(FilterBodySchema);
 export function filtersFrom(given: object): FilterParams {
   const opts = given as Record<string, unknown>;
   const filters: Record<string, unknown> = {};
-  for (const field of [...FILTER_FIELDS, 'from', 'to', 'q', 'min_seq', 'max_seq'] as const) {
+  for (const field of [...FILTER_FIELDS, 'from', 'to', 'q', 'action_prefix', 'min_seq', 'max_seq'] as const) {
     const value = opts[new Option(`${flagOf(field)} <v>`).attributeName()];
     if (value !== undefined) filters[field] = value;
   }

@@ -6,7 +6,13 @@ import {
   type FieldStorage,
   type FilterField,
 } from '../../core/filter-catalogue.js';
-import { type EventFilter, type EventQuery, type Position, searchTerms } from '../../core/query.js';
+import {
+  type EventFilter,
+  type EventQuery,
+  type Position,
+  prefixEnd,
+  searchTerms,
+} from '../../core/query.js';
 import { fromCursor } from '../keyset.js';
 import type { SqlDialect } from './dialect.js';
 
@@ -60,6 +66,13 @@ export function sqlCompiler(d: SqlDialect) {
       case 'shown': {
         const fallback = `CASE WHEN ${FIELDS[s.field].column} = ${literal(s.equals)} THEN ${literal(s.shows)} ELSE ${literal(s.otherwise)} END`;
         return `${d.jsonTextOr(s.path, fallback)} = ${d.bind(params, value)}`;
+      }
+      case 'prefix': {
+        const start = value as string;
+        const end = prefixEnd(start);
+        const column = d.bytewise(s.column);
+        const from = `${column} >= ${d.bind(params, start)}`;
+        return end === null ? from : `${from} AND ${column} < ${d.bind(params, end)}`;
       }
       case 'text':
         return d.text(params, searchTerms(value as string));
