@@ -145,6 +145,7 @@ const knownKeys = (): string => [...Object.keys(KEYS), 'or a filter parameter su
 const SINGLE: Record<string, string> = {
   from: 'after:',
   to: 'before:',
+  action_prefix: 'action: with *',
   min_seq: 'min_seq:',
   max_seq: 'max_seq:',
 };
