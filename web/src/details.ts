@@ -86,6 +86,9 @@ export class Details extends LitElement {
         margin: 0.5rem 0 0;
         font-size: 1.05rem;
       }
+      .summary time {
+        white-space: nowrap;
+      }
       section {
         margin-top: 1rem;
       }

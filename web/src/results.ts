@@ -106,6 +106,8 @@ export class Results extends LitElement {
       }
       [role='cell'] {
         min-width: 0;
+        /* Room below the baseline, so overflow: hidden keeps underscores and descenders. */
+        line-height: 1.5;
         overflow: hidden;
         text-overflow: ellipsis;
         white-space: nowrap;
@@ -152,6 +154,7 @@ export class Results extends LitElement {
         }
         .outcome {
           grid-area: outcome;
+          justify-self: end;
         }
         .actor {
           grid-area: actor;
@@ -198,7 +201,7 @@ export class Results extends LitElement {
     if (index < 0) return;
     this.active = seq;
     this.body()?.[virtualizerRef]?.element(index)?.scrollIntoView({ block: 'nearest' });
-    for (let tries = 0; tries < 10; tries++) {
+    for (let tries = 0; tries < 30; tries++) {
       await this.updateComplete;
       const el = this.renderRoot.querySelector<HTMLElement>(`[data-seq="${seq}"]`);
       if (el) {

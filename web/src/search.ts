@@ -40,6 +40,7 @@ export class Search extends LitElement {
     css`
       :host {
         display: block;
+        container-type: inline-size;
       }
       form {
         display: flex;
@@ -63,6 +64,16 @@ export class Search extends LitElement {
       }
       .error {
         margin: 0.35rem 0 0;
+      }
+      @container (max-width: 40rem) {
+        .query {
+          flex-basis: 100%;
+        }
+        select {
+          flex: 1 1 0;
+          min-width: 0;
+          padding-inline: 0.4rem;
+        }
       }
       .chips {
         display: flex;

@@ -219,6 +219,13 @@ export class TrailkeepViewer extends LitElement {
           padding: 0.5rem;
           gap: 0.5rem;
         }
+        .tools {
+          margin-inline-start: 0;
+        }
+        .tools > button,
+        .tools > select {
+          padding-inline: 0.5rem;
+        }
       }
     `,
   ];
@@ -582,7 +589,7 @@ export class TrailkeepViewer extends LitElement {
         @api-error=${(e: CustomEvent<ApiError>) => this.failed(e.detail)}
       ></trailkeep-export>
       <select aria-label="Theme" .value=${this.theme} @change=${this.setTheme}>
-        <option value="auto" ?selected=${this.theme === 'auto'}>Auto theme</option>
+        <option value="auto" ?selected=${this.theme === 'auto'}>Auto</option>
         <option value="light" ?selected=${this.theme === 'light'}>Light</option>
         <option value="dark" ?selected=${this.theme === 'dark'}>Dark</option>
       </select>
