@@ -100,3 +100,15 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
 }
+
+/**
+ * An attribute of the element that has the focus, however deep in shadow roots (null when none).
+ * Page code is written as text: the tests compile without the DOM's types, the page has them.
+ */
+export function focusedAttribute(page: Page, name: string): Promise<string | null> {
+  return page.evaluate(`(() => {
+    let el = document.activeElement;
+    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+    return el ? el.getAttribute(${JSON.stringify(name)}) : null;
+  })()`);
+}

@@ -5,8 +5,15 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { api, call } from '../helpers/api.js';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
-import { launchBrowser, screenshot, seriousViolations, type TestBrowser } from '../helpers/browser.js';
+import {
+  focusedAttribute,
+  launchBrowser,
+  screenshot,
+  seriousViolations,
+  type TestBrowser,
+} from '../helpers/browser.js';
 import { sampleEvents } from '../helpers/viewer-data.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * The page at /viewer/ in Chromium, against a real server over a real socket, driven by the
@@ -66,15 +73,14 @@ describe('the viewer page', () => {
   async function runQuery(page: Page, query: string) {
     await search(page).fill(query);
     await search(page).press('Enter');
-    await page.waitForFunction((q) => new URL(location.href).searchParams.get('q') === q, query);
+    await page.waitForURL((u) => u.searchParams.get('q') === query);
     await assertSettled(page);
   }
 
   /** Waits until the list has loaded (the status line no longer says Loading). */
   async function assertSettled(page: Page) {
-    await page.waitForFunction(() => {
-      const text =
-        document.querySelector('trailkeep-viewer')?.shadowRoot?.querySelector('.foot')?.textContent ?? '';
+    await until(async () => {
+      const text = await status(page).innerText();
       return text !== '' && !text.startsWith('Loading');
     });
   }
@@ -110,7 +116,7 @@ describe('the viewer page', () => {
   it('signs in from the URL fragment, which leaves the address bar, and keeps the session on reload', async () => {
     const { page, errors } = await signedIn();
     assert.equal(new URL(page.url()).hash, '', 'the token is gone from the address bar');
-    assert.equal(await page.evaluate(() => sessionStorage.length), 1, 'kept in the tab’s session');
+    assert.equal(await page.evaluate('sessionStorage.length'), 1, 'kept in the tab’s session');
     const newest = await api<{ data: { action: string }[] }>(url, key, 'GET', '/v1/events?limit=1');
     assert.equal((await cells(page))[0]?.[2], newest.data[0]?.action, 'newest first');
     await page.reload();
@@ -118,7 +124,7 @@ describe('the viewer page', () => {
     assert.equal(new URL(page.url()).hash, '');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('textbox', { name: 'API key or access token' }).waitFor();
-    assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'forgotten on sign-out');
+    assert.equal(await page.evaluate('sessionStorage.length'), 0, 'forgotten on sign-out');
     await screenshot(page, 'page-sign-in');
     // History holds no entry with the token: back leads out of the page.
     await page.goBack();
@@ -165,9 +171,7 @@ describe('the viewer page', () => {
     const narrow = await total(page);
     assert.equal(narrow, (await listed('actor_id=u-ada&outcome=failure&target_type=ticket')).length);
     await page.getByRole('button', { name: 'Remove target:ticket' }).click();
-    await page.waitForFunction(
-      () => new URL(location.href).searchParams.get('q') === 'actor:u-ada outcome:failure',
-    );
+    await page.waitForURL((u) => u.searchParams.get('q') === 'actor:u-ada outcome:failure');
     await assertSettled(page);
     const wider = await total(page);
     assert.equal(wider, (await listed('actor_id=u-ada&outcome=failure')).length);
@@ -178,7 +182,7 @@ describe('the viewer page', () => {
     const outcome = page.getByRole('button', { name: 'Remove outcome:failure' });
     await outcome.focus();
     await outcome.press('Delete');
-    await page.waitForFunction(() => new URL(location.href).searchParams.get('q') === 'actor:u-ada');
+    await page.waitForURL((u) => u.searchParams.get('q') === 'actor:u-ada');
     assert.equal(await search(page).inputValue(), 'actor:u-ada');
   });
 
@@ -212,7 +216,7 @@ describe('the viewer page', () => {
     assert.equal(await bodyRows(page).first().locator('time').getAttribute('title'), want[0]?.occurred_at);
     // Newest first, from the order control; the URL follows.
     await page.getByRole('combobox', { name: 'Order' }).selectOption('desc');
-    await page.waitForFunction(() => !new URL(location.href).searchParams.has('order'));
+    await page.waitForURL((u) => !u.searchParams.has('order'));
     await assertSettled(page);
     assert.equal(
       await bodyRows(page).first().locator('time').getAttribute('datetime'),
@@ -220,12 +224,12 @@ describe('the viewer page', () => {
     );
     // The sample is in March 2026: the last 24 hours hold none of it.
     await page.getByRole('combobox', { name: 'Time range' }).selectOption('24h');
-    await page.waitForFunction(() => new URL(location.href).searchParams.get('range') === '24h');
+    await page.waitForURL((u) => u.searchParams.get('range') === '24h');
     await status(page).filter({ hasText: 'No events match this search.' }).waitFor();
     assert.equal(await bodyRows(page).count(), 0);
     // Back: the history restores the search before.
     await page.goBack();
-    await page.waitForFunction(() => !new URL(location.href).searchParams.has('range'));
+    await page.waitForURL((u) => !u.searchParams.has('range'));
     await bodyRows(page).first().waitFor();
   });
 
@@ -258,15 +262,10 @@ describe('the viewer page', () => {
   it('works from the keyboard: / to search, arrows and j/k between rows, Enter opens, Escape closes', async () => {
     const { page } = await signedIn();
     await page.locator('body').press('/');
-    assert.equal(
-      await search(page).evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement),
-      true,
-    );
+    assert.equal(await search(page).evaluate((el) => el === el.getRootNode().activeElement), true);
     await search(page).fill('actor:u-grace outcome:failure');
     await search(page).press('Enter');
-    await page.waitForFunction(
-      () => new URL(location.href).searchParams.get('q') === 'actor:u-grace outcome:failure',
-    );
+    await page.waitForURL((u) => u.searchParams.get('q') === 'actor:u-grace outcome:failure');
     await assertSettled(page);
     const first = bodyRows(page).first();
     await first.focus();
@@ -274,12 +273,7 @@ describe('the viewer page', () => {
     await page.keyboard.press('j');
     await page.keyboard.press('j');
     await page.keyboard.press('k');
-    const focused = () =>
-      page.evaluate(() => {
-        let el: Element | null = document.activeElement;
-        while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-        return el?.getAttribute('aria-rowindex') ?? null;
-      });
+    const focused = () => focusedAttribute(page, 'aria-rowindex');
     assert.equal(await focused(), '4', 'the third row (row index 4 counting the header)');
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Event details' });
@@ -348,9 +342,7 @@ describe('the viewer page', () => {
       .first()
       .click();
     await dialog.waitFor({ state: 'hidden' });
-    await page.waitForFunction(() =>
-      (new URL(location.href).searchParams.get('q') ?? '').startsWith('actor:'),
-    );
+    await page.waitForURL((u) => (u.searchParams.get('q') ?? '').startsWith('actor:'));
     await assertSettled(page);
     assert.ok((await cells(page)).every(([, a]) => a === actor));
   });
@@ -417,7 +409,7 @@ describe('the viewer page', () => {
     await screenshot(page, 'page-expired');
     await page.getByRole('button', { name: 'Sign in again' }).click();
     await page.getByRole('textbox', { name: 'API key or access token' }).waitFor();
-    assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'the dead credential is forgotten');
+    assert.equal(await page.evaluate('sessionStorage.length'), 0, 'the dead credential is forgotten');
   });
 
   async function runQueryUnchecked(page: Page, query: string) {
@@ -445,14 +437,16 @@ describe('the viewer page', () => {
     // The theme control overrides the system's preference.
     const { page } = await signedIn({ colorScheme: 'light' });
     await page.getByRole('combobox', { name: 'Theme' }).selectOption('dark');
-    const bg = await table(page).evaluate((el) => getComputedStyle(el).backgroundColor);
+    const bg = await table(page).evaluate(
+      (el) => el.ownerDocument.defaultView.getComputedStyle(el).backgroundColor,
+    );
     assert.equal(bg, 'rgb(15, 20, 25)', 'the dark palette');
     await axe(page, 'dark by the toggle');
     await screenshot(page, 'page-dark');
     // The check sees inside the shadow roots: a host's unreadable muted colour is caught.
     await page
       .locator('trailkeep-viewer')
-      .evaluate((el) => (el as HTMLElement).style.setProperty('--trailkeep-muted', '#26282c'));
+      .evaluate((el) => el.style.setProperty('--trailkeep-muted', '#26282c'));
     assert.match((await seriousViolations(page)).join('\n'), /serious color-contrast/);
   });
 
@@ -462,7 +456,7 @@ describe('the viewer page', () => {
       isMobile: true,
       hasTouch: true,
     });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth');
     assert.ok(overflow <= 360, `the page is ${overflow} px wide`);
     const row = bodyRows(page).first();
     const box = await row.boundingBox();
