@@ -51,6 +51,9 @@ export async function viewerRoutes(app: FastifyInstance, options: { root?: strin
       setHeaders: (reply) => reply.header('cache-control', 'no-cache'),
     });
   }
+  // Not in the OpenAPI document: files, not API. The fuzzer, which reads its routes from the
+  // document, leaves them out on purpose; test/http/viewer.test.ts covers them, and the isolation
+  // test lists them as tenant-free.
   const hidden = { schema: { hide: true } };
   const send = (reply: FastifyReply, file: string) => {
     if (!built) throw notBuilt();
