@@ -38,7 +38,7 @@ const notBuilt = () =>
  * - Every file is revalidated (`no-cache` with ETag): the names are stable, not hashed, so an
  *   upgrade must reach browsers at once.
  */
-export async function viewerRoutes(app: FastifyInstance, options: { root?: string } = {}): Promise<void> {
+export async function viewerFileRoutes(app: FastifyInstance, options: { root?: string } = {}): Promise<void> {
   const root = options.root ?? DEFAULT_WEB_ROOT;
   const built = existsSync(`${root}/index.html`) && existsSync(`${root}/${VIEWER_SCRIPT}`);
   if (built) {
@@ -52,7 +52,7 @@ export async function viewerRoutes(app: FastifyInstance, options: { root?: strin
     });
   }
   // Not in the OpenAPI document: files, not API. The fuzzer, which reads its routes from the
-  // document, leaves them out on purpose; test/http/viewer.test.ts covers them, and the isolation
+  // document, leaves them out on purpose; test/http/viewer-files.test.ts covers them, and the isolation
   // test lists them as tenant-free.
   const hidden = { schema: { hide: true } };
   const send = (reply: FastifyReply, file: string) => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_WEB_ROOT } from '../../src/http/viewer.js';
+import { DEFAULT_WEB_ROOT } from '../../src/http/viewer-files.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 /**
