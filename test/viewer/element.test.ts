@@ -1,0 +1,203 @@
+// @engines sqlite
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { api, call } from '../helpers/api.js';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
+import { launchBrowser, screenshot, seriousViolations, type TestBrowser } from '../helpers/browser.js';
+import { sampleEvents } from '../helpers/viewer-data.js';
+import { until } from '../helpers/wait.js';
+
+/**
+ * <trailkeep-viewer> embedded in a host page served from another origin (a second HTTP server on
+ * another port), loaded with one script tag from Trailkeep: it works with the host's credential,
+ * keeps its styles to itself while taking the host's theme properties, narrows to the host's
+ * fixed filters, leaves the host's URL alone, and tells the host when its token expired.
+ */
+
+const EVENTS = 400;
+
+/** What the host page logs of the element's events, read by the tests. */
+const HOST_SCRIPT = `
+  window.viewerEvents = [];
+  for (const name of ['trailkeep-expired', 'trailkeep-error', 'trailkeep-search', 'trailkeep-open']) {
+    document.addEventListener(name, (e) => window.viewerEvents.push({ name, detail: JSON.parse(JSON.stringify(e.detail)) }));
+  }
+`;
+
+describe('the embeddable element', () => {
+  let t: TestApp;
+  let trailkeep: string;
+  let host: Server;
+  let hostUrl: string;
+  let key: string;
+  let browser: TestBrowser;
+  /** The body of the host page the next request gets. */
+  let body = '';
+
+  const hostPage = (element: string, style = '') => `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Helpdesk · ticket 101</title>
+  <style>
+    /* The host's own styles, which must not reach inside the element. */
+    button { background: rgb(255, 0, 0) !important; font-family: serif; }
+    [role="row"] { display: none !important; }
+    ${style}
+  </style>
+  <script type="module" src="${trailkeep}/viewer/trailkeep-viewer.js"></script>
+  <script>${HOST_SCRIPT}</script>
+</head>
+<body>
+  <main>
+    <h1>Ticket 101</h1>
+    ${element}
+  </main>
+</body>
+</html>`;
+
+  /** The host page with `element` in it, and the page's errors so far. */
+  async function opened(element: string, style = ''): Promise<{ page: Page; errors: string[] }> {
+    body = hostPage(element, style);
+    const { page, errors } = await browser.page();
+    await page.goto(`${hostUrl}/ticket/101?tab=audit`);
+    return { page, errors };
+  }
+  const open = async (element: string, style = '') => (await opened(element, style)).page;
+
+  const table = (page: Page) => page.getByRole('table', { name: 'Audit events' });
+  const rows = (page: Page) => table(page).locator('.body [role="row"]');
+  const hostEvents = (page: Page) =>
+    page.evaluate<{ name: string; detail: Record<string, unknown> }[]>('window.viewerEvents');
+
+  before(async () => {
+    host = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    // localhost, where Trailkeep is 127.0.0.1: another host name as well as another port.
+    hostUrl = `http://localhost:${(host.address() as AddressInfo).port}`;
+    t = await startTestApp({ TRAILKEEP_CORS_ORIGINS: hostUrl, TRAILKEEP_RATE_LIMIT: '0' });
+    key = await t.tenantWithKey('acme');
+    const res = await t.call(key, {
+      method: 'POST',
+      url: '/v1/events',
+      payload: { events: sampleEvents(EVENTS) },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    trailkeep = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+    await new Promise((resolve) => host?.close(resolve));
+  });
+
+  it('loads from Trailkeep with one script tag into a page of another origin, and lists events', async () => {
+    const { page, errors } = await opened(`<trailkeep-viewer token="${key}"></trailkeep-viewer>`);
+    await rows(page).first().waitFor();
+    assert.notEqual(new URL(page.url()).origin, new URL(trailkeep).origin);
+    assert.equal((await rows(page).count()) > 10, true);
+    // The server defaults to where the script came from.
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.getByRole('searchbox', { name: 'Search' }).fill('actor:u-ada');
+    await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
+    await until(() => requests.some((u) => u.startsWith(`${trailkeep}/v1/events?`)));
+    assert.deepEqual(errors, []);
+    await screenshot(page, 'element-host');
+  });
+
+  it('keeps its styles to itself, takes the host’s --trailkeep-* properties, and leaves the host’s URL alone', async () => {
+    const page = await open(
+      `<trailkeep-viewer token="${key}" theme="light"></trailkeep-viewer>`,
+      'trailkeep-viewer { --trailkeep-accent: rgb(120, 20, 90); --trailkeep-font: monospace; height: 30rem; }',
+    );
+    await rows(page).first().waitFor();
+    assert.ok(await rows(page).first().isVisible(), 'the host’s [role=row] rule does not reach inside');
+    const search = page.getByRole('button', { name: 'Search', exact: true });
+    const style = await search.evaluate((el) => {
+      const s = el.ownerDocument.defaultView.getComputedStyle(el);
+      return { background: s.backgroundColor, font: s.fontFamily };
+    });
+    assert.equal(style.background, 'rgb(120, 20, 90)', 'the host’s accent, not its red buttons');
+    assert.equal(style.font, 'monospace');
+    await page.getByRole('searchbox', { name: 'Search' }).fill('outcome:failure');
+    await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
+    await until(async () => (await hostEvents(page)).some((e) => e.name === 'trailkeep-search'));
+    assert.equal(new URL(page.url()).search, '?tab=audit', 'the host’s query string is untouched');
+    const searched = (await hostEvents(page)).find((e) => e.name === 'trailkeep-search');
+    assert.deepEqual(searched?.detail.params, [['outcome', 'failure']]);
+    await rows(page).first().click();
+    await page.getByRole('dialog', { name: 'Event details' }).waitFor();
+    assert.equal(new URL(page.url()).search, '?tab=audit', 'opening an event does not touch it either');
+    assert.ok((await hostEvents(page)).some((e) => e.name === 'trailkeep-open'));
+    await page.keyboard.press('Escape');
+  });
+
+  it('narrows to the host’s fixed filters and its initial query, which a search cannot widen', async () => {
+    const page = await open(
+      `<trailkeep-viewer token="${key}" filters='{"target_type":"ticket","target_id":"101"}' query="outcome:success"></trailkeep-viewer>`,
+    );
+    await rows(page).first().waitFor();
+    const want = await api<{ data: unknown[] }>(
+      trailkeep,
+      key,
+      'GET',
+      '/v1/events?target_type=ticket&target_id=101&outcome=success&limit=1000',
+    );
+    assert.equal(await table(page).getAttribute('aria-rowcount'), String(want.data.length + 1));
+    const targets = await rows(page).locator('.target').allInnerTexts();
+    assert.ok(
+      targets.every((x) => x.endsWith('(ticket/101)')),
+      targets.join(),
+    );
+    assert.equal(await page.getByRole('searchbox', { name: 'Search' }).inputValue(), 'outcome:success');
+    await page.getByRole('searchbox', { name: 'Search' }).fill('target:user');
+    await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'fixed to its own target_type' }).waitFor();
+  });
+
+  it('tells the host its token expired, and takes a new one from the attribute', async () => {
+    const made = await api<{ id: string; secret: string }>(
+      trailkeep,
+      ADMIN_TOKEN,
+      'POST',
+      '/v1/tenants/acme/keys',
+      {
+        name: 'embed',
+        scopes: ['events:read'],
+      },
+    );
+    const page = await open(`<trailkeep-viewer token="${made.secret}"></trailkeep-viewer>`);
+    await rows(page).first().waitFor();
+    assert.equal(
+      (await call(trailkeep, ADMIN_TOKEN, 'DELETE', `/v1/tenants/acme/keys/${made.id}`)).status,
+      204,
+    );
+    await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'Session expired' }).waitFor();
+    const expired = (await hostEvents(page)).filter((e) => e.name === 'trailkeep-expired');
+    assert.equal(expired.length, 1, 'once');
+    assert.equal(
+      await page.getByRole('button', { name: 'Sign in again' }).count(),
+      0,
+      'the host signs in, not the element',
+    );
+    await screenshot(page, 'element-expired');
+    // The host mints a new token and sets it.
+    await page.locator('trailkeep-viewer').evaluate((el, token) => el.setAttribute('token', token), key);
+    await rows(page).first().waitFor();
+  });
+
+  it('has no serious or critical axe-core violations inside a host page', async () => {
+    const page = await open(`<trailkeep-viewer token="${key}" theme="dark"></trailkeep-viewer>`);
+    await rows(page).first().waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+  });
+});
