@@ -5,13 +5,16 @@
  */
 
 export const PEOPLE = [
-  { id: 'u-ada', name: 'Ada Lovelace', email: 'ada@example.com' },
-  { id: 'u-grace', name: 'Grace Hopper', email: 'grace@example.com' },
-  { id: 'u-alan', name: 'Alan Turing', email: 'alan@example.com' },
-  { id: 'u-katherine', name: 'Katherine Johnson', email: 'katherine@example.com' },
-  { id: 'u-edsger', name: 'Edsger Dijkstra', email: 'edsger@example.com' },
-  { id: 'u-barbara', name: 'Barbara Liskov', email: 'barbara@example.com' },
-] as const;
+  'Ada Lovelace',
+  'Grace Hopper',
+  'Alan Turing',
+  'Katherine Johnson',
+  'Edsger Dijkstra',
+  'Barbara Liskov',
+].map((name) => {
+  const first = (name.split(' ')[0] as string).toLowerCase();
+  return { id: `u-${first}`, name, email: `${first}@example.com` };
+});
 
 const ACTIONS = [
   { action: 'user.login', target: 'user', category: 'auth' },

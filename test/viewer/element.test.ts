@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { api, call } from '../helpers/api.js';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
-import { launchBrowser, screenshot, seriousViolations, type TestBrowser } from '../helpers/browser.js';
+import { ADMIN_TOKEN, type TestApp } from '../helpers/app.js';
+import { screenshot, seriousViolations, type TestBrowser } from '../helpers/browser.js';
+import { startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
 import { sampleEvents } from '../helpers/viewer-data.js';
 import { until } from '../helpers/wait.js';
 
@@ -34,6 +35,7 @@ describe('the embeddable element', () => {
   let hostUrl: string;
   let key: string;
   let browser: TestBrowser;
+  let app: ViewerApp;
   /** The body of the host page the next request gets. */
   let body = '';
 
@@ -81,20 +83,13 @@ describe('the embeddable element', () => {
     await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
     // localhost, where Trailkeep is 127.0.0.1: another host name as well as another port.
     hostUrl = `http://localhost:${(host.address() as AddressInfo).port}`;
-    t = await startTestApp({ TRAILKEEP_CORS_ORIGINS: hostUrl, TRAILKEEP_RATE_LIMIT: '0' });
+    app = await startViewerApp({ TRAILKEEP_CORS_ORIGINS: hostUrl });
+    ({ t, url: trailkeep, browser } = app);
     key = await t.tenantWithKey('acme');
-    const res = await t.call(key, {
-      method: 'POST',
-      url: '/v1/events',
-      payload: { events: sampleEvents(EVENTS) },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    trailkeep = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
-    browser = await launchBrowser();
+    await app.ingest(key, sampleEvents(EVENTS));
   });
   after(async () => {
-    await browser?.close();
-    await t?.close();
+    await app?.close();
     await new Promise((resolve) => host?.close(resolve));
   });
 

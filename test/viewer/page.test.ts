@@ -4,14 +4,9 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { api, call } from '../helpers/api.js';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
-import {
-  focusedAttribute,
-  launchBrowser,
-  screenshot,
-  seriousViolations,
-  type TestBrowser,
-} from '../helpers/browser.js';
+import { ADMIN_TOKEN, type TestApp } from '../helpers/app.js';
+import { focusedAttribute, screenshot, seriousViolations, type TestBrowser } from '../helpers/browser.js';
+import { startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
 import { sampleEvents } from '../helpers/viewer-data.js';
 import { until } from '../helpers/wait.js';
 
@@ -29,6 +24,7 @@ describe('the viewer page', () => {
   let url: string;
   let key: string;
   let browser: TestBrowser;
+  let app: ViewerApp;
 
   /** The events the API lists for `query` (a query string), every page of them. */
   async function listed(query: string): Promise<Record<string, unknown>[]> {
@@ -86,31 +82,19 @@ describe('the viewer page', () => {
   }
 
   before(async () => {
-    t = await startTestApp({ TRAILKEEP_LOG_CHECKPOINT_INTERVAL: '0.2', TRAILKEEP_RATE_LIMIT: '0' });
+    app = await startViewerApp({ TRAILKEEP_LOG_CHECKPOINT_INTERVAL: '0.2' });
+    ({ t, url, browser } = app);
     key = await t.tenantWithKey('acme');
-    const events = sampleEvents(EVENTS);
-    for (let at = 0; at < EVENTS; at += 1000) {
-      const res = await t.call(key, {
-        method: 'POST',
-        url: '/v1/events',
-        payload: { events: events.slice(at, at + 1000) },
-      });
-      assert.equal(res.statusCode, 201, res.body);
-    }
+    await app.ingest(key, sampleEvents(EVENTS));
     // Another tenant's events, which no search of acme may show.
     const other = await t.tenantWithKey('globex');
-    const res = await t.call(other, {
-      method: 'POST',
-      url: '/v1/events',
-      payload: { events: sampleEvents(50).map((e) => ({ ...e, action: 'globex.secret' })) },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    url = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
-    browser = await launchBrowser();
+    await app.ingest(
+      other,
+      sampleEvents(50).map((e) => ({ ...e, action: 'globex.secret' })),
+    );
   });
   after(async () => {
-    await browser?.close();
-    await t?.close();
+    await app?.close();
   });
 
   it('signs in from the URL fragment, which leaves the address bar, and keeps the session on reload', async () => {

@@ -62,12 +62,16 @@ export const base = css`
     color: inherit;
   }
   button,
-  select {
+  select,
+  input {
     min-height: 2.25rem;
     padding: 0.25rem 0.75rem;
     border: 1px solid var(--tk-border);
     border-radius: var(--tk-radius);
     background: var(--tk-surface);
+  }
+  button,
+  select {
     cursor: pointer;
   }
   button:hover,
@@ -91,10 +95,7 @@ export const base = css`
     text-decoration: underline;
   }
   input {
-    min-height: 2.25rem;
-    padding: 0.25rem 0.5rem;
-    border: 1px solid var(--tk-border);
-    border-radius: var(--tk-radius);
+    padding-inline: 0.5rem;
     background: var(--tk-bg);
   }
   code,

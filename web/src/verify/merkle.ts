@@ -1,9 +1,11 @@
+import { inclusionSides } from '../../../src/core/log/inclusion-path.js';
 import { equal, sha256 } from './bytes.js';
 
 /**
- * RFC 6962 / RFC 9162 §2.1 hashing and the inclusion proof's verification, with WebCrypto: the
- * browser's port of src/core/log/merkle.ts (which uses node:crypto), proven against the same
- * conformance vectors (test/web/verify.test.ts).
+ * RFC 6962 / RFC 9162 §2.1 hashing and the inclusion proof's verification with WebCrypto: the
+ * browser's side of src/core/log/merkle.ts (which hashes with node:crypto, synchronously), over
+ * the same path arithmetic (core/log/inclusion-path.ts), proven against the same conformance
+ * vectors (test/web/verify.test.ts).
  */
 
 export const HASH_BYTES = 32;
@@ -18,12 +20,10 @@ export const leafHash = (entry: Uint8Array): Promise<Uint8Array> => sha256(LEAF,
 export const nodeHash = (left: Uint8Array, right: Uint8Array): Promise<Uint8Array> =>
   sha256(NODE, left, right);
 
-const half = (n: number) => Math.floor(n / 2);
-const odd = (n: number) => n % 2 === 1;
-
 /**
  * The root an audit path leads to from a leaf hash (RFC 9162 §2.1.3.2), or null when the path
- * cannot belong to that index and size (too long or too short).
+ * cannot belong to that index and size (too long or too short). The sides come from the core's
+ * own arithmetic; only the hashing is the browser's.
  */
 export async function rootFromInclusion(
   index: number,
@@ -31,25 +31,11 @@ export async function rootFromInclusion(
   leaf: Uint8Array,
   proof: Uint8Array[],
 ): Promise<Uint8Array | null> {
-  if (!(Number.isSafeInteger(index) && Number.isSafeInteger(size) && index >= 0 && index < size)) return null;
-  let fn = index;
-  let sn = size - 1;
+  const sides = inclusionSides(index, size, proof.length);
+  if (!sides) return null;
   let r = leaf;
-  for (const p of proof) {
-    if (sn === 0) return null;
-    if (odd(fn) || fn === sn) {
-      r = await nodeHash(p, r);
-      while (!odd(fn) && fn !== 0) {
-        fn = half(fn);
-        sn = half(sn);
-      }
-    } else {
-      r = await nodeHash(r, p);
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
-  return sn === 0 ? r : null;
+  for (const [i, p] of proof.entries()) r = sides[i] ? await nodeHash(p, r) : await nodeHash(r, p);
+  return r;
 }
 
 /** Whether `proof` shows the leaf hash `leaf` at `index` in the tree of `size` whose root is `root`. */
