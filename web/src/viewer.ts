@@ -257,19 +257,18 @@ export class TrailkeepViewer extends LitElement {
     this.run += 1;
   }
 
+  /**
+   * Before rendering, so the first page's request is on its way while the element draws itself
+   * for the first time (which takes as long as the request on a first visit).
+   */
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('server') || changed.has('token')) {
       this.api = this.token ? new Api(this.server || scriptServer(), this.token) : null;
       this.keyText = null;
     }
-    if (changed.has('query') && changed.get('query') !== undefined && !this.page) {
-      this.search = { ...this.search, query: this.query ?? '' };
-    }
-  }
-
-  protected override updated(changed: PropertyValues<this>): void {
-    const reload = ['server', 'token', 'filters'].some((p) => changed.has(p as keyof TrailkeepViewer));
     const requery = changed.has('query') && changed.get('query') !== undefined && !this.page;
+    if (requery) this.search = { ...this.search, query: this.query ?? '' };
+    const reload = ['server', 'token', 'filters'].some((p) => changed.has(p as keyof TrailkeepViewer));
     if (reload || !this.started) {
       this.started = true;
       this.start();
