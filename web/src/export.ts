@@ -10,7 +10,7 @@ import { base } from './styles.js';
  * the credential, its bytes counted against its length, and offered as a download link.
  *
  * Properties: `api`, `filters` (the search's, as an export body takes them). Emits `api-error`
- * (detail: the ApiError) for the viewer to handle an expired credential.
+ * (detail: the ApiError) when the credential has expired, for the viewer to end the session.
  */
 
 type Phase = 'idle' | 'starting' | 'queued' | 'running' | 'downloading' | 'ready' | 'failed';
@@ -147,7 +147,8 @@ export class Export extends LitElement {
       if (!current()) return;
       this.phase = 'failed';
       this.message = `The export failed: ${(err as Error).message}`;
-      if (err instanceof ApiError) {
+      // The panel shows every failure; the viewer hears of an expired credential, which ends the session.
+      if (err instanceof ApiError && err.expired) {
         this.dispatchEvent(new CustomEvent('api-error', { detail: err, bubbles: true, composed: true }));
       }
     }
