@@ -187,6 +187,6 @@ export class Api {
       done += value.byteLength;
       onBytes(done, total);
     }
-    return new Blob(parts as BlobPart[], { type });
+    return new Blob(parts as unknown as ConstructorParameters<typeof Blob>[0], { type });
   }
 }

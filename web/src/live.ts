@@ -11,7 +11,7 @@ import type { Param } from './query.js';
  * it: the credential is gone, and retrying cannot bring it back.
  */
 
-export type LiveState = 'off' | 'connecting' | 'live' | 'reconnecting' | 'failed';
+export type LiveState = 'off' | 'connecting' | 'live' | 'reconnecting' | 'ended' | 'failed';
 
 export interface LiveHandlers {
   event(event: StoredEvent): void;
@@ -58,7 +58,11 @@ export class LiveTail {
       this.on.state(first ? 'connecting' : 'reconnecting');
       first = false;
       try {
-        await this.connect();
+        if ((await this.connect()) === 'ended') {
+          this.stopped = true;
+          this.on.state('ended');
+          return;
+        }
       } catch (err) {
         if (this.stopped) return;
         if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
@@ -75,8 +79,11 @@ export class LiveTail {
     }
   }
 
-  /** One connection, until it ends, drops or goes silent. */
-  private async connect(): Promise<void> {
+  /**
+   * One connection, until it ends, drops or goes silent; 'ended' when the server says no event
+   * can come any more (204: the search's max_seq is behind).
+   */
+  private async connect(): Promise<'ended' | undefined> {
     const controller = new AbortController();
     this.controller = controller;
     let silence: ReturnType<typeof setTimeout> | undefined;
@@ -92,9 +99,9 @@ export class LiveTail {
           ...(this.lastId === null ? {} : { 'last-event-id': this.lastId }),
         }),
         signal: controller.signal,
-        cache: 'no-store',
       });
       if (!res.ok) throw await errorOf(res);
+      if (res.status === 204) return 'ended';
       if (!res.body) throw new Error('the stream has no body');
       this.on.state('live');
       const parser = createParser({
@@ -121,6 +128,7 @@ export class LiveTail {
         this.wait = this.base;
         parser.feed(value);
       }
+      return undefined;
     } finally {
       clearTimeout(silence);
     }

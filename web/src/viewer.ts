@@ -55,6 +55,7 @@ const LIVE_TEXT: Record<LiveState, string> = {
   connecting: 'Connecting…',
   live: 'Connected',
   reconnecting: 'Reconnecting…',
+  ended: 'Up to date: no newer event can match this search',
   failed: 'Stopped',
 };
 
