@@ -1,12 +1,11 @@
 // @engines sqlite
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { api, call } from '../helpers/api.js';
 import { ADMIN_TOKEN, type TestApp } from '../helpers/app.js';
 import { screenshot, seriousViolations, type TestBrowser } from '../helpers/browser.js';
+import { type HostPage, startHostPage } from '../helpers/host-page.js';
 import { startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
 import { sampleEvents } from '../helpers/viewer-data.js';
 import { until } from '../helpers/wait.js';
@@ -20,77 +19,32 @@ import { until } from '../helpers/wait.js';
 
 const EVENTS = 400;
 
-/** What the host page logs of the element's events, read by the tests. */
-const HOST_SCRIPT = `
-  window.viewerEvents = [];
-  for (const name of ['trailkeep-expired', 'trailkeep-error', 'trailkeep-search', 'trailkeep-open']) {
-    document.addEventListener(name, (e) => window.viewerEvents.push({ name, detail: JSON.parse(JSON.stringify(e.detail)) }));
-  }
-`;
-
 describe('the embeddable element', () => {
   let t: TestApp;
   let trailkeep: string;
-  let host: Server;
-  let hostUrl: string;
+  let host: HostPage;
   let key: string;
   let browser: TestBrowser;
   let app: ViewerApp;
-  /** The body of the host page the next request gets. */
-  let body = '';
 
-  const hostPage = (element: string, style = '') => `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>Helpdesk · ticket 101</title>
-  <style>
-    /* The host's own styles, which must not reach inside the element. */
-    button { background: rgb(255, 0, 0) !important; font-family: serif; }
-    [role="row"] { display: none !important; }
-    ${style}
-  </style>
-  <script type="module" src="${trailkeep}/viewer/trailkeep-viewer.js"></script>
-  <script>${HOST_SCRIPT}</script>
-</head>
-<body>
-  <main>
-    <h1>Ticket 101</h1>
-    ${element}
-  </main>
-</body>
-</html>`;
-
-  /** The host page with `element` in it, and the page's errors so far. */
-  async function opened(element: string, style = ''): Promise<{ page: Page; errors: string[] }> {
-    body = hostPage(element, style);
-    const { page, errors } = await browser.page();
-    await page.goto(`${hostUrl}/ticket/101?tab=audit`);
-    return { page, errors };
-  }
+  const opened = (element: string, style = '') => host.open(browser, element, style);
   const open = async (element: string, style = '') => (await opened(element, style)).page;
+  const hostEvents = (page: Page) => host.events(page);
 
   const table = (page: Page) => page.getByRole('table', { name: 'Audit events' });
   const rows = (page: Page) => table(page).locator('.body [role="row"]');
-  const hostEvents = (page: Page) =>
-    page.evaluate<{ name: string; detail: Record<string, unknown> }[]>('window.viewerEvents');
 
   before(async () => {
-    host = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(body);
-    });
-    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
-    // localhost, where Trailkeep is 127.0.0.1: another host name as well as another port.
-    hostUrl = `http://localhost:${(host.address() as AddressInfo).port}`;
-    app = await startViewerApp({ TRAILKEEP_CORS_ORIGINS: hostUrl });
+    host = await startHostPage();
+    app = await startViewerApp({ TRAILKEEP_CORS_ORIGINS: host.url });
     ({ t, url: trailkeep, browser } = app);
+    host.trailkeep = trailkeep;
     key = await t.tenantWithKey('acme');
     await app.ingest(key, sampleEvents(EVENTS));
   });
   after(async () => {
     await app?.close();
-    await new Promise((resolve) => host?.close(resolve));
+    await host?.close();
   });
 
   it('loads from Trailkeep with one script tag into a page of another origin, and lists events', async () => {
