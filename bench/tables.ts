@@ -7,6 +7,7 @@ import type { LogEngineResult } from './log.js';
 import { LOG_KINDS } from './log-kinds.js';
 import type { QueryEngineResult } from './queries.js';
 import { KINDS } from './query-kinds.js';
+import type { StreamEngineResult } from './stream.js';
 import type { EngineResult, SuiteResult } from './suite.js';
 import { type Check, TARGET_EVENTS } from './targets.js';
 import type { ViewerEngineResult } from './viewer.js';
@@ -201,6 +202,34 @@ export function logTable(l: LogEngineResult): string {
   ]);
 }
 
+/** The live tail per engine: fan-out at a steady rate and in a burst, and ingest beside the streams. */
+export function streamTable(stream: StreamEngineResult[]): string {
+  return markdown([
+    [
+      'engine',
+      'steady: delivered events/s',
+      'latency p50 ms [min–max]',
+      'p95 ms [min–max]',
+      'p99',
+      'burst: delivered events/s',
+      'ingest events/s alone',
+      'beside the streams',
+      'ratio',
+    ],
+    ...stream.map((x) => [
+      ENGINE[x.engine],
+      spread(x.steady.deliveredPerSec, int),
+      spread(x.steady.p50),
+      spread(x.steady.p95),
+      fixed(x.steady.p99.median),
+      spread(x.burst.deliveredPerSec, int),
+      spread(x.ingest.alone, int),
+      spread(x.ingest.beside, int),
+      `${(x.ingest.ratio * 100).toFixed(1)} %`,
+    ]),
+  ]);
+}
+
 /** What each log read asks. */
 export const logLegend = (): string[] => LOG_KINDS.map((k) => `  ${k.route.padEnd(26)} ${k.label}`);
 
@@ -259,6 +288,18 @@ export function report(result: SuiteResult): string[] {
         `page loads (a fresh context each) and ${result.settings.viewer?.nextPages} next pages per load; ` +
         'the list query they build on (GET /v1/events, p95) from the queries part when it ran',
       viewerTable(result.viewer, result.queries),
+      '',
+    );
+  }
+  const tail = result.settings.stream;
+  if (result.stream.length && tail) {
+    const peak = result.stream.map((x) => `${ENGINE[x.engine]} ${mib(x.peakRssBytes)}`).join(', ');
+    out.push(
+      `Live tail: ${tail.streams} streams of one tenant; steady ${int(tail.rate)} events/s for ${tail.seconds} s ` +
+        `(latency from the ingest answer to arrival, over every stream and event), then a burst of ` +
+        `${int(tail.burstEvents)} events; ingest (${int(tail.ingestEvents)} events, 10 tenants) alone and with ` +
+        `the streams open on one tenant; medians of ${result.settings.rounds} round(s); server peak RSS ${peak}`,
+      streamTable(result.stream),
       '',
     );
   }

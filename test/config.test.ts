@@ -17,6 +17,22 @@ describe('loadConfig', () => {
     assert.equal(c.TRAILKEEP_PORT, 9090);
     assert.equal(c.TRAILKEEP_DB, 'sqlite:/tmp/x.db');
   });
+  it('refuses a stream heartbeat that is not shorter than the idle timeout', () => {
+    assert.equal(loadConfig({ TRAILKEEP_STREAM_HEARTBEAT: '59' }).TRAILKEEP_STREAM_HEARTBEAT, 59);
+    for (const env of [
+      { TRAILKEEP_STREAM_HEARTBEAT: '60' },
+      { TRAILKEEP_STREAM_HEARTBEAT: '10', TRAILKEEP_IDLE_TIMEOUT: '5' },
+    ]) {
+      assert.throws(
+        () => loadConfig(env),
+        (e: unknown) =>
+          e instanceof ConfigError &&
+          e.problems.length === 1 &&
+          /^TRAILKEEP_STREAM_HEARTBEAT: must be less than TRAILKEEP_IDLE_TIMEOUT/.test(e.problems[0] ?? ''),
+        JSON.stringify(env),
+      );
+    }
+  });
   it('lists every invalid value at once', () => {
     assert.throws(
       () =>

@@ -171,6 +171,27 @@ export const ConfigSchema = Type.Object({
     maximum: 3600,
     description: 'Seconds a connection may sit idle (keep-alive, or a stalled transfer) before it is closed.',
   }),
+  TRAILKEEP_STREAMS_PER_CREDENTIAL: Type.Integer({
+    default: 10,
+    minimum: 1,
+    maximum: 10_000,
+    description:
+      'Live-tail streams (GET /v1/events/stream) one credential may hold open at once on this node; one more is refused with 429.',
+  }),
+  TRAILKEEP_STREAM_POLL: Type.Number({
+    default: 0.25,
+    minimum: 0.01,
+    maximum: 60,
+    description:
+      "Seconds between a node's reads of the last seq of each tenant it has live-tail streams of: a new event reaches the streams within about this long of its commit, from whichever node wrote it.",
+  }),
+  TRAILKEEP_STREAM_HEARTBEAT: Type.Number({
+    default: 15,
+    minimum: 0.05,
+    maximum: 3600,
+    description:
+      'Seconds between heartbeats (SSE comments) on a quiet live-tail stream, which keep it, and the proxies on its way, from closing it as idle. Must be less than TRAILKEEP_IDLE_TIMEOUT.',
+  }),
   TRAILKEEP_CORS_ORIGINS: Type.String({
     default: '',
     pattern: '^[^\\s]*$',
@@ -244,7 +265,21 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
       formatSchemaErrors(check.errors, '').map((e) => `${e.path.replace(/^\./, '')}: ${e.message}`),
     );
   }
-  return Object.freeze(raw as Config);
+  const config = raw as Config;
+  const problems = relations(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+/** What must hold between settings, which no one setting's schema can say. */
+function relations(c: Config): string[] {
+  const problems: string[] = [];
+  if (c.TRAILKEEP_STREAM_HEARTBEAT >= c.TRAILKEEP_IDLE_TIMEOUT) {
+    problems.push(
+      `TRAILKEEP_STREAM_HEARTBEAT: must be less than TRAILKEEP_IDLE_TIMEOUT (${c.TRAILKEEP_IDLE_TIMEOUT}), or a quiet stream is closed as idle`,
+    );
+  }
+  return problems;
 }
 
 /** TRAILKEEP_TRUST_PROXY in the form Fastify's `trustProxy` takes. */

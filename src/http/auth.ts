@@ -94,6 +94,24 @@ export function tenantFor(req: FastifyRequest, scope: Scope): string {
   return p.tenant.id;
 }
 
+/**
+ * Whether the request's bearer credential still reads `tenant` with `scope`, asked again by what
+ * outlives its request (a live tail): a credential revoked since, or an access token expired,
+ * answers false, and so does a store that cannot be asked.
+ */
+export async function stillGrants(
+  req: FastifyRequest,
+  auth: AuthService,
+  scope: Scope,
+  tenant: string,
+): Promise<boolean> {
+  const secret = bearerOf(req);
+  if (!secret) return false;
+  const p = await auth.authenticate(secret, namedTenant(req)).catch(() => null);
+  if (!p || p.kind === 'admin' || !p.scopes.includes(scope)) return false;
+  return p.kind === 'credential' ? p.tenant === tenant : p.tenant?.id === tenant && p.tenant.exists;
+}
+
 /** Who writes a batch of events (`events:write`), and so where its events may go. */
 export function writerFor(req: FastifyRequest): WriteAs {
   const p = dataPrincipal(req, 'events:write');

@@ -13,6 +13,7 @@ import { JobService } from './jobs/service.js';
 import { LogService } from './log/service.js';
 import { loadLogSigner } from './log/signer.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { TailHub } from './tail/hub.js';
 import { TenantService } from './tenants.js';
 
 export interface Services {
@@ -29,6 +30,8 @@ export interface Services {
   logSigner: Signer;
   /** Presigned download links to query results. */
   resultLinks: ResultLinks;
+  /** Live tails of the event log (GET /v1/events/stream); its rounds run while tails are open. */
+  tails: TailHub;
   cursors: CursorSigner;
   metrics: Metrics;
   clock: () => number;
@@ -44,6 +47,7 @@ export async function createServices(
   const cursors = new CursorSigner(deriveKey(secrets.serverSecret, 'cursor'));
   const events = new EventService(store.events, cursors, clock);
   const logSigner = await loadLogSigner(config, store.settings);
+  const metrics = createMetrics();
   const jobs = new JobService(
     store.jobs,
     events,
@@ -76,8 +80,9 @@ export async function createServices(
       jobs,
       clock,
     ),
+    tails: new TailHub(store.events, { pollMs: config.TRAILKEEP_STREAM_POLL * 1000 }, metrics),
     cursors,
-    metrics: createMetrics(),
+    metrics,
     clock,
   };
 }

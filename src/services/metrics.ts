@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -35,6 +35,21 @@ export function createMetrics() {
     logIntegrityFailures: new Counter({
       name: 'trailkeep_log_integrity_failures_total',
       help: 'Failures of the tamper-evident log found by its checkpointing or its self-check (each reported once per node).',
+      registers: [registry],
+    }),
+    streamsOpen: new Gauge({
+      name: 'trailkeep_streams_open',
+      help: 'Live-tail streams (GET /v1/events/stream) open on this node.',
+      registers: [registry],
+    }),
+    streamedEvents: new Counter({
+      name: 'trailkeep_stream_events_delivered_total',
+      help: 'Events written to live-tail streams (an event sent to ten streams counts ten).',
+      registers: [registry],
+    }),
+    streamReads: new Counter({
+      name: 'trailkeep_stream_window_reads_total',
+      help: 'Windows of new events read for live-tail streams: one per tenant, filter and position per round, however many streams share it.',
       registers: [registry],
     }),
     queryLatency: new Histogram({

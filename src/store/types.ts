@@ -107,6 +107,12 @@ export interface EventStore {
   get(tenant: string, id: string, seq?: number): Promise<string | null>;
   /** The highest seq assigned in the tenant (0 when empty). */
   lastSeq(tenant: string): Promise<number>;
+  /**
+   * The events `filter` selects among seqs `after`+1…`upTo`, in seq order: a live tail's next
+   * window. Read as a range of the tenant's seqs, so its cost follows the window, not the
+   * filter. Seqs commit in order, so a window up to a `lastSeq` read before it is complete.
+   */
+  window(tenant: string, filter: EventFilter, after: number, upTo: number): Promise<EventRow[]>;
 }
 
 export interface JobOutcome {

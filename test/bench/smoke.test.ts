@@ -232,6 +232,43 @@ describe('benchmark suite (smoke)', () => {
     assert.ok(lines.some((l) => /^\| engine +\| first rows p50/.test(l)));
   });
 
+  it(`runs the stream part on ${engines.join(' and ')}: fan-out to streams, and ingest beside them`, async () => {
+    const lines: string[] = [];
+    const result = await runSuite({
+      engines,
+      events: 2_000,
+      rounds: 1,
+      parts: ['stream'],
+      profile: 'smoke',
+      resultsDir: tmp.dir,
+      stream: { streams: 12, rate: 100, seconds: 1, burstEvents: 500 },
+      ...(pgUrl ? { pgUrl } : {}),
+      log: (l) => lines.push(l),
+    });
+    assert.deepEqual(result.settings.stream, {
+      streams: 12,
+      rate: 100,
+      seconds: 1,
+      burstEvents: 500,
+      ingestEvents: 2_000,
+    });
+    assert.deepEqual(
+      result.stream.map((x) => x.engine),
+      engines,
+    );
+    for (const x of result.stream) {
+      assert.equal(x.rounds.length, 1, x.engine);
+      const [round] = x.rounds;
+      // The driver fails unless every stream has every event once, in seq order.
+      assert.deepEqual([round?.steady.events, round?.steady.streams, round?.burst.events], [100, 12, 500]);
+      assert.ok(x.steady.deliveredPerSec.median > 0 && x.burst.deliveredPerSec.median > 0, x.engine);
+      assert.ok(x.steady.p50.median <= x.steady.p95.median && x.steady.p95.median <= x.steady.p99.median);
+      assert.ok(x.steady.p99.median <= x.steady.max.median, x.engine);
+      assert.ok(x.ingest.alone.median > 0 && x.ingest.beside.median > 0 && x.ingest.ratio > 0, x.engine);
+    }
+    assert.ok(lines.some((l) => /^\| engine +\| steady: delivered events\/s/.test(l)));
+  });
+
   it('runs only the parts asked for', async () => {
     const result = await runSuite({
       engines: ['sqlite'],
@@ -246,8 +283,15 @@ describe('benchmark suite (smoke)', () => {
     assert.equal(result.settings.ingest, null);
     assert.equal(result.settings.queries, null);
     assert.deepEqual(
-      [result.ingest.length, result.queries.length, result.exports.length, result.abuse.length],
-      [0, 0, 1, 0],
+      [
+        result.ingest.length,
+        result.queries.length,
+        result.exports.length,
+        result.abuse.length,
+        result.stream.length,
+      ],
+      [0, 0, 1, 0, 0],
     );
+    assert.equal(result.settings.stream, null);
   });
 });

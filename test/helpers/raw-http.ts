@@ -36,7 +36,8 @@ export function requestBytes(
   return Buffer.concat(lines);
 }
 
-function dechunk(data: Buffer): Buffer {
+/** The data of a chunked body (`Transfer-Encoding: chunked`), its chunks joined. */
+export function dechunk(data: Buffer): Buffer {
   const parts: Buffer[] = [];
   let at = 0;
   for (;;) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { assertEnvelope, dialectOf, type WireResponse } from './envelopes.js';
+import { within } from './wait.js';
 
 /**
  * What must hold of every answer, whatever was asked: no 5xx, an error in the envelope of the
@@ -54,4 +55,40 @@ export function checkedClient(
     return res;
   }
   return { send, expect };
+}
+
+/** An answer as a check reads it: status, headers, body, and the body's bytes and JSON. */
+export interface Answer extends WireResponse {
+  rawPayload: Buffer;
+  json<T = unknown>(): T;
+}
+
+/** What is read of an endless answer before the client goes. */
+const OPENING_MS = 10_000;
+
+/**
+ * `app.inject` for any route, the live tail's endless event stream included: that answer is cut
+ * after its first bytes (its status, headers and opening are what a check needs, and its end
+ * never comes), and the client goes, as a real one would. Any other answer is read whole.
+ */
+export async function injectOpening(app: FastifyInstance, opts: InjectOptions): Promise<Answer> {
+  const res = await app.inject({ ...opts, payloadAsStream: true });
+  const stream = res.stream();
+  const chunks: Buffer[] = [];
+  if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+    const first = new Promise<Buffer>((resolve) => stream.once('data', resolve));
+    chunks.push(await within(first, OPENING_MS, `the first bytes of ${opts.method} ${opts.url}`));
+    res.raw.res.destroy();
+  } else {
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+  }
+  const rawPayload = Buffer.concat(chunks);
+  const body = rawPayload.toString('utf8');
+  return {
+    statusCode: res.statusCode,
+    headers: res.headers,
+    body,
+    rawPayload,
+    json: <T>() => JSON.parse(body) as T,
+  };
 }

@@ -7,7 +7,7 @@ import { ADMIN_TOKEN, event, startTestApp, type TestApp } from '../helpers/app.j
 import { type Dialect, dialectOf } from '../helpers/envelopes.js';
 import { DAY, HOUR, interval } from '../helpers/intervals.js';
 import { ingest, type JobJson, parseCsv, settled, until } from '../helpers/jobs.js';
-import { checkedClient } from '../helpers/requests.js';
+import { assertSafe, checkedClient } from '../helpers/requests.js';
 import { fillPath, pathParams, type Route, routeKey, routesOf } from '../helpers/routes.js';
 import { FIXTURE_ENV, HIDDEN, seedTwoTenants, type TenantFixture } from '../helpers/tenants.js';
 
@@ -186,6 +186,48 @@ describe('tenant isolation', () => {
         }
         const all = await expectStatus([200], auth, 'GET', '/v1/events?limit=1000');
         for (const e of all.json<{ data: { tenant: string }[] }>().data) assert.equal(e.tenant, a.tenant);
+      });
+    },
+    'GET /v1/events/stream': async () => {
+      // Bounded to A's seqs (min_seq 1, max_seq A's last), a live tail ends once sent: read whole.
+      const last = await t.services.store.events.lastSeq(a.tenant);
+      const range = `min_seq=1&max_seq=${last}`;
+      const tenantsOf = (res: LightMyRequestResponse) =>
+        res.body
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => (JSON.parse(l.slice(6)) as { tenant: string }).tenant);
+      await eachA('native', async (auth) => {
+        for (const [name, value] of nativeFilters()) {
+          const res = await expectStatus(
+            [200],
+            auth,
+            'GET',
+            `/v1/events/stream?${range}&${name}=${encodeURIComponent(value)}`,
+          );
+          assert.deepEqual(tenantsOf(res), [], `filter ${name}`);
+        }
+        const all = await expectStatus([200], auth, 'GET', `/v1/events/stream?${range}`);
+        assert.deepEqual(tenantsOf(all), new Array(last).fill(a.tenant), 'A’s events, each once');
+        const headers = { authorization: auth };
+        // B's seqs past A's last: resuming after one is past A's log, a 400; never B's events.
+        for (const seq of await bOnlySeqs()) {
+          const res = await t.app.inject({
+            method: 'GET',
+            url: `/v1/events/stream?${range}`,
+            headers: { ...headers, 'last-event-id': String(seq) },
+          });
+          assertSafe('GET', '/v1/events/stream', res, HIDDEN);
+          noLeak(res, `Last-Event-ID ${seq}`);
+          assert.equal(res.statusCode, 400);
+        }
+        const naming = await t.app.inject({
+          method: 'GET',
+          url: `/v1/events/stream?${range}`,
+          headers: { ...headers, 'trailkeep-tenant': b.tenant },
+        });
+        noLeak(naming, 'naming B');
+        assert.equal(naming.statusCode, 403);
       });
     },
     'GET /v1/events/count': async () => {

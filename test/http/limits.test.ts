@@ -270,7 +270,12 @@ describe('connections', () => {
   let t: TestApp;
   let port: number;
   before(async () => {
-    t = await startTestApp({ TRAILKEEP_HEADERS_TIMEOUT: '1', TRAILKEEP_IDLE_TIMEOUT: '1' });
+    t = await startTestApp({
+      TRAILKEEP_HEADERS_TIMEOUT: '1',
+      TRAILKEEP_IDLE_TIMEOUT: '1',
+      // A live tail's heartbeat must come within the idle timeout (the configuration says so).
+      TRAILKEEP_STREAM_HEARTBEAT: '0.5',
+    });
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     port = (t.app.server.address() as { port: number }).port;
   });

@@ -153,6 +153,28 @@ describe('OpenAPI documents', () => {
     assert.equal(whole.components?.securitySchemes?.basic, undefined, 'the whole document is unchanged');
   });
 
+  it('describes the live tail as an event stream, its errors as JSON, and Last-Event-ID', () => {
+    const op = whole.paths['/v1/events/stream']?.get as Operation & {
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    };
+    assert.deepEqual(op.tags, ['events']);
+    const types = Object.fromEntries(
+      Object.entries(op.responses).map(([status, r]) => [status, Object.keys(r.content ?? {})]),
+    );
+    assert.deepEqual(types, {
+      200: ['text/event-stream'],
+      204: [],
+      '4XX': ['application/json'],
+      '5XX': ['application/json'],
+    });
+    const params = (op.parameters ?? []).map((p) => `${p.in} ${p.name}`);
+    assert.ok(params.includes('header last-event-id'), params.join(', '));
+    for (const name of ['actor_id', 'action_prefix', 'q', 'min_seq', 'max_seq', 'from']) {
+      assert.ok(params.includes(`query ${name}`), name);
+    }
+    for (const name of ['order', 'limit', 'cursor']) assert.ok(!params.includes(`query ${name}`), name);
+  });
+
   it('needs no credential; a dialect without a document of its own is a 404 in the native envelope', async () => {
     for (const name of ['native', 'nothing', '__proto__']) {
       const res = await t.app.inject({ method: 'GET', url: `/openapi/${name}.json` });

@@ -482,17 +482,22 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
         ['full text, FTS syntax is inert', { q: 'AND OR NOT "(' }, () => false],
         ['no match', { fields: { action: ['globex-only'] } }, () => false],
       ];
+      /** The seqs a window of seqs 6…30 holds: what `list` selects there, in seq order. */
+      const windowOf = (tenant: string, filter: EventFilter) => store.events.window(tenant, filter, 5, 30);
+      const inWindow = (seqs: number[]) => seqs.filter((n) => n > 5 && n <= 30).sort((x, y) => x - y);
+
       for (const [name, filter, pred] of cases) {
-        it(`filters by ${name}, and counts the same`, async () => {
+        it(`filters by ${name}, counts the same, and reads the same in a seq window`, async () => {
           assert.deepEqual(seqOf(await list(filter)), expected(pred));
           assert.equal(await store.events.count('acme', filter), expected(pred).length);
+          assert.deepEqual(seqOf(await windowOf('acme', filter)), inWindow(expected(pred)));
         });
       }
 
       // Generated from core/filter-catalogue.ts: a filter added there is tested here on every engine.
       describe('every filter of the catalogue', () => {
         for (const row of catalogueRows) {
-          it(`${row.name} (${row.kind}) selects exactly the events it should, and counts them`, async () => {
+          it(`${row.name} (${row.kind}) selects exactly the events it should, counts them, reads them in a window`, async () => {
             const events = (await list({})).map((r) => JSON.parse(r.json) as StoredEvent);
             const cases = row.cases(events);
             const sizes = cases.map((c) => events.filter(c.selects).length);
@@ -504,6 +509,7 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
               const want = events.filter(selects).map((e) => e.seq);
               assert.deepEqual(seqOf(await list(filter)), want, JSON.stringify(filter));
               assert.equal(await store.events.count('acme', filter), want.length, JSON.stringify(filter));
+              assert.deepEqual(seqOf(await windowOf('acme', filter)), inWindow(want), JSON.stringify(filter));
             }
           });
         }
@@ -634,6 +640,31 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
           { service: null, target_type: null, action: 'Zeta' },
         ]);
         assert.deepEqual(await store.events.facets('nobody', {}), []);
+      });
+
+      it('reads a window of seqs in seq order, whatever the times, within its bounds and the filter’s', async () => {
+        const window = (filter: EventFilter, after: number, upTo: number, tenant = 'acme') =>
+          store.events.window(tenant, filter, after, upTo).then(seqOf);
+        // `ties` holds seq 3 with the earliest time: lists put it first, a window in its place.
+        assert.deepEqual(await window({}, 0, 3, 'ties'), [1, 2, 3]);
+        assert.deepEqual(
+          (await store.events.window('ties', {}, 1, 3)).map((r) => r.seq),
+          [2, 3],
+          'rows carry their seq',
+        );
+        assert.deepEqual(await window({}, 0, 5), [1, 2, 3, 4, 5]);
+        assert.deepEqual(await window({}, N - 2, N + 50), [N - 1, N], 'up to the last seq there is');
+        assert.deepEqual(await window({ minSeq: 8, maxSeq: 10 }, 5, 30), [8, 9, 10]);
+        assert.deepEqual(await window({ minSeq: 3 }, 5, 7), [6, 7]);
+        assert.deepEqual(await window({}, 7, 7), []);
+        assert.deepEqual(await window({}, 9, 7), []);
+        assert.deepEqual(await window({ fields: { action: ['globex-only'] } }, 0, N), []);
+        const globex = seqOf(await list({}, 'globex')).sort((x, y) => x - y);
+        assert.ok(globex.length > 0);
+        assert.deepEqual(await window({}, 0, N, 'globex'), globex);
+        assert.deepEqual(await window({}, 0, N, 'nobody'), []);
+        const rows = await store.events.window('acme', {}, 6, 7);
+        assert.equal(rows[0]?.json, await store.events.get('acme', 'e7'), 'the stored JSON as stored');
       });
 
       it('never shows another tenant’s events', async () => {

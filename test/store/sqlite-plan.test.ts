@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { EventQuery } from '../../src/core/query.js';
-import { changeRowsSql, countSql, listSql } from '../../src/store/sqlite/events.js';
+import { changeRowsSql, countSql, listSql, windowSql } from '../../src/store/sqlite/events.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { blockPageSql } from '../../src/store/sqlite/text-pages.js';
 import type { Store } from '../../src/store/types.js';
@@ -105,6 +105,29 @@ describe('sqlite query plans', () => {
     it(`change rows of ${name}: summed over ${index}`, () => {
       const p = plan(changeRowsSql('acme', filter));
       assert.match(p, new RegExp(`INDEX ${index} \\(tenant=\\?.*occurred_at>\\? AND occurred_at<\\?\\)`), p);
+    });
+  }
+
+  // A live tail's window (EventStore.window): a range of the seq index whatever the filter; a
+  // filter's own index, or the list of every event a term or an IP matches, would cost the
+  // tenant's history on every poll.
+  const windows: [string, Partial<EventQuery>][] = [
+    ['no filter', {}],
+    ['an actor', { fields: { actor_id: ['u1'] } }],
+    ['a time range and an action', { from: T, to: T + 1e9, fields: { action: ['create'] } }],
+    ['an IP', { fields: { ip: ['10.0.0.1'] } }],
+    ['full text', { q: 'x y' }],
+    ['full text, an actor and an IP', { q: 'x', fields: { actor_id: ['u1'], ip: ['10.0.0.1'] } }],
+  ];
+  for (const [name, filter] of windows) {
+    it(`a seq window with ${name}: the seq index, each row looked up, nothing listed first`, () => {
+      const p = plan(windowSql('acme', filter, 100, 600));
+      assert.match(
+        p,
+        /^SEARCH events USING (COVERING )?INDEX events_seq \(tenant=\? AND seq>\? AND seq<\?\)/,
+        p,
+      );
+      assert.doesNotMatch(p, /LIST SUBQUERY|USE TEMP B-TREE|SCAN events /, p);
     });
   }
 

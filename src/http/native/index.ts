@@ -8,22 +8,27 @@ import { eventRoutes } from './events.js';
 import { jobRoutes } from './jobs.js';
 import { logRoutes } from './log.js';
 import { oauthRoutes } from './oauth.js';
+import { streamRoutes } from './stream.js';
 
-type NativeDeps = Pick<Services, 'auth' | 'tenants' | 'events' | 'jobs' | 'log' | 'metrics'>;
+type NativeDeps = Pick<
+  Services,
+  'auth' | 'tenants' | 'events' | 'jobs' | 'log' | 'metrics' | 'tails' | 'config'
+>;
 
 const routes: FastifyPluginAsyncTypebox<NativeDeps> = async (
   app,
-  { auth, tenants, events, jobs, log, metrics },
+  { auth, tenants, events, jobs, log, metrics, tails, config },
 ) => {
   await app.register(oauthRoutes, { auth });
   await app.register(adminRoutes, { tenants, auth, prefix: '/v1' });
   await app.register(eventRoutes, { events, metrics, prefix: '/v1' });
+  await app.register(streamRoutes, { tails, auth, config, prefix: '/v1' });
   await app.register(jobRoutes, { jobs, prefix: '/v1' });
   await app.register(logRoutes, { log, prefix: '/v1' });
 };
 
 /**
- * Trailkeep's own API: events, tenants, credentials, jobs and the tamper-evident log under /v1, plus the OAuth token
+ * Trailkeep's own API: events (and their live tail), tenants, credentials, jobs and the tamper-evident log under /v1, plus the OAuth token
  * endpoint (public: it authenticates the client's id and secret itself). Its envelope is also the
  * app's, for every path no other dialect owns; its OpenAPI document is `/openapi.json`.
  */
@@ -33,6 +38,6 @@ export const native = defineDialect({
   errors: nativeErrors,
   ownsPrefix: false,
   authenticate,
-  uses: ['auth', 'tenants', 'events', 'jobs', 'log', 'metrics'],
+  uses: ['auth', 'tenants', 'events', 'jobs', 'log', 'metrics', 'tails', 'config'],
   routes,
 });

@@ -6,6 +6,10 @@ import { pgTime } from './time.js';
 const bind = (params: unknown[], value: unknown) => `$${params.push(value)}`;
 const textPath = (path: Path) => `'{${path.join(',')}}'`;
 
+// Terms are letters, digits and `_` only (core tokenize), so none is tsquery syntax.
+const text: SqlDialect['text'] = (params, terms) =>
+  terms.length ? `search @@ to_tsquery('simple', ${bind(params, terms.join(' & '))})` : 'false';
+
 export const postgresDialect: SqlDialect = {
   bind,
   bindAgain: (_params, placeholder) => placeholder,
@@ -25,9 +29,9 @@ export const postgresDialect: SqlDialect = {
   bool: (value) => value,
   // Years before 1 AD and after 9999 included (time.ts).
   time: (params, ms) => `${bind(params, pgTime(ms))}::timestamptz`,
-  // Terms are letters, digits and `_` only (core tokenize), so none is tsquery syntax.
-  text: (params, terms) =>
-    terms.length ? `search @@ to_tsquery('simple', ${bind(params, terms.join(' & '))})` : 'false',
+  text,
+  // The tsvector is a column of the row: testing it is the same per row as over a range.
+  rowText: text,
   rowColumns: `(extract(epoch FROM occurred_at) * 1000)::bigint AS "occurredAt", seq, body AS json`,
   // Nulls last is written by the compiler; "C" compares bytes, as SQLite does.
   bytewise: (column) => `${column} COLLATE "C"`,

@@ -36,8 +36,18 @@ export function sqlCompiler(d: SqlDialect) {
   const is = (params: unknown[], expr: string, values: readonly string[]) =>
     values.length === 1 ? `${expr} = ${d.bind(params, values[0])}` : d.oneOf(params, expr, values);
 
-  /** `tenant` binds the statement's tenant again, for a side table's own condition on it. */
-  const field = (params: unknown[], tenant: () => string, s: FieldStorage, values: string[]) => {
+  /**
+   * `tenant` binds the statement's tenant again, for a side table's own condition on it. `byRow`:
+   * the statement reads a few rows by another index, and each is looked up in the side table
+   * (`seq IN (…)` would list every event of the value first).
+   */
+  const field = (
+    params: unknown[],
+    tenant: () => string,
+    s: FieldStorage,
+    values: string[],
+    byRow: boolean,
+  ) => {
     switch (s.kind) {
       case 'column':
         return is(params, s.column, values);
@@ -45,12 +55,22 @@ export function sqlCompiler(d: SqlDialect) {
         return is(params, d.jsonText(s.path), values);
       case 'member':
         return d.anyElement(s.path, s.member, (value) => is(params, value, values));
-      case 'side':
-        return `seq IN (SELECT seq FROM ${s.table} WHERE tenant = ${tenant()} AND ${is(params, s.column, values)})`;
+      case 'side': {
+        const own = `${s.table} WHERE tenant = ${tenant()} AND ${is(params, s.column, values)}`;
+        return byRow
+          ? `EXISTS (SELECT 1 FROM ${own} AND ${s.table}.seq = events.seq)`
+          : `seq IN (SELECT seq FROM ${own})`;
+      }
     }
   };
 
-  const condition = (params: unknown[], s: ConditionStorage, value: unknown): string | undefined => {
+  /** `byRow`: as `field`'s, for the full-text index. */
+  const condition = (
+    params: unknown[],
+    s: ConditionStorage,
+    value: unknown,
+    byRow: boolean,
+  ): string | undefined => {
     switch (s.kind) {
       case 'bound': {
         const v = value as number;
@@ -74,24 +94,29 @@ export function sqlCompiler(d: SqlDialect) {
         const from = `${column} >= ${d.bind(params, start)}`;
         return end === null ? from : `${from} AND ${column} < ${d.bind(params, end)}`;
       }
-      case 'text':
-        return d.text(params, searchTerms(value as string));
+      case 'text': {
+        const terms = searchTerms(value as string);
+        return byRow ? d.rowText(params, terms) : d.text(params, terms);
+      }
     }
   };
 
-  /** The WHERE condition of a filter in `tenant`; its values are pushed onto `params`. */
-  const where = (params: unknown[], tenant: string, f: EventFilter): string => {
+  /**
+   * The WHERE condition of a filter in `tenant`; its values are pushed onto `params`. `byRow`
+   * when the statement reads its rows by a narrow range of another index (a seq window).
+   */
+  const where = (params: unknown[], tenant: string, f: EventFilter, byRow = false): string => {
     const own = d.bind(params, tenant);
     const again = () => d.bindAgain(params, own, tenant);
     const clauses = [`tenant = ${own}`];
     for (const [name, values] of Object.entries(f.fields ?? {})) {
       if (!values?.length) continue;
-      clauses.push(field(params, again, FIELDS[name as FilterField], values));
+      clauses.push(field(params, again, FIELDS[name as FilterField], values, byRow));
     }
     for (const name of CONDITION_NAMES) {
       const value = f[name];
       if (value === undefined) continue;
-      const clause = condition(params, CONDITIONS[name], value);
+      const clause = condition(params, CONDITIONS[name], value, byRow);
       if (clause !== undefined) clauses.push(clause);
     }
     return clauses.join(' AND ');
@@ -122,9 +147,10 @@ export function sqlCompiler(d: SqlDialect) {
     tenant: string,
     f: EventFilter,
     select: (where: string, params: unknown[]) => string,
+    byRow = false,
   ): Statement => {
     const params: unknown[] = [];
-    const w = where(params, tenant, f);
+    const w = where(params, tenant, f, byRow);
     return { sql: select(w, params), params };
   };
 
@@ -140,6 +166,26 @@ export function sqlCompiler(d: SqlDialect) {
         { ...q, from: range.from, to: range.to },
         (w, params) =>
           `SELECT ${d.rowColumns} FROM events${d.hint('list', q)} WHERE ${w}${tail(params, q, range.after)}`,
+      );
+    },
+
+    /**
+     * The matching events with a seq in `after`+1…`upTo`, in seq order: what a live tail reads
+     * as the log grows (store/types.ts `EventStore.window`). The seq range is the read, a few
+     * hundred entries of the seq index; the filter tests its rows, whatever indexes it has.
+     */
+    windowSql(tenant: string, f: EventFilter, after: number, upTo: number): Statement {
+      const within: EventFilter = {
+        ...f,
+        minSeq: Math.max(f.minSeq ?? 1, after + 1),
+        maxSeq: Math.min(f.maxSeq ?? upTo, upTo),
+      };
+      return statement(
+        tenant,
+        within,
+        (w, params) =>
+          `SELECT ${d.rowColumns} FROM events${d.hint('window', within)} WHERE ${w} ORDER BY seq LIMIT ${d.bind(params, Math.max(0, upTo - after))}`,
+        true,
       );
     },
 

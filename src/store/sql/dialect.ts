@@ -28,10 +28,15 @@ export interface SqlDialect {
   time(params: unknown[], ms: number): string;
   /** Every one of `terms` (core searchTerms) in the event's text; no term matches nothing. */
   text(params: unknown[], terms: readonly string[]): string;
+  /**
+   * `text` tested on each row of a statement that reads a few rows by another index (a seq
+   * window): an engine whose `text` gathers every match first looks each row up instead.
+   */
+  rowText(params: unknown[], terms: readonly string[]): string;
   /** The select list of a page's rows (`EventRow`): occurredAt in epoch ms, seq, json. */
   readonly rowColumns: string;
   /** A text column sorted by bytes (the order both engines must agree on). */
   bytewise(column: string): string;
   /** What follows `FROM events` in a statement: an engine's plan hint, or nothing. */
-  hint(statement: 'list' | 'changeRows', f: EventFilter): string;
+  hint(statement: 'list' | 'changeRows' | 'window', f: EventFilter): string;
 }

@@ -6,7 +6,7 @@ import { sqliteSql } from './sql-dialect.js';
 import { textPages } from './text-pages.js';
 
 /** The statements of the reads (store/sql/compile.ts): exported so tests can check their plans. */
-export const { listSql, countSql, changeRowsSql, facetsSql } = sqliteSql;
+export const { listSql, countSql, changeRowsSql, facetsSql, windowSql } = sqliteSql;
 
 /**
  * The events of one database: reads on `db`, scans (`EventQuery.scan`) on `scanDb()`, appends
@@ -57,6 +57,10 @@ export function sqliteEvents(db: Db, scanDb: () => Db, appendGroups: EventStore[
     },
     async lastSeq(tenant) {
       return lastSeq.get(tenant)?.last_seq ?? 0;
+    },
+    async window(tenant, f, after, upTo) {
+      const { sql, params } = windowSql(tenant, f, after, upTo);
+      return statements.get(sql).all(...params) as EventRow[];
     },
   };
 }

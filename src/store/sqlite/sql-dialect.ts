@@ -72,10 +72,19 @@ export const sqliteDialect: SqlDialect = {
     params.push(matchExpression(terms));
     return 'rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)';
   },
+  rowText(params, terms) {
+    if (terms.length === 0) return 'seq < 0';
+    params.push(matchExpression(terms));
+    // Correlated, so each row of the window is one lookup: `rowid IN (…)` above lists every
+    // match of the terms first, the whole tenant's for a common one.
+    return 'EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND events_fts.rowid = events.rowid)';
+  },
   rowColumns: 'occurred_at AS occurredAt, seq, body AS json',
   // BINARY, SQLite's default collation, compares bytes.
   bytewise: (column) => column,
-  hint: (statement, f) => (statement === 'list' ? indexFor(f) : rowsIndexFor(f)),
+  // A window is a seq range: without the name the planner may walk a filter's index instead.
+  hint: (statement, f) =>
+    statement === 'window' ? ' INDEXED BY events_seq' : statement === 'list' ? indexFor(f) : rowsIndexFor(f),
 };
 
 export const sqliteSql = sqlCompiler(sqliteDialect);
