@@ -367,6 +367,11 @@ describe('the viewer page', () => {
         assert.ok(lines.slice(1).every((l) => l.includes('u-alan') && l.includes('failure')));
       }
       await screenshot(page, `page-export-${format}`);
+      // Escape closes the panel, focus back on its button.
+      await link.press('Escape');
+      const button = page.getByRole('button', { name: 'Export' });
+      assert.equal(await button.getAttribute('aria-expanded'), 'false');
+      assert.equal(await focusedAttribute(page, 'aria-controls'), 'export-panel');
     });
   }
 

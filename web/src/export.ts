@@ -154,6 +154,14 @@ export class Export extends LitElement {
     }
   }
 
+  /** Escape closes the panel, focus back on its button. */
+  private onKey(e: KeyboardEvent): void {
+    if (e.key !== 'Escape') return;
+    e.stopPropagation();
+    this.open = false;
+    this.renderRoot.querySelector<HTMLButtonElement>('button')?.focus();
+  }
+
   private progress() {
     if (this.phase === 'downloading' && this.total) {
       return html`<progress aria-label="Export progress" max=${this.total} value=${this.done}></progress>`;
@@ -176,7 +184,7 @@ export class Export extends LitElement {
       >
         Export
       </button>
-      <div id="export-panel" class="panel" ?hidden=${!this.open}>
+      <div id="export-panel" class="panel" ?hidden=${!this.open} @keydown=${this.onKey}>
         <p>Export every event of the current search, oldest first:</p>
         <div class="formats">
           <button ?disabled=${busy} @click=${() => this.start('csv')}>CSV</button>
