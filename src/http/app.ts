@@ -13,10 +13,13 @@ import { openapiRoutes } from './openapi.js';
 import { opsRoutes } from './ops.js';
 import { boundedValidatorCompiler } from './validation.js';
 import { registerViewerReads, viewerPreflights } from './viewer.js';
+import { viewerFileRoutes } from './viewer-files.js';
 
 export interface AppOptions {
   /** A pino logger, or false for none (the CLI passes its configured logger). */
   logger?: FastifyBaseLogger | false;
+  /** The viewer's built files (default: the package's dist/web, http/viewer-files.ts). */
+  webRoot?: string;
 }
 
 /**
@@ -78,6 +81,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   await app.register(opsRoutes, { store: services.store, metrics: services.metrics });
   await app.register(openapiRoutes);
+  await app.register(viewerFileRoutes, options.webRoot === undefined ? {} : { root: options.webRoot });
   for (const dialect of DIALECTS) await registerDialect(app, dialect, services);
   preflights.register();
   return app;

@@ -229,6 +229,31 @@ describe('benchmark suite (smoke)', () => {
     assert.ok(lines.some((l) => /^\| kind +\| p50/.test(l)));
   });
 
+  it('runs the viewer part: Chromium on the page, time to first rows and to the next page', async () => {
+    const lines: string[] = [];
+    const result = await runSuite({
+      engines: ['sqlite'],
+      // The first page of 100 and five of 500 after it.
+      events: 3_000,
+      rounds: 1,
+      parts: ['viewer'],
+      viewerNavigations: 2,
+      profile: 'smoke',
+      resultsDir: tmp.dir,
+      log: (l) => lines.push(l),
+    });
+    assert.deepEqual(result.settings.viewer, { navigations: 2, nextPages: 5 });
+    const [viewer] = result.viewer;
+    assert.ok(viewer && result.viewer.length === 1);
+    assert.equal(viewer.events, 3_000);
+    assert.equal(viewer.firstRows.samples, 2);
+    assert.equal(viewer.nextPage.samples, 10);
+    assert.equal(viewer.pageRows, 500);
+    for (const m of [viewer.firstRows, viewer.nextPage])
+      assert.ok(m.p50.median > 0 && m.p50.median <= m.p95.median);
+    assert.ok(lines.some((l) => /^\| engine +\| first rows p50/.test(l)));
+  });
+
   it(`runs the stream part on ${engines.join(' and ')}: fan-out to streams, and ingest beside them`, async () => {
     const lines: string[] = [];
     const result = await runSuite({

@@ -32,6 +32,11 @@ const TENANT_FREE: Record<string, string> = {
   'GET /docs/static/*': 'Swagger UI: static pages and the API description',
   'GET /docs/json': 'Swagger UI: static pages and the API description',
   'GET /docs/yaml': 'Swagger UI: static pages and the API description',
+  // The viewer's static files: the page and the element hold no data; they read the API with
+  // the credential their user gives them, and those routes are probed here like any client's.
+  'GET /': 'redirects to the viewer',
+  'GET /viewer': 'the viewer page (static; the router ignores the trailing slash of /viewer/)',
+  'GET /viewer/*': 'the viewer’s static files',
   'POST /oauth/token':
     "exchanges a client's own id and secret for a token of the client's tenant; returns no tenant data",
   'POST /v1/tenants': 'admin token only (a tenant credential is refused, checked below); creates a tenant',

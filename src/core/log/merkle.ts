@@ -1,4 +1,5 @@
 import { createHash, hash } from 'node:crypto';
+import { inclusionSides } from './inclusion-path.js';
 
 /**
  * RFC 6962 / RFC 9162 §2.1 Merkle tree hashing and proofs, as every transparency-log client
@@ -137,25 +138,13 @@ const odd = (n: number) => n % 2 === 1;
  * cannot belong to that index and size (too long or too short).
  */
 export function rootFromInclusion(index: number, size: number, leaf: Hash, proof: Hash[]): Hash | null {
-  if (!(Number.isSafeInteger(index) && Number.isSafeInteger(size) && index >= 0 && index < size)) return null;
-  let fn = index;
-  let sn = size - 1;
+  const sides = inclusionSides(index, size, proof.length);
+  if (!sides) return null;
   let r = leaf;
-  for (const p of proof) {
-    if (sn === 0) return null;
-    if (odd(fn) || fn === sn) {
-      r = nodeHash(p, r);
-      while (!odd(fn) && fn !== 0) {
-        fn = half(fn);
-        sn = half(sn);
-      }
-    } else {
-      r = nodeHash(r, p);
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
-  return sn === 0 ? r : null;
+  proof.forEach((p, i) => {
+    r = sides[i] ? nodeHash(p, r) : nodeHash(r, p);
+  });
+  return r;
 }
 
 /** Whether `proof` shows the leaf with hash `leaf` at `index` in the tree of `size` with `root`. */
