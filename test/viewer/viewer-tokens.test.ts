@@ -112,7 +112,9 @@ describe('the element with a viewer token', () => {
   });
 
   it('tells the host once its token has expired', async () => {
-    const { token, expires_at } = await mint({ actor: USER, filters: NARROWING, ttl_seconds: 2 });
+    // Long enough for the page to show its rows first on a loaded machine (with 2 s, a slow first
+    // load met the 401 before any row and the wait for rows timed out), short enough to wait out.
+    const { token, expires_at } = await mint({ actor: USER, filters: NARROWING, ttl_seconds: 5 });
     const { page } = await host.open(browser, `<trailkeep-viewer token="${token}"></trailkeep-viewer>`);
     await rows(page).first().waitFor();
     await until(async () => Date.now() > Date.parse(expires_at) + 1000, 10_000);
