@@ -94,6 +94,9 @@ const NO_BEARER: Record<string, string> = {
   'GET /docs/static/*': 'public',
   'GET /docs/json': 'public',
   'GET /docs/yaml': 'public',
+  'GET /': 'public: redirects to the viewer',
+  'GET /viewer': 'public: the viewer page, which holds no data',
+  'GET /viewer/*': 'public: the viewer’s static files',
   'POST /oauth/token': 'authenticates the client id and secret in its body',
   'GET /api/v2/audits/query/:transactionId/download':
     'opened by its presigned link, never a bearer credential',
