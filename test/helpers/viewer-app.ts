@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './app.js';
 import { launchBrowser, type TestBrowser } from './browser.js';
 
@@ -37,3 +38,9 @@ export async function startViewerApp(env: Record<string, string> = {}): Promise<
     },
   };
 }
+
+/** The viewer's results table, by the name assistive technology reads. */
+export const eventsTable = (page: Page) => page.getByRole('table', { name: 'Audit events' });
+
+/** The table's event rows (its header row left out). */
+export const eventRows = (page: Page) => eventsTable(page).locator('.body [role="row"]');

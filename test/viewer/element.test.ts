@@ -6,7 +6,7 @@ import { api, call } from '../helpers/api.js';
 import { ADMIN_TOKEN, type TestApp } from '../helpers/app.js';
 import { screenshot, seriousViolations, type TestBrowser } from '../helpers/browser.js';
 import { type HostPage, startHostPage } from '../helpers/host-page.js';
-import { startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
+import { eventRows, eventsTable, startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
 import { sampleEvents } from '../helpers/viewer-data.js';
 import { until } from '../helpers/wait.js';
 
@@ -31,8 +31,8 @@ describe('the embeddable element', () => {
   const open = async (element: string, style = '') => (await opened(element, style)).page;
   const hostEvents = (page: Page) => host.events(page);
 
-  const table = (page: Page) => page.getByRole('table', { name: 'Audit events' });
-  const rows = (page: Page) => table(page).locator('.body [role="row"]');
+  const table = eventsTable;
+  const rows = eventRows;
 
   before(async () => {
     host = await startHostPage();

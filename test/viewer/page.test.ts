@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { api, call } from '../helpers/api.js';
 import { ADMIN_TOKEN, type TestApp } from '../helpers/app.js';
 import { focusedAttribute, screenshot, seriousViolations, type TestBrowser } from '../helpers/browser.js';
-import { startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
+import { eventRows, eventsTable, startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
 import { sampleEvents } from '../helpers/viewer-data.js';
 import { until } from '../helpers/wait.js';
 
@@ -43,8 +43,8 @@ describe('the viewer page', () => {
     }
   }
 
-  const table = (page: Page) => page.getByRole('table', { name: 'Audit events' });
-  const bodyRows = (page: Page) => table(page).locator('.body [role="row"]');
+  const table = eventsTable;
+  const bodyRows = eventRows;
   const search = (page: Page) => page.getByRole('searchbox', { name: 'Search' });
   const status = (page: Page) => page.locator('trailkeep-viewer .foot');
 

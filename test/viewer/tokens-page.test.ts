@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { api } from '../helpers/api.js';
 import type { TestApp } from '../helpers/app.js';
 import { screenshot, type TestBrowser } from '../helpers/browser.js';
-import { startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
+import { eventRows, eventsTable, startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
 import { sampleEvents } from '../helpers/viewer-data.js';
 import { until } from '../helpers/wait.js';
 
@@ -59,8 +59,8 @@ describe('the page with a viewer token', () => {
     }
   }
 
-  const table = (page: Page) => page.getByRole('table', { name: 'Audit events' });
-  const rows = (page: Page) => table(page).locator('.body [role="row"]');
+  const table = eventsTable;
+  const rows = eventRows;
   const total = async (page: Page) => Number(await table(page).getAttribute('aria-rowcount')) - 1;
   const status = (page: Page) => page.locator('trailkeep-viewer .foot');
   const settled = (page: Page) =>

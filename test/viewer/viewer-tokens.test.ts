@@ -6,7 +6,7 @@ import { api } from '../helpers/api.js';
 import type { TestApp } from '../helpers/app.js';
 import { screenshot, type TestBrowser } from '../helpers/browser.js';
 import { type HostPage, startHostPage } from '../helpers/host-page.js';
-import { startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
+import { eventRows, eventsTable, startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
 import { sampleEvents } from '../helpers/viewer-data.js';
 import { until } from '../helpers/wait.js';
 
@@ -33,8 +33,8 @@ describe('the element with a viewer token', () => {
   let browser: TestBrowser;
   let app: ViewerApp;
 
-  const table = (page: Page) => page.getByRole('table', { name: 'Audit events' });
-  const rows = (page: Page) => table(page).locator('.body [role="row"]');
+  const table = eventsTable;
+  const rows = eventRows;
   const search = async (page: Page, query: string) => {
     await page.getByRole('searchbox', { name: 'Search' }).fill(query);
     await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
