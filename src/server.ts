@@ -66,6 +66,8 @@ export async function startServer(config: Config, log = createLogger(config)): P
   worker.start();
   const logWorker = createLogWorker(services, log.child({ component: 'log' }));
   logWorker.start();
+  // Streams to SIEMs: a stream abandoned mid-attempt by the shutdown is sent again, under the same delivery id, by whichever node takes it next.
+  services.streams.worker.start(log.child({ component: 'streams' }));
   log.info({ url, engine: store.engine, job_workers: config.TRAILKEEP_JOB_WORKERS }, 'trailkeep listening');
   return {
     app,
@@ -89,7 +91,7 @@ export async function startServer(config: Config, log = createLogger(config)): P
       }, SHUTDOWN_MS);
       try {
         // Both finish their in-flight work; the store they use closes last.
-        await Promise.all([app.close(), worker.stop(), logWorker.stop()]);
+        await Promise.all([app.close(), worker.stop(), logWorker.stop(), services.streams.close()]);
       } finally {
         clearInterval(reap);
         clearTimeout(cut);

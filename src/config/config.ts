@@ -199,6 +199,38 @@ export const ConfigSchema = Type.Object({
     description:
       'Seconds between heartbeats (SSE comments) on a quiet live-tail stream, which keep it, and the proxies on its way, from closing it as idle. Must be less than TRAILKEEP_IDLE_TIMEOUT.',
   }),
+  TRAILKEEP_STREAMS_WORKERS: Type.Integer({
+    default: 4,
+    minimum: 0,
+    maximum: 256,
+    description:
+      'Streams to SIEMs (/v1/streams) this node delivers at once; 0: this node delivers none (other nodes sharing the database do).',
+  }),
+  TRAILKEEP_STREAMS_LEASE: Type.Number({
+    default: 30,
+    minimum: 0.5,
+    maximum: 3600,
+    description:
+      "Seconds a node holds a stream it delivers before another may take it over: how long a killed node's streams wait. Renewed while it works.",
+  }),
+  TRAILKEEP_STREAMS_POLL: Type.Number({
+    default: 0.5,
+    minimum: 0.01,
+    maximum: 60,
+    description: "Seconds between a node's looks for streams with events to deliver.",
+  }),
+  TRAILKEEP_STREAMS_MAX_BACKOFF: Type.Number({
+    default: 300,
+    minimum: 1,
+    maximum: 86_400,
+    description:
+      'The longest wait, in seconds, between attempts at a failing delivery (backoff doubles up to it, with jitter).',
+  }),
+  TRAILKEEP_STREAMS_ALLOW_PRIVATE: Type.Boolean({
+    default: false,
+    description:
+      'Let stream destinations reach loopback, private and link-local addresses (and plain http://). Off: such destinations are refused, and names are checked at every connection (server-side request forgery).',
+  }),
   TRAILKEEP_CORS_ORIGINS: Type.String({
     default: '',
     pattern: '^[^\\s]*$',

@@ -160,6 +160,33 @@ export async function stillGrants(
   return p.tenant === tenant;
 }
 
+/**
+ * Who administers a tenant's streams (and the like) and for which tenant: its own credential with
+ * `tenant:admin`, or an operator key with `tenants:manage` naming it in Trailkeep-Tenant.
+ */
+export function tenantAdminFor(req: FastifyRequest): { tenant: string; credentialId: string } {
+  const p = principal(req);
+  if (p.kind === 'admin')
+    throw new TrailkeepError(
+      'forbidden',
+      "The admin token manages tenants and their credentials; use the tenant's tenant:admin credential, or an operator key naming the tenant.",
+    );
+  if (p.kind === 'viewer') throw new TrailkeepError('forbidden', VIEWER_ROUTES_ONLY);
+  const scope = p.kind === 'credential' ? 'tenant:admin' : 'tenants:manage';
+  if (!p.scopes.includes(scope)) throw new TrailkeepError('forbidden', `This needs the ${scope} scope.`);
+  if (p.kind === 'credential') {
+    refuseOtherTenant(req, p.tenant);
+    return { tenant: p.tenant, credentialId: p.credentialId };
+  }
+  if (!p.tenant)
+    throw new TrailkeepError(
+      'invalid_request',
+      'An operator key names the tenant with the Trailkeep-Tenant header.',
+    );
+  if (!p.tenant.exists) throw new TrailkeepError('not_found', `Tenant ${p.tenant.id} does not exist.`);
+  return { tenant: p.tenant.id, credentialId: p.credentialId };
+}
+
 /** Who writes a batch of events (`events:write`), and so where its events may go. */
 export function writerFor(req: FastifyRequest): WriteAs {
   const p = dataPrincipal(req, 'events:write');

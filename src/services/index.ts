@@ -13,6 +13,7 @@ import { JobService } from './jobs/service.js';
 import { LogService } from './log/service.js';
 import { loadLogSigner } from './log/signer.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createStreams, type Streams } from './streams/index.js';
 import { TailHub } from './tail/hub.js';
 import { TenantService } from './tenants.js';
 import { ViewRecorder } from './views.js';
@@ -35,6 +36,8 @@ export interface Services {
   resultLinks: ResultLinks;
   /** Live tails of the event log (GET /v1/events/stream); its rounds run while tails are open. */
   tails: TailHub;
+  /** Streams to SIEMs: their admin service, and the worker that delivers them (started by the server). */
+  streams: Streams;
   cursors: CursorSigner;
   metrics: Metrics;
   clock: () => number;
@@ -86,6 +89,14 @@ export async function createServices(
       clock,
     ),
     tails: new TailHub(store.events, { pollMs: config.TRAILKEEP_STREAM_POLL * 1000 }, metrics),
+    streams: createStreams(
+      config,
+      store,
+      events,
+      deriveKey(secrets.serverSecret, 'stream-secrets'),
+      metrics,
+      clock,
+    ),
     cursors,
     metrics,
     clock,

@@ -3,8 +3,33 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Prometheus metrics of one server, on a registry of its own (no global state). */
+/** What /metrics shows of each stream to a SIEM (services/streams/service.ts view). */
+export interface StreamGauge {
+  tenant: string;
+  id: string;
+  state: string;
+  cursor: number;
+  lag: { events: number; seconds: number };
+  last_error_at: string | null;
+}
+
 export function createMetrics() {
   const registry = new Registry();
+  let streams: () => Promise<StreamGauge[]> = async () => [];
+  const labels = ['tenant', 'stream'] as const;
+  const perStream = (name: string, help: string, value: (s: StreamGauge) => number, extra: string[] = []) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [...labels, ...extra],
+      registers: [registry],
+      // Read from the store at each scrape, so a stream no node is delivering (backing off, paused) shows its lag growing.
+      async collect() {
+        this.reset();
+        for (const s of await streams())
+          this.set({ tenant: s.tenant, stream: s.id, ...(extra.length ? { state: s.state } : {}) }, value(s));
+      },
+    });
   collectDefaultMetrics({ register: registry, prefix: 'trailkeep_' });
   return {
     registry,
@@ -52,6 +77,47 @@ export function createMetrics() {
       help: 'Windows of new events read for live-tail streams: one per tenant, filter and position per round, however many streams share it.',
       registers: [registry],
     }),
+    streamLagEvents: perStream(
+      'trailkeep_siem_stream_lag_events',
+      'Seqs committed past a stream’s cursor, not yet delivered to its destination (/v1/streams).',
+      (s) => s.lag.events,
+    ),
+    streamLagSeconds: perStream(
+      'trailkeep_siem_stream_lag_seconds',
+      'How long ago the oldest event a stream has not yet delivered was received; 0 when caught up.',
+      (s) => s.lag.seconds,
+    ),
+    streamCursor: perStream(
+      'trailkeep_siem_stream_cursor',
+      'The last seq a stream has delivered or passed over.',
+      (s) => s.cursor,
+    ),
+    streamState: perStream(
+      'trailkeep_siem_stream_state',
+      'A stream’s state (active, paused, disabled) as a label; the value is always 1.',
+      () => 1,
+      ['state'],
+    ),
+    streamLastError: perStream(
+      'trailkeep_siem_stream_last_error_timestamp_seconds',
+      'When a stream’s last failure happened (0 when it has none since its last delivery).',
+      (s) => (s.last_error_at ? Date.parse(s.last_error_at) / 1000 : 0),
+    ),
+    streamAttempts: new Counter({
+      name: 'trailkeep_siem_stream_attempts_total',
+      help: 'Delivery attempts to stream destinations by outcome (accepted, retry, refused, gone, rejected) on this node.',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    streamRecords: new Counter({
+      name: 'trailkeep_siem_stream_records_delivered_total',
+      help: 'Records destinations accepted from this node (a batch sent again counts again).',
+      registers: [registry],
+    }),
+    /** Where the per-stream gauges read from at each scrape. */
+    watchStreams(source: () => Promise<StreamGauge[]>) {
+      streams = source;
+    },
     queryLatency: new Histogram({
       name: 'trailkeep_query_duration_seconds',
       help: 'Latency of event queries (list, count, get) in the store.',

@@ -3,6 +3,7 @@ import type { AppendResult } from '../core/event/idempotency.js';
 import type { PreparedEvent } from '../core/event/prepare.js';
 import type { Job, JobKind } from '../core/jobs.js';
 import type { EventFilter, EventQuery, EventRow, Facet } from '../core/query.js';
+import type { Delivery, DeliveryState, StreamRecord } from '../core/streams/stream.js';
 import type { Tenant, TenantChanges } from '../core/tenant.js';
 import type { ExportFiles } from './exports.js';
 import type { LogStore } from './log.js';
@@ -38,6 +39,8 @@ export interface Store {
   readonly exports: ExportFiles;
   /** The tamper-evident log: tiles and signed checkpoints per tenant. */
   readonly log: LogStore;
+  /** Streams to SIEMs: their settings, cursors, leases and deliveries. */
+  readonly streams: StreamStore;
 }
 
 export interface SettingStore {
@@ -194,4 +197,124 @@ export interface JobStore {
   /** Jobs whose `expires_at` has passed. */
   expired(now: number, limit: number): Promise<Job[]>;
   delete(tenant: string, id: string): Promise<void>;
+}
+
+/** What PATCH and the state routes change in a stream; absent members stay. */
+export type StreamChanges = Partial<
+  Pick<
+    StreamRecord,
+    | 'name'
+    | 'destination'
+    | 'secrets'
+    | 'format'
+    | 'filters'
+    | 'batch'
+    | 'pii'
+    | 'state'
+    | 'replay'
+    | 'last_error'
+    | 'last_error_at'
+    | 'next_attempt_at'
+  >
+>;
+
+export type DeliveryFilter = DeliveryState | 'failed';
+
+/** How a lease holder's attempt ended, recorded with the stream's state in one step. */
+export interface AttemptFailed {
+  error: string;
+  /** Not tried again before this time. */
+  nextAttemptAt: number;
+  /** The destination refused the credential (paused) or is gone (disabled). */
+  state?: 'paused' | 'disabled';
+}
+
+/**
+ * Streams (docs/streams.md). The event table is their outbox: a stream is a cursor over its
+ * tenant's seqs. A node works on a stream only while it holds its lease; every write a worker
+ * makes is fenced by that lease, so a node that lost it (killed, stalled) changes nothing.
+ */
+export interface StreamStore {
+  create(stream: StreamRecord): Promise<StreamRecord>;
+  get(tenant: string, id: string): Promise<StreamRecord | null>;
+  /** The tenant's streams, oldest first. */
+  list(tenant: string): Promise<StreamRecord[]>;
+  /** Every stream of every tenant (for /metrics), oldest first. */
+  all(): Promise<StreamRecord[]>;
+  /** Applies `changes` and sets updated_at; the stream as it now is, or null when unknown. */
+  update(tenant: string, id: string, changes: StreamChanges, now: number): Promise<StreamRecord | null>;
+  /** Removes the stream and its deliveries; false when unknown. */
+  delete(tenant: string, id: string): Promise<boolean>;
+  /**
+   * Takes an active stream that has work (events past its cursor, a replay, or a pending
+   * delivery) and is due (`next_attempt_at` passed), whose lease is free or expired, for
+   * `owner` until `now + leaseMs`; the one waiting longest first, `skip` left out. Reads before
+   * it writes, so a node with nothing to do takes no write lock.
+   */
+  lease(owner: string, now: number, leaseMs: number, skip: readonly string[]): Promise<StreamRecord | null>;
+  /** Extends a lease `owner` still holds; false when it was lost. */
+  renew(tenant: string, id: string, owner: string, until: number): Promise<boolean>;
+  /** Gives the lease up; the stream is not taken again before `nextAttemptAt`. */
+  release(tenant: string, id: string, owner: string, nextAttemptAt: number): Promise<void>;
+  /** The stream's delivery begun and not finished (its replay's, when `replay` is a number), if any. */
+  pending(tenant: string, stream: string, replay: number | null): Promise<Delivery | null>;
+  /** Records a delivery about to be attempted (state pending); false when `owner` lost the lease. */
+  begin(delivery: Delivery, owner: string): Promise<boolean>;
+  /**
+   * Shrinks a pending delivery the destination rejected to a part of it (a new id and range):
+   * how a record it can never take is found. False when `owner` lost the lease.
+   */
+  shrink(
+    tenant: string,
+    stream: string,
+    id: string,
+    part: Pick<Delivery, 'id' | 'to_seq' | 'events'>,
+    owner: string,
+    now: number,
+  ): Promise<boolean>;
+  /**
+   * Ends a pending delivery as `delivered` or `dead` (a dead letter, with its reason) and moves
+   * the cursor it belongs to (the stream's, or its replay's) to its `to_seq`, in one transaction
+   * fenced by the lease; a replay whose cursor reaches its end is cleared. Clears the stream's
+   * last error on `delivered`. False when `owner` lost the lease.
+   */
+  finish(
+    tenant: string,
+    stream: string,
+    id: string,
+    state: Exclude<DeliveryState, 'pending'>,
+    error: string | null,
+    owner: string,
+    now: number,
+  ): Promise<boolean>;
+  /** Moves a cursor over seqs that hold no event of the stream's filter (no delivery needed). */
+  advance(
+    tenant: string,
+    stream: string,
+    replay: boolean,
+    toSeq: number,
+    owner: string,
+    now: number,
+  ): Promise<boolean>;
+  /** Records a failed attempt: the delivery's attempts and error, the stream's last error, backoff and state. */
+  failed(
+    tenant: string,
+    stream: string,
+    id: string,
+    failure: AttemptFailed,
+    owner: string,
+    now: number,
+  ): Promise<boolean>;
+  /**
+   * The stream's deliveries, newest first: all, those in a state, or `failed` ones (dead letters,
+   * and pending ones whose last attempt failed).
+   */
+  deliveries(
+    tenant: string,
+    stream: string,
+    filter: DeliveryFilter | null,
+    limit: number,
+  ): Promise<Delivery[]>;
+  /** Removes delivered deliveries last updated before `before` (dead letters stay); how many went. */
+  prune(before: number, limit: number): Promise<number>;
 }

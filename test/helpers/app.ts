@@ -128,6 +128,7 @@ export async function startTestApp(
     options.logger ? options.logger.child({ component: 'log' }) : SILENT,
   );
   logWorker.start();
+  services.streams.worker.start(options.logger ? options.logger.child({ component: 'streams' }) : SILENT);
 
   const call: TestApp['call'] = (token, opts) =>
     app.inject({
@@ -167,7 +168,7 @@ export async function startTestApp(
     },
     tenantWithKey: (tenant, scopes) => tenantWithKey(request, tenant, scopes),
     async close() {
-      await Promise.all([worker.stop(), logWorker.stop()]);
+      await Promise.all([worker.stop(), logWorker.stop(), services.streams.close()]);
       await app.close();
       await store.close();
       if (!data) await place.remove();

@@ -8,6 +8,7 @@ import { pgJobs } from './jobs.js';
 import { pgLog } from './log.js';
 import { migrate } from './migrations.js';
 import { Partitions } from './partitions.js';
+import { pgStreams } from './streams.js';
 
 export interface PostgresOptions {
   /** Connections this node may open. */
@@ -48,5 +49,6 @@ export async function openPostgresStore(url: string, options: PostgresOptions): 
     jobs: pgJobs(db),
     exports: pgExportFiles(db),
     log: pgLog(db),
+    streams: pgStreams(db),
   };
 }

@@ -223,6 +223,51 @@ export const PG_MIGRATIONS: string[] = [
   `
   ALTER TABLE tenants ADD COLUMN record_viewer_reads boolean NOT NULL DEFAULT true;
   `,
+  // 10: streams to SIEMs (docs/streams.md); see the SQLite migration 8 for why they are shaped so.
+  `
+  CREATE TABLE streams (
+    tenant text NOT NULL REFERENCES tenants(id),
+    id text NOT NULL,
+    name text NOT NULL,
+    destination text NOT NULL,
+    secrets text,
+    format text NOT NULL,
+    filters text NOT NULL,
+    batch text NOT NULL,
+    pii text NOT NULL,
+    state text NOT NULL,
+    cursor bigint NOT NULL,
+    replay text,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    last_error text,
+    last_error_at bigint,
+    last_delivered_at bigint,
+    next_attempt_at bigint NOT NULL,
+    lease_owner text,
+    lease_until bigint,
+    PRIMARY KEY (tenant, id)
+  );
+  CREATE INDEX streams_due ON streams(state, next_attempt_at);
+  CREATE TABLE stream_deliveries (
+    tenant text NOT NULL,
+    stream text NOT NULL,
+    id text NOT NULL,
+    from_seq bigint NOT NULL,
+    to_seq bigint NOT NULL,
+    events integer NOT NULL,
+    state text NOT NULL,
+    replay integer,
+    attempts integer NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    error text,
+    PRIMARY KEY (tenant, stream, id)
+  );
+  CREATE INDEX stream_deliveries_recent ON stream_deliveries(tenant, stream, updated_at);
+  CREATE INDEX stream_deliveries_pending ON stream_deliveries(tenant, stream, state) WHERE state <> 'delivered';
+  CREATE INDEX stream_deliveries_old ON stream_deliveries(updated_at) WHERE state = 'delivered';
+  `,
 ];
 
 /** Any constant both sides agree on: the key of the advisory lock that serialises migrations. */

@@ -6,6 +6,7 @@ import { sqliteEvents } from './events.js';
 import { defaultExportDir, localExportFiles } from './exports.js';
 import { sqliteJobs } from './jobs.js';
 import { extender, sqliteLog } from './log.js';
+import { sqliteStreams } from './streams.js';
 import { StoreWriter } from './writer.js';
 
 /**
@@ -50,6 +51,7 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
     jobs: sqliteJobs(db),
     exports: localExportFiles(exportDir),
     log: sqliteLog(db, writer.extend),
+    streams: sqliteStreams(db),
   };
 }
 

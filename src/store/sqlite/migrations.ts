@@ -162,4 +162,51 @@ export const SQLITE_MIGRATIONS: string[] = [
   `
   ALTER TABLE tenants ADD COLUMN record_viewer_reads INTEGER NOT NULL DEFAULT 1;
   `,
+  // 8: streams to SIEMs (docs/streams.md). The event table is their outbox, so ingest writes
+  // nothing here; a stream is a cursor, and a delivery a batch's seq range, recorded before its
+  // first attempt so every retry sends the same batch under the same id.
+  `
+  CREATE TABLE streams (
+    tenant TEXT NOT NULL REFERENCES tenants(id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    secrets TEXT,
+    format TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    batch TEXT NOT NULL,
+    pii TEXT NOT NULL,
+    state TEXT NOT NULL,
+    cursor INTEGER NOT NULL,
+    replay TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_error TEXT,
+    last_error_at INTEGER,
+    last_delivered_at INTEGER,
+    next_attempt_at INTEGER NOT NULL,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    PRIMARY KEY (tenant, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX streams_due ON streams(state, next_attempt_at);
+  CREATE TABLE stream_deliveries (
+    tenant TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    id TEXT NOT NULL,
+    from_seq INTEGER NOT NULL,
+    to_seq INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    replay INTEGER,
+    attempts INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    error TEXT,
+    PRIMARY KEY (tenant, stream, id)
+  );
+  CREATE INDEX stream_deliveries_recent ON stream_deliveries(tenant, stream, updated_at);
+  CREATE INDEX stream_deliveries_pending ON stream_deliveries(tenant, stream, state) WHERE state <> 'delivered';
+  CREATE INDEX stream_deliveries_old ON stream_deliveries(updated_at) WHERE state = 'delivered';
+  `,
 ];
