@@ -81,7 +81,9 @@ export class SafeNet {
     } catch {
       return invalidParameter(setting, 'is not a URL.', `destination.${setting}`);
     }
-    const allowed = this.allowPrivate ? [...schemes, ...(schemes.includes('https:') ? ['http:'] : [])] : schemes;
+    const allowed = this.allowPrivate
+      ? [...schemes, ...(schemes.includes('https:') ? ['http:'] : [])]
+      : schemes;
     if (!allowed.includes(url.protocol))
       invalidParameter(setting, `must use ${allowed.join(' or ')}.`, `destination.${setting}`);
     this.checkHost(url.hostname, setting);

@@ -31,7 +31,11 @@ export const webhook: DestinationModule<typeof settings> = {
     try {
       new Webhook(s.secret);
     } catch {
-      invalidParameter('secret', 'is not a Standard Webhooks secret (whsec_ and base64).', 'destination.secret');
+      invalidParameter(
+        'secret',
+        'is not a Standard Webhooks secret (whsec_ and base64).',
+        'destination.secret',
+      );
     }
   },
   open(s, { net, clock }) {
