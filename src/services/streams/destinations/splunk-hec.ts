@@ -37,7 +37,7 @@ const settings = Type.Object({
     Type.String({
       minLength: 1,
       maxLength: 512,
-      description: `The sourcetype of the audit events; \`${'trailkeep:audit'}\` when absent.`,
+      description: 'The sourcetype of the audit events; `trailkeep:audit` when absent.',
     }),
   ),
   host: Type.Optional(
