@@ -1,11 +1,15 @@
 import { type TObject, Type } from 'typebox';
 import type { DestinationType } from '../../../core/streams/stream.js';
+import { datadog } from './datadog.js';
+import { splunkHec } from './splunk-hec.js';
 import type { DestinationModule } from './types.js';
 import { webhook } from './webhook.js';
 
 /** Every destination a stream can have, by its `type`. */
 export const DESTINATIONS: Partial<Record<DestinationType, DestinationModule>> = {
   webhook,
+  splunk_hec: splunkHec,
+  datadog,
 };
 
 /** `destination` in POST /v1/streams: one of the destinations' settings, told apart by `type`. */

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { native } from '../../src/core/streams/formats/native.js';
+import type { StoredEvent } from '../../src/core/streams/formats/types.js';
+import type { OutBatch, OutRecord } from '../../src/services/streams/destinations/types.js';
+
+/** A stored event as GET /v1/events/{id} returns it (tenant, seq, received_at and hash added to what was ingested). */
+export function storedEvent(seq: number, extra: Record<string, unknown> = {}): StoredEvent {
+  const event: Record<string, unknown> = {
+    id: `evt-${seq}`,
+    tenant: 'acme',
+    seq,
+    occurred_at: new Date(Date.UTC(2025, 2, 14, 9, 26, 53, 589) + seq * 1_001).toISOString(),
+    received_at: new Date(Date.UTC(2025, 2, 14, 9, 27, 0, 0) + seq * 1_000).toISOString(),
+    action: seq % 2 ? 'user.role.update' : 'user.login',
+    category: seq % 2 ? 'admin' : 'auth',
+    outcome: 'success',
+    level: 'user',
+    service: 'directory',
+    actor: { id: 'u-42', type: 'user', name: 'Ada Lovelace', email: 'ada@example.com' },
+    source: { ip: ['203.0.113.7'], user_agent: 'Mozilla/5.0 "quoted"' },
+    target: { type: 'user', id: 'u-7', name: 'Grace Hopper' },
+    changes: [{ field: 'role', old: ['Agent'], new: ['Admin'] }],
+    description: 'Role changed from Agent to Admin — ✓',
+    ...extra,
+  };
+  // Not the real canonical hash (a destination never recomputes it), but one of the right shape.
+  const hash = createHash('sha256').update(JSON.stringify(event)).digest('hex');
+  return { ...(event as { tenant: string; seq: number }), hash };
+}
+
+export function outRecord(event: StoredEvent): OutRecord {
+  const record = native.render(event, []);
+  return { seq: event.seq, occurredAt: String(event.occurred_at), record, json: JSON.stringify(record) };
+}
+
+/** A C2SP signed note of the shape the tenant's log signs (origin, size, root hash, signature). */
+export const CHECKPOINT =
+  'trailkeep.example/acme\n2\nq1Hf7UZ3oYxjDbO3dQf1dJm2Q1v1cR8o9wVxYb3t5qE=\n\n— trailkeep.example/acme Az3lEm2k4ZQ0V2Fq8m0cYQd2t8K3lG0vXb0Yx7k9fQ2sJw==\n';
+
+/** A native-format batch of `events`, as the worker forms it. */
+export function nativeBatch(events: StoredEvent[], checkpoint: string | null = CHECKPOINT): OutBatch {
+  const seqs = events.map((e) => e.seq);
+  return {
+    id: `acme.str_1.${Math.min(...seqs)}-${Math.max(...seqs)}`,
+    tenant: 'acme',
+    stream: 'str_1',
+    streamName: 'siem',
+    format: 'native',
+    fromSeq: Math.min(...seqs),
+    toSeq: Math.max(...seqs),
+    records: events.map(outRecord),
+    checkpoint,
+    createdAt: Date.UTC(2025, 2, 14, 9, 30, 0, 250),
+  };
+}
