@@ -144,6 +144,39 @@ describe('tenant isolation', () => {
     for (const auth of credentials(dialect)) await run(auth);
   }
 
+  const STREAM_SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
+  let bStreamId: string | undefined;
+  /** B's one stream, made (and paused, so it sends nothing) by the first probe that needs it. */
+  const bStream = async (): Promise<string> => {
+    if (bStreamId) return bStreamId;
+    const made = await t.call(b.adminKey, {
+      method: 'POST',
+      url: '/v1/streams',
+      payload: {
+        name: 'b-siem',
+        destination: { type: 'webhook', url: 'https://siem.example/b', secret: STREAM_SECRET },
+      },
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    bStreamId = made.json<{ id: string }>().id;
+    await t.call(b.adminKey, { method: 'POST', url: `/v1/streams/${bStreamId}/pause` });
+    return bStreamId;
+  };
+  /** B's stream as its admin set it (what the worker writes, lease and last attempt, left out). */
+  const streamOfB = async (id: string) => {
+    const s = await t.services.store.streams.get(b.tenant, id);
+    if (!s) return null;
+    const {
+      lease_owner: _o,
+      lease_until: _u,
+      last_error: _e,
+      last_error_at: _a,
+      next_attempt_at: _n,
+      ...set
+    } = s;
+    return set;
+  };
+
   /** Seqs B has and A does not (A's own seqs answer A's events). */
   const bOnlySeqs = async () => {
     const last = await t.services.store.events.lastSeq(a.tenant);
@@ -519,6 +552,80 @@ describe('tenant isolation', () => {
         assert.equal(claims.tnt, a.tenant);
       });
     },
+    // --- streams to SIEMs: A's admin credential never reaches B's stream, by id or by naming B ---
+    ...Object.fromEntries(
+      (
+        [
+          ['GET', '/v1/streams/:id', ''],
+          ['PATCH', '/v1/streams/:id', ''],
+          ['DELETE', '/v1/streams/:id', ''],
+          ['POST', '/v1/streams/:id/pause', '/pause'],
+          ['POST', '/v1/streams/:id/resume', '/resume'],
+          ['POST', '/v1/streams/:id/test', '/test'],
+          ['POST', '/v1/streams/:id/replay', '/replay'],
+          ['GET', '/v1/streams/:id/deliveries', '/deliveries'],
+        ] as const
+      ).map(([method, route, suffix]) => [
+        `${method} ${route}`,
+        async () => {
+          const id = await bStream();
+          const before = await streamOfB(id);
+          const payload =
+            method === 'PATCH'
+              ? { name: 'intruder' }
+              : suffix === '/replay'
+                ? { from_seq: 1, to_seq: 1 }
+                : undefined;
+          for (const auth of [`Bearer ${a.adminKey}`]) {
+            await expectStatus([404], auth, method, `/v1/streams/${id}${suffix}`, payload);
+            await expectStatus([403], auth, method, `/v1/streams/${id}${suffix}`, payload, {
+              'trailkeep-tenant': b.tenant,
+            });
+          }
+          // Without tenant:admin, A's data credentials reach no stream at all, A's own included.
+          await expectStatus([403], `Bearer ${a.key}`, method, `/v1/streams/${id}${suffix}`, payload);
+          assert.deepEqual(await streamOfB(id), before, "B's stream is unchanged");
+        },
+      ]),
+    ),
+    ...Object.fromEntries(
+      (['GET', 'POST'] as const).map((method) => [
+        `${method} /v1/streams`,
+        async () => {
+          const id = await bStream();
+          const payload =
+            method === 'POST'
+              ? {
+                  name: 'a',
+                  destination: { type: 'webhook', url: 'https://siem.example/a', secret: STREAM_SECRET },
+                }
+              : undefined;
+          await expectStatus([403], `Bearer ${a.adminKey}`, method, '/v1/streams', payload, {
+            'trailkeep-tenant': b.tenant,
+          });
+          await expectStatus([403], `Bearer ${a.key}`, method, '/v1/streams', payload);
+          // A's own list shows none of B's. A stream is made by a tenant like A in its own tenant
+          // (made in A, its recorded event would give A as many seqs as B for the viewer probes).
+          const own = await expectStatus([200], `Bearer ${a.adminKey}`, 'GET', '/v1/streams');
+          assert.ok(!own.body.includes(id), "A does not see B's stream");
+          if (method === 'POST') {
+            const other = await t.tenantWithKey('iso-streams-own', ['tenant:admin']);
+            const made = await expectStatus([201], `Bearer ${other}`, 'POST', '/v1/streams', payload);
+            const stored = await t.services.store.streams.get(
+              'iso-streams-own',
+              made.json<{ id: string }>().id,
+            );
+            assert.equal(stored?.tenant, 'iso-streams-own');
+          }
+          const listed = await t.services.store.streams.list(b.tenant);
+          assert.deepEqual(
+            listed.map((s) => s.id),
+            [id],
+            'nothing was made for B',
+          );
+        },
+      ]),
+    ),
     ...Object.fromEntries(
       (['GET', 'PATCH'] as const).map((method) => [
         `${method} /v1/tenants/:tenant`,
