@@ -1,11 +1,13 @@
 import { type TObject, Type } from 'typebox';
 import type { DestinationType } from '../../../core/streams/stream.js';
+import { s3 } from './s3.js';
 import type { DestinationModule } from './types.js';
 import { webhook } from './webhook.js';
 
 /** Every destination a stream can have, by its `type`. */
 export const DESTINATIONS: Partial<Record<DestinationType, DestinationModule>> = {
   webhook,
+  s3,
 };
 
 /** `destination` in POST /v1/streams: one of the destinations' settings, told apart by `type`. */
