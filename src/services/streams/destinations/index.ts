@@ -1,6 +1,7 @@
 import { type TObject, Type } from 'typebox';
 import type { DestinationType } from '../../../core/streams/stream.js';
 import { s3 } from './s3.js';
+import { syslog } from './syslog.js';
 import type { DestinationModule } from './types.js';
 import { webhook } from './webhook.js';
 
@@ -8,6 +9,7 @@ import { webhook } from './webhook.js';
 export const DESTINATIONS: Partial<Record<DestinationType, DestinationModule>> = {
   webhook,
   s3,
+  syslog,
 };
 
 /** `destination` in POST /v1/streams: one of the destinations' settings, told apart by `type`. */
