@@ -223,6 +223,21 @@ describe('syslog destination: TLS to rsyslog', () => {
 });
 
 describe('syslog destination: failures of the connection', () => {
+  it('an aborted attempt is a retry', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const d = syslog.open({ host: '127.0.0.1', port, tls: false }, context);
+      const outcome = await d.send(batchOf(), AbortSignal.abort());
+      await d.close();
+      assert.equal(outcome.kind, 'retry');
+      assert.match((outcome as { error: string }).error, /aborted/);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('a closed port is a retry', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

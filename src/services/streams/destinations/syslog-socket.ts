@@ -83,6 +83,7 @@ export function deliver(
       socket.destroy();
     };
     stop.addEventListener('abort', onAbort, { once: true });
+    if (stop.aborted) onAbort();
 
     socket.once(to.tls ? 'secureConnect' : 'connect', () => {
       socket.end(bytes);
