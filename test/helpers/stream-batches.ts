@@ -1,16 +1,16 @@
-import { createHash } from 'node:crypto';
+import { canonicalJson, sha256Hex } from '../../src/core/event/seal.js';
 import { native } from '../../src/core/streams/formats/native.js';
 import type { StoredEvent } from '../../src/core/streams/formats/types.js';
 import type { OutBatch, OutRecord } from '../../src/services/streams/destinations/types.js';
 
-/** A stored event as GET /v1/events/{id} returns it (tenant, seq, received_at and hash added to what was ingested). */
-export function storedEvent(seq: number, extra: Record<string, unknown> = {}): StoredEvent {
+/**
+ * A stored event as GET /v1/events/{id} returns it: what was ingested (realistic members, with
+ * quotes and non-ASCII text, unless `extra` says otherwise), the server's members, and its real hash.
+ */
+export function storedEvent(seq: number, extra: Record<string, unknown> = {}, tenant = 'acme'): StoredEvent {
   const event: Record<string, unknown> = {
     id: `evt-${seq}`,
-    tenant: 'acme',
-    seq,
     occurred_at: new Date(Date.UTC(2025, 2, 14, 9, 26, 53, 589) + seq * 1_001).toISOString(),
-    received_at: new Date(Date.UTC(2025, 2, 14, 9, 27, 0, 0) + seq * 1_000).toISOString(),
     action: seq % 2 ? 'user.role.update' : 'user.login',
     category: seq % 2 ? 'admin' : 'auth',
     outcome: 'success',
@@ -22,10 +22,11 @@ export function storedEvent(seq: number, extra: Record<string, unknown> = {}): S
     changes: [{ field: 'role', old: ['Agent'], new: ['Admin'] }],
     description: 'Role changed from Agent to Admin — ✓',
     ...extra,
+    tenant,
+    seq,
+    received_at: new Date(Date.UTC(2025, 2, 14, 9, 27, 0, 0) + seq * 1_000).toISOString(),
   };
-  // Not the real canonical hash (a destination never recomputes it), but one of the right shape.
-  const hash = createHash('sha256').update(JSON.stringify(event)).digest('hex');
-  return { ...(event as { tenant: string; seq: number }), hash };
+  return { ...(event as { tenant: string; seq: number }), hash: sha256Hex(canonicalJson(event)) };
 }
 
 export function outRecord(event: StoredEvent): OutRecord {
@@ -37,19 +38,21 @@ export function outRecord(event: StoredEvent): OutRecord {
 export const CHECKPOINT =
   'trailkeep.example/acme\n2\nq1Hf7UZ3oYxjDbO3dQf1dJm2Q1v1cR8o9wVxYb3t5qE=\n\n— trailkeep.example/acme Az3lEm2k4ZQ0V2Fq8m0cYQd2t8K3lG0vXb0Yx7k9fQ2sJw==\n';
 
-/** A native-format batch of `events`, as the worker forms it. */
-export function nativeBatch(events: StoredEvent[], checkpoint: string | null = CHECKPOINT): OutBatch {
+/** A native-format batch of `events` as the worker forms it (with CHECKPOINT unless `over` says otherwise). */
+export function nativeBatch(events: StoredEvent[], over: Partial<Omit<OutBatch, 'records'>> = {}): OutBatch {
   const seqs = events.map((e) => e.seq);
+  const tenant = events[0]?.tenant ?? 'acme';
   return {
-    id: `acme.str_1.${Math.min(...seqs)}-${Math.max(...seqs)}`,
-    tenant: 'acme',
+    id: `${tenant}.str_1.${Math.min(...seqs)}-${Math.max(...seqs)}`,
+    tenant,
     stream: 'str_1',
     streamName: 'siem',
     format: 'native',
     fromSeq: Math.min(...seqs),
     toSeq: Math.max(...seqs),
-    records: events.map(outRecord),
-    checkpoint,
+    checkpoint: CHECKPOINT,
     createdAt: Date.UTC(2025, 2, 14, 9, 30, 0, 250),
+    ...over,
+    records: events.map(outRecord),
   };
 }

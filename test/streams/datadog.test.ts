@@ -49,7 +49,7 @@ describe('Datadog logs destination', () => {
 
   it('sends what the official client sends for the same log, member by member', async () => {
     recorder.answer = () => ACCEPTED;
-    const batch = nativeBatch([storedEvent(3)], null);
+    const batch = nativeBatch([storedEvent(3)], { checkpoint: null });
     const record = batch.records[0];
     assert.ok(record);
     const tags = 'env:prod,team:security';
@@ -188,7 +188,7 @@ describe('Datadog logs destination', () => {
 
     it('rejects a batch of 1001 records without sending it (the worker splits it)', async () => {
       const events = Array.from({ length: 1001 }, (_, i) => storedEvent(i + 1));
-      const outcome = await send(nativeBatch(events, null));
+      const outcome = await send(nativeBatch(events, { checkpoint: null }));
       assert.equal(outcome.kind, 'rejected');
       assert.match((outcome as { error: string }).error, /1000 per request/);
       assert.equal(recorder.requests.length, 0);

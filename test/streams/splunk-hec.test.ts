@@ -70,7 +70,7 @@ describe('Splunk HEC destination', () => {
 
   it('sends what splunk-logging sends for the same event, envelope member by member', async () => {
     recorder.answer = () => ({ status: 200, body: SUCCESS });
-    const batch = nativeBatch([storedEvent(3)], null);
+    const batch = nativeBatch([storedEvent(3)], { checkpoint: null });
     const record = batch.records[0];
     assert.ok(record);
     const meta = { host: 'test', source: 'trailkeep', sourcetype: 'trailkeep:audit', index: 'audit' };
@@ -122,7 +122,7 @@ describe('Splunk HEC destination', () => {
 
   it('differs from splunk-logging’s default formatter only in that one wraps the record as {message, severity}', async () => {
     recorder.answer = () => ({ status: 200, body: SUCCESS });
-    const batch = nativeBatch([storedEvent(4)], null);
+    const batch = nativeBatch([storedEvent(4)], { checkpoint: null });
     const record = batch.records[0];
     assert.ok(record);
     const meta = { host: 'test', source: 's', sourcetype: 'trailkeep:audit', index: 'main' };

@@ -1,7 +1,9 @@
 import { type TObject, Type } from 'typebox';
 import type { DestinationType } from '../../../core/streams/stream.js';
 import { datadog } from './datadog.js';
+import { s3 } from './s3.js';
 import { splunkHec } from './splunk-hec.js';
+import { syslog } from './syslog.js';
 import type { DestinationModule } from './types.js';
 import { webhook } from './webhook.js';
 
@@ -10,6 +12,8 @@ export const DESTINATIONS: Partial<Record<DestinationType, DestinationModule>> =
   webhook,
   splunk_hec: splunkHec,
   datadog,
+  s3,
+  syslog,
 };
 
 /** `destination` in POST /v1/streams: one of the destinations' settings, told apart by `type`. */
