@@ -176,7 +176,10 @@ describe('applyPii', () => {
             else if (v && typeof v === 'object') for (const x of Object.values(v)) collect(x);
           };
           const walk = (v: unknown, path: string[]): void => {
-            if (Array.isArray(v)) return v.forEach((x) => walk(x, path));
+            if (Array.isArray(v)) {
+              for (const x of v) walk(x, path);
+              return;
+            }
             const [name, ...rest] = path;
             if (!v || typeof v !== 'object' || name === undefined || !Object.hasOwn(v, name)) return;
             const next = (v as Record<string, unknown>)[name];
