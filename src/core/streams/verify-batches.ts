@@ -295,7 +295,9 @@ export class BatchVerifier {
     const byBase = new Map<string, string[]>();
     for (const name of this.objects.keys()) {
       const base = name.slice(name.lastIndexOf('/') + 1);
-      byBase.set(base, [...(byBase.get(base) ?? []), name]);
+      const names = byBase.get(base);
+      if (names) names.push(name);
+      else byBase.set(base, [name]);
     }
     const tenants: TenantReport[] = [];
     for (const [tenant, t] of [...this.tenants].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
