@@ -5,7 +5,7 @@ import { canonicalJson } from '../event/seal.js';
 import { PII_ACTIONS, type PiiAction, type PiiRule } from './stream.js';
 
 /**
- * A stream's PII rules (docs/streams/formats.md#pii): what each delivered event's personal data
+ * A stream's PII rules (docs/streams/formats.md#pii-rules): what each delivered event's personal data
  * becomes before it is formatted. Applied per stream, so the stored event and its hash are never
  * touched; a record that went through a rule says so (`redacted`) because its hash no longer
  * recomputes from it.

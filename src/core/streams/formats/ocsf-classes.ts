@@ -1,5 +1,5 @@
 /**
- * Which OCSF 1.3 class and activity an event becomes (docs/streams/formats.md#class). Decided
+ * Which OCSF 1.3 class and activity an event becomes (docs/streams/formats.md#which-class). Decided
  * from the action's words (lower-cased, split at anything not a letter or digit: `User.Login`,
  * `user_login` and `user.login` are all `user`, `login`) and the category, by the first rule
  * that holds:
