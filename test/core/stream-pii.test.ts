@@ -224,7 +224,7 @@ describe('PII rules in the API body', () => {
           { field: 'tenant', action: 'drop' },
         ]),
       (err: unknown) =>
-        err instanceof TrailkeepError && /^pii\[1\]\.field may not be tenant/.test(err.message),
+        err instanceof TrailkeepError && /^pii\.rules\[1\]\.field may not be tenant/.test(err.message),
     );
     assert.doesNotThrow(() => checkPiiField('changes.old'));
   });

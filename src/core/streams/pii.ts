@@ -62,7 +62,7 @@ export function checkPiiField(field: string, where = 'pii.field'): void {
 /** Checks every rule of a `pii` array (the schema has checked its shape). */
 export function checkPiiRules(rules: readonly PiiRule[]): void {
   rules.forEach((rule, i) => {
-    checkPiiField(rule.field, `pii[${i}].field`);
+    checkPiiField(rule.field, `pii.rules[${i}].field`);
   });
 }
 

@@ -1,6 +1,7 @@
 import { toEventFilter } from '../../core/filters.js';
 import { FORMATS } from '../../core/streams/formats/index.js';
 import type { StoredEvent } from '../../core/streams/formats/types.js';
+import { applyPii } from '../../core/streams/pii.js';
 import type { StreamRecord } from '../../core/streams/stream.js';
 import type { EventStore } from '../../store/types.js';
 import type { OutRecord } from './destinations/types.js';
@@ -22,7 +23,11 @@ export interface Batch {
  * A range read again (a retry, a takeover) gives the same records: events never change.
  */
 export class BatchReader {
-  constructor(private readonly events: Pick<EventStore, 'window'>) {}
+  constructor(
+    private readonly events: Pick<EventStore, 'window'>,
+    /** The key of a stream's `hmac` PII rules (sealed with its secrets). */
+    private readonly piiKeyOf: (stream: StreamRecord) => Uint8Array | null,
+  ) {}
 
   /** The records among seqs `after`+1…`end` (at most SCAN_SEQS of them read), up to `maxEvents` and the stream's byte limit. */
   async read(stream: StreamRecord, after: number, end: number, maxEvents: number): Promise<Batch> {
@@ -30,12 +35,16 @@ export class BatchReader {
     const rows = await this.events.window(stream.tenant, toEventFilter(stream.filters), after, upTo);
     const format = FORMATS[stream.format];
     if (!format) throw new Error(`stream format ${stream.format} is not available`);
+    const key = stream.pii.length ? this.piiKeyOf(stream) : null;
     const records: OutRecord[] = [];
     let bytes = 0;
     for (const row of rows) {
       if (records.length >= maxEvents) break;
-      const event = JSON.parse(row.json) as StoredEvent;
-      const record = format.render(event, []);
+      const stored = JSON.parse(row.json) as StoredEvent;
+      const { event, redacted } = stream.pii.length
+        ? applyPii(stored, stream.pii, key)
+        : { event: stored, redacted: [] };
+      const record = format.render(event, redacted);
       const json = JSON.stringify(record);
       // One record over the byte limit still goes alone: the destination decides whether it can take it.
       if (records.length > 0 && bytes + json.length > stream.batch.max_bytes) break;

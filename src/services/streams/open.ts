@@ -15,6 +15,13 @@ export class OpenDestinations {
     return stream.secrets === null ? {} : this.secrets.open(stream.secrets, stream.tenant, stream.id);
   }
 
+  /** The key of the stream's `hmac` PII rules; null when it has none. */
+  piiKeyOf(stream: Pick<StreamRecord, 'tenant' | 'id' | 'secrets' | 'pii'>): Buffer | null {
+    if (!stream.pii.some((r) => r.action === 'hmac')) return null;
+    const key = this.secretsOf(stream).pii_hmac_key;
+    return key === undefined ? null : Buffer.from(key, 'utf8');
+  }
+
   open(stream: StreamRecord): Destination {
     const module = DESTINATIONS[stream.destination.type];
     if (!module) throw new Error(`destination type ${stream.destination.type} is not available`);

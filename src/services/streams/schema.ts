@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { FilterBodySchema } from '../../core/filters.js';
+import { PiiRulesSchema } from '../../core/streams/pii.js';
 import {
   type DestinationType,
   PII_ACTIONS,
@@ -49,20 +50,7 @@ export const BatchSchema = Type.Object(
 
 export const PiiSchema = Type.Object(
   {
-    rules: Type.Array(
-      Type.Object(
-        {
-          field: Type.String({
-            minLength: 1,
-            maxLength: 200,
-            description: 'A dotted path into the event: actor.email, source.ip …',
-          }),
-          action: Type.Enum(PII_ACTIONS),
-        },
-        { additionalProperties: false },
-      ),
-      { maxItems: 50 },
-    ),
+    rules: PiiRulesSchema,
     hmac_key: Type.Optional(
       Type.String({
         minLength: 16,

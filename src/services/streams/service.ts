@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { invalidParameter, TrailkeepError } from '../../core/errors.js';
 import { toEventFilter } from '../../core/filters.js';
 import { type StreamAction, type StreamActor, streamEvent } from '../../core/streams/events.js';
+import { checkPiiRules } from '../../core/streams/pii.js';
 import {
   type BatchLimits,
   DEFAULT_BATCH,
@@ -49,7 +50,7 @@ export class StreamService {
     private readonly net: SafeNet,
     private readonly clock: () => number = Date.now,
   ) {
-    this.reader = new BatchReader(events);
+    this.reader = new BatchReader(events, (s) => destinations.piiKeyOf(s));
   }
 
   /** Records what happened to a stream as an event of its tenant; resolves once committed. */
@@ -74,6 +75,7 @@ export class StreamService {
     const filters = body.filters ?? {};
     toEventFilter(filters);
     const pii = body.pii?.rules ?? [];
+    checkPiiRules(pii);
     if (pii.some((r) => r.action === 'hmac'))
       secret.pii_hmac_key = body.pii?.hmac_key ?? randomBytes(32).toString('base64url');
     const stream: StreamRecord = {
@@ -136,6 +138,7 @@ export class StreamService {
       });
     }
     if (body.pii !== undefined) {
+      checkPiiRules(body.pii.rules);
       changes.pii = body.pii.rules;
       const { pii_hmac_key: old, ...rest } = secret;
       const key = body.pii.hmac_key ?? old ?? randomBytes(32).toString('base64url');

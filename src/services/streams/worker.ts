@@ -64,7 +64,7 @@ export class StreamWorker {
   ) {
     this.name = options.name ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.clock = options.clock ?? Date.now;
-    this.batches = new BatchReader(deps.events);
+    this.batches = new BatchReader(deps.events, (s) => deps.destinations.piiKeyOf(s));
     this.log = options.log;
   }
 
