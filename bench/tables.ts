@@ -7,6 +7,7 @@ import type { LogEngineResult } from './log.js';
 import { LOG_KINDS } from './log-kinds.js';
 import type { QueryEngineResult } from './queries.js';
 import { KINDS } from './query-kinds.js';
+import { MODES, type SiemEngineResult } from './siem-streams.js';
 import type { StreamEngineResult } from './stream.js';
 import type { EngineResult, SuiteResult } from './suite.js';
 import { type Check, TARGET_EVENTS } from './targets.js';
@@ -231,6 +232,46 @@ export function streamTable(stream: StreamEngineResult[]): string {
   ]);
 }
 
+/** Streams to SIEMs per engine: ingest per destination mode, delivery to the fast receiver, /metrics, backfill. */
+export function siemTables(siem: SiemEngineResult[]): string[] {
+  const pct = (n: number) => `${(n * 100).toFixed(1)} %`;
+  return [
+    markdown([
+      ['engine', ...MODES.map((m) => `ingest events/s: ${m}`), ...MODES.slice(1).map((m) => `${m} ÷ none`)],
+      ...siem.map((x) => [
+        ENGINE[x.engine],
+        ...MODES.map((m) => spread(x.ingest[m], int)),
+        ...MODES.slice(1).map((m) => pct(x.ratio[m])),
+      ]),
+    ]),
+    '',
+    markdown([
+      [
+        'engine',
+        'delivered events/s, all streams',
+        'per stream',
+        'commit→receipt p50 ms',
+        'p95 ms',
+        'drained after last write, ms',
+        ...MODES.map((m) => `/metrics p50 ms: ${m}`),
+        'backfill events/s',
+        'ceiling (rows by seq)',
+      ],
+      ...siem.map((x) => [
+        ENGINE[x.engine],
+        spread(x.delivery.deliveredPerSec, int),
+        spread(x.delivery.perStreamPerSec, int),
+        spread(x.delivery.p50, int),
+        spread(x.delivery.p95, int),
+        spread(x.delivery.drainMs, int),
+        ...MODES.map((m) => spread(x.scrapeP50Ms[m])),
+        `${int(x.backfill.eventsPerSec)} (${int(x.backfill.events)} in ${fixed(x.backfill.seconds)} s)`,
+        int(x.backfill.ceilingEventsPerSec),
+      ]),
+    ]),
+  ];
+}
+
 /** What each log read asks. */
 export const logLegend = (): string[] => LOG_KINDS.map((k) => `  ${k.route.padEnd(26)} ${k.label}`);
 
@@ -321,6 +362,16 @@ export function report(result: SuiteResult): string[] {
         `${int(tail.burstEvents)} events; ingest (${int(tail.ingestEvents)} events, 10 tenants) alone and with ` +
         `the streams open on one tenant; medians of ${result.settings.rounds} round(s); server peak RSS ${peak}`,
       streamTable(result.stream),
+      '',
+    );
+  }
+  const siem = result.settings.siemStreams;
+  if (result.siemStreams.length && siem) {
+    out.push(
+      `Streams to SIEMs: ${siem.streams} webhook streams over the 10 tenants; ingest (${int(siem.ingestEvents)} events) ` +
+        `with no stream, to a blackholed destination, to a refusing port and to a fast receiver; medians of ` +
+        `${result.settings.rounds} round(s) [min–max]; backfill of ${int(siem.backfillEvents)} events from seq 1`,
+      ...siemTables(result.siemStreams),
       '',
     );
   }

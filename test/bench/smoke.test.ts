@@ -291,6 +291,45 @@ describe('benchmark suite (smoke)', () => {
     assert.ok(lines.some((l) => /^\| engine +\| steady: delivered events\/s/.test(l)));
   });
 
+  it(`runs the siem-streams part on ${engines.join(' and ')}: ingest per destination, delivery, lag on /metrics, backfill`, async () => {
+    const lines: string[] = [];
+    const result = await runSuite({
+      engines,
+      events: 2_000,
+      rounds: 1,
+      parts: ['siem-streams'],
+      profile: 'smoke',
+      resultsDir: tmp.dir,
+      siem: { streams: 3, backfillEvents: 500 },
+      ...(pgUrl ? { pgUrl } : {}),
+      log: (l) => lines.push(l),
+    });
+    assert.deepEqual(result.settings.siemStreams, { streams: 3, backfillEvents: 500, ingestEvents: 2_000 });
+    assert.deepEqual(
+      result.siemStreams.map((x) => x.engine),
+      engines,
+    );
+    for (const x of result.siemStreams) {
+      assert.deepEqual(
+        x.rounds.map((r) => r.mode).sort(),
+        ['blackhole', 'fast', 'none', 'refused'],
+        x.engine,
+      );
+      for (const m of ['none', 'blackhole', 'refused', 'fast'] as const)
+        assert.ok(x.ingest[m].median > 0 && x.ratio[m] > 0, `${x.engine} ${m}`);
+      // The round fails unless every stream to the fast receiver got every event of its tenant.
+      assert.ok(x.delivery.deliveredPerSec.median > 0, x.engine);
+      assert.ok(x.delivery.p50.median <= x.delivery.p95.median, x.engine);
+      assert.ok(
+        x.rounds.every((r) => r.scrapes.length > 0),
+        `${x.engine}: /metrics scraped in every round`,
+      );
+      assert.equal(x.backfill.events >= 500, true, x.engine);
+      assert.ok(x.backfill.eventsPerSec > 0 && x.backfill.ceilingEventsPerSec > 0, x.engine);
+    }
+    assert.ok(lines.some((l) => /^\| engine +\| ingest events\/s: none/.test(l)));
+  });
+
   it('runs only the parts asked for', async () => {
     const result = await runSuite({
       engines: ['sqlite'],
@@ -311,10 +350,12 @@ describe('benchmark suite (smoke)', () => {
         result.exports.length,
         result.abuse.length,
         result.stream.length,
+        result.siemStreams.length,
         result.viewerTokens.length,
       ],
-      [0, 0, 1, 0, 0, 0],
+      [0, 0, 1, 0, 0, 0, 0],
     );
     assert.equal(result.settings.stream, null);
+    assert.equal(result.settings.siemStreams, null);
   });
 });
