@@ -220,6 +220,14 @@ export type StreamChanges = Partial<
 
 export type DeliveryFilter = DeliveryState | 'failed';
 
+export interface StreamLag {
+  tenant: string;
+  id: string;
+  last_seq: number;
+  /** When the oldest event not yet delivered was received (epoch ms); null when caught up. */
+  oldest_received_at: number | null;
+}
+
 /** How a lease holder's attempt ended, recorded with the stream's state in one step. */
 export interface AttemptFailed {
   error: string;
@@ -315,6 +323,12 @@ export interface StreamStore {
     filter: DeliveryFilter | null,
     limit: number,
   ): Promise<Delivery[]>;
+  /**
+   * Every stream's position against its tenant's log, in one read: the tenant's last seq, and
+   * when the first event past the cursor was received (null when caught up). Of one tenant's
+   * streams, or of all (for /metrics).
+   */
+  lags(tenant: string | null): Promise<StreamLag[]>;
   /** Removes delivered deliveries last updated before `before` (dead letters stay); how many went. */
   prune(before: number, limit: number): Promise<number>;
 }

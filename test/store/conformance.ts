@@ -19,6 +19,7 @@ import type {
 } from '../../src/store/types.js';
 import { catalogueRows, type FilterCase, matches, type StoredEvent } from './catalogue-cases.js';
 import { logCases } from './log-cases.js';
+import { streamCases } from './stream-cases.js';
 
 export interface EngineUnderTest {
   store: Store;
@@ -1143,5 +1144,6 @@ export function storeConformance(engine: string, open: () => Promise<EngineUnder
     });
 
     logCases(() => store);
+    streamCases(() => store);
   });
 }

@@ -50,11 +50,12 @@ export function createStreams(
       clock,
     },
   );
-  metrics.watchStreams(async () =>
-    Promise.all(
-      (await store.streams.all()).map((s) => service.view(s).then((v) => ({ tenant: s.tenant, ...v }))),
-    ),
-  );
+  // One read of the streams and one of their lags per scrape, however many streams there are.
+  metrics.watchStreams(async () => {
+    const [streams, lags] = await Promise.all([store.streams.all(), store.streams.lags(null)]);
+    const byId = new Map(lags.map((l) => [`${l.tenant}/${l.id}`, l]));
+    return streams.map((s) => ({ tenant: s.tenant, ...service.view(s, byId.get(`${s.tenant}/${s.id}`)) }));
+  });
   return {
     service,
     worker,

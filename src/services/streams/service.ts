@@ -9,7 +9,7 @@ import {
   type DeliveryState,
   type StreamRecord,
 } from '../../core/streams/stream.js';
-import type { DeliveryFilter, EventStore, StreamChanges, StreamStore } from '../../store/types.js';
+import type { DeliveryFilter, EventStore, StreamChanges, StreamLag, StreamStore } from '../../store/types.js';
 import type { EventService } from '../events.js';
 import { BatchReader } from './batches.js';
 import { DESTINATIONS } from './destinations/index.js';
@@ -102,16 +102,15 @@ export class StreamService {
     };
     await this.record(stream, 'create', actor, { format: stream.format, start_after_seq: stream.cursor });
     await this.streams.create(stream);
-    return this.view(stream);
+    return this.shown(stream);
   }
 
   async list(tenant: string): Promise<StreamView[]> {
-    const streams = await this.streams.list(tenant);
-    return Promise.all(streams.map((s) => this.view(s)));
+    return this.views(await this.streams.list(tenant));
   }
 
   async get(tenant: string, id: string): Promise<StreamView> {
-    return this.view(await this.find(tenant, id));
+    return this.shown(await this.find(tenant, id));
   }
 
   async update(tenant: string, id: string, body: UpdateStream, actor: StreamActor): Promise<StreamView> {
@@ -146,7 +145,7 @@ export class StreamService {
     }
     changes.secrets = Object.keys(secret).length ? this.secrets.seal(secret, tenant, id) : null;
     await this.record(stream, 'update', actor, { changed: Object.keys(body).sort().join(',') });
-    return this.view(await this.changed(tenant, id, changes));
+    return this.shown(await this.changed(tenant, id, changes));
   }
 
   async delete(tenant: string, id: string, actor: StreamActor): Promise<void> {
@@ -157,16 +156,16 @@ export class StreamService {
 
   async pause(tenant: string, id: string, actor: StreamActor): Promise<StreamView> {
     const stream = await this.find(tenant, id);
-    if (stream.state === 'paused') return this.view(stream);
+    if (stream.state === 'paused') return this.shown(stream);
     await this.record(stream, 'pause', actor, { was: stream.state });
-    return this.view(await this.changed(tenant, id, { state: 'paused' }));
+    return this.shown(await this.changed(tenant, id, { state: 'paused' }));
   }
 
   /** Active again, at once: a paused or disabled stream, or one waiting out a backoff. */
   async resume(tenant: string, id: string, actor: StreamActor): Promise<StreamView> {
     const stream = await this.find(tenant, id);
     await this.record(stream, 'resume', actor, { was: stream.state });
-    return this.view(await this.changed(tenant, id, { state: 'active', next_attempt_at: 0 }));
+    return this.shown(await this.changed(tenant, id, { state: 'active', next_attempt_at: 0 }));
   }
 
   async replay(tenant: string, id: string, range: { from_seq: number; to_seq: number }, actor: StreamActor) {
@@ -183,7 +182,7 @@ export class StreamService {
       );
     const n = Math.floor(this.clock() / 1000);
     await this.record(stream, 'replay', actor, { from_seq: range.from_seq, to_seq: range.to_seq });
-    return this.view(
+    return this.shown(
       await this.changed(tenant, id, {
         replay: { from_seq: range.from_seq, to_seq: range.to_seq, cursor: range.from_seq - 1, n },
         next_attempt_at: 0,
@@ -241,17 +240,19 @@ export class StreamService {
     }));
   }
 
-  /** A stream as the API shows it, with its lag: never its secrets. */
-  async view(s: StreamRecord): Promise<StreamView> {
-    const last = await this.events.lastSeq(s.tenant);
-    let seconds = 0;
-    if (last > s.cursor) {
-      const [oldest] = await this.events.window(s.tenant, { fields: {} }, s.cursor, s.cursor + 1);
-      const received = oldest
-        ? Date.parse(String((JSON.parse(oldest.json) as { received_at: string }).received_at))
-        : NaN;
-      if (!Number.isNaN(received)) seconds = Math.max(0, (this.clock() - received) / 1000);
-    }
+  /** Streams as the API shows them, with their lag (one read for all): never their secrets. */
+  async views(streams: StreamRecord[]): Promise<StreamView[]> {
+    const tenants = [...new Set(streams.map((s) => s.tenant))];
+    const lags = new Map<string, StreamLag>();
+    for (const lag of (await Promise.all(tenants.map((t) => this.streams.lags(t)))).flat())
+      lags.set(`${lag.tenant}/${lag.id}`, lag);
+    return streams.map((s) => this.view(s, lags.get(`${s.tenant}/${s.id}`)));
+  }
+
+  /** A stream as the API and /metrics show it; `lag` from StreamStore.lags (absent: as if caught up). */
+  view(s: StreamRecord, lag?: StreamLag): StreamView {
+    const last = lag?.last_seq ?? s.cursor;
+    const oldest = lag?.oldest_received_at ?? null;
     return {
       id: s.id,
       name: s.name,
@@ -262,7 +263,10 @@ export class StreamService {
       pii: { rules: s.pii },
       state: s.state,
       cursor: s.cursor,
-      lag: { events: Math.max(0, last - s.cursor), seconds },
+      lag: {
+        events: Math.max(0, last - s.cursor),
+        seconds: oldest === null ? 0 : Math.max(0, (this.clock() - oldest) / 1000),
+      },
       replay: s.replay
         ? { from_seq: s.replay.from_seq, to_seq: s.replay.to_seq, cursor: s.replay.cursor }
         : null,
@@ -274,6 +278,11 @@ export class StreamService {
       created_at: new Date(s.created_at).toISOString(),
       updated_at: new Date(s.updated_at).toISOString(),
     };
+  }
+
+  /** One stream's view. */
+  private async shown(stream: StreamRecord): Promise<StreamView> {
+    return (await this.views([stream]))[0] as StreamView;
   }
 
   private async find(tenant: string, id: string): Promise<StreamRecord> {

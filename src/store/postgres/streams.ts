@@ -10,7 +10,7 @@ import {
   toColumns,
   toStream,
 } from '../sql/streams.js';
-import type { StreamStore } from '../types.js';
+import type { StreamLag, StreamStore } from '../types.js';
 import { type Db, type Queryable, run } from './db.js';
 
 const DUE = `s.state = 'active' AND s.next_attempt_at <= @now AND (s.lease_until IS NULL OR s.lease_until < @now)
@@ -224,6 +224,18 @@ export function pgStreams(db: Db): StreamStore {
         `SELECT ${DELIVERY_COLS} FROM stream_deliveries WHERE tenant = @tenant AND stream = @stream ${where}
          ORDER BY updated_at DESC, id DESC LIMIT @limit`,
         { tenant, stream, limit, state: filter },
+      );
+    },
+    lags(tenant) {
+      // The seq lookup is by (tenant, seq), which every partition's events_seq index serves.
+      return q<StreamLag>(
+        `SELECT s.tenant, s.id, t.last_seq,
+           (SELECT (extract(epoch FROM e.received_at) * 1000)::bigint FROM events e
+            WHERE e.tenant = s.tenant AND e.seq = s.cursor + 1 LIMIT 1) AS oldest_received_at
+         FROM streams s JOIN tenants t ON t.id = s.tenant
+         WHERE @tenant::text IS NULL OR s.tenant = @tenant
+         ORDER BY s.created_at, s.id`,
+        { tenant },
       );
     },
     async prune(before, limit) {

@@ -8,7 +8,7 @@ import {
   toColumns,
   toStream,
 } from '../sql/streams.js';
-import type { StreamStore } from '../types.js';
+import type { StreamLag, StreamStore } from '../types.js';
 import type { Db } from './db.js';
 
 const DUE = `s.state = 'active' AND s.next_attempt_at <= @now AND (s.lease_until IS NULL OR s.lease_until < @now)
@@ -81,6 +81,11 @@ export function sqliteStreams(db: Db): StreamStore {
        state = coalesce(@state, state), updated_at = CASE WHEN @state IS NULL THEN updated_at ELSE @now END
      WHERE ${HELD}`,
   );
+  const LAG = `SELECT s.tenant, s.id, t.last_seq,
+      (SELECT e.received_at FROM events e WHERE e.tenant = s.tenant AND e.seq = s.cursor + 1) AS oldest_received_at
+    FROM streams s JOIN tenants t ON t.id = s.tenant`;
+  const lagsOf = s(`${LAG} WHERE s.tenant = ? ORDER BY s.created_at, s.id`);
+  const allLags = s(`${LAG} ORDER BY s.created_at, s.id`);
   const prune = s(
     `DELETE FROM stream_deliveries WHERE rowid IN (
        SELECT rowid FROM stream_deliveries WHERE state = 'delivered' AND updated_at < ? LIMIT ?)`,
@@ -234,6 +239,9 @@ export function sqliteStreams(db: Db): StreamStore {
         limit,
         ...(filter && filter !== 'failed' ? { state: filter } : {}),
       }) as Delivery[];
+    },
+    async lags(tenant) {
+      return (tenant === null ? allLags.all() : lagsOf.all(tenant)) as StreamLag[];
     },
     async prune(before, limit) {
       return prune.run(before, limit).changes;
