@@ -7,8 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { syslog } from '../../src/services/streams/destinations/syslog.js';
 import type { OutBatch } from '../../src/services/streams/destinations/types.js';
 import { SafeNet } from '../../src/services/streams/net.js';
-import { makeCerts, type Received, type Rsyslog, startRsyslog } from '../helpers/rsyslog.js';
+import { type Received, type Rsyslog, startRsyslog } from '../helpers/rsyslog.js';
 import { nativeBatch, storedEvent } from '../helpers/stream-batches.js';
+import { makeCerts } from '../helpers/tls-certs.js';
 import { until } from '../helpers/wait.js';
 
 /**

@@ -190,7 +190,7 @@ export function sqliteStreams(db: Db): StreamStore {
       return row ? toStream(row) : null;
     },
     async delete(tenant, id) {
-      return del(tenant, id);
+      return del.immediate(tenant, id);
     },
     async lease(owner, now, leaseMs, skip) {
       // Read first: a node with nothing due takes no write lock (the writer thread holds it for every ingest commit).
@@ -214,19 +214,19 @@ export function sqliteStreams(db: Db): StreamStore {
       return row ?? null;
     },
     async begin(delivery, owner) {
-      return begin(delivery, owner);
+      return begin.immediate(delivery, owner);
     },
     async shrink(tenant, stream, id, part, owner, now) {
-      return shrinkTx(tenant, stream, id, part, owner, now);
+      return shrinkTx.immediate(tenant, stream, id, part, owner, now);
     },
     async finish(tenant, stream, id, state, error, owner, now) {
-      return finish(tenant, stream, id, state, error, owner, now);
+      return finish.immediate(tenant, stream, id, state, error, owner, now);
     },
     async advance(tenant, stream, replay, toSeq, owner) {
       return move(tenant, stream, replay, toSeq, owner, null);
     },
     async failed(tenant, stream, id, failure, owner, now) {
-      return failed(tenant, stream, id, failure, owner, now);
+      return failed.immediate(tenant, stream, id, failure, owner, now);
     },
     async deliveries(tenant, stream, filter, limit) {
       const where = filter === null ? '' : filter === 'failed' ? `AND ${FAILED}` : 'AND state = @state';
