@@ -115,8 +115,7 @@ describe('streams to SIEMs: what the receiver gets', () => {
         const seqs = new Set(mine().flatMap((r) => r.body.data.events.map((e) => e.seq)));
         const sizes = mine().map((r) => Number(r.body.data.checkpoint?.split('\n')[1] ?? 0));
         return (
-          Array.from({ length: last }, (_, i) => i + 1).every((s) => seqs.has(s)) &&
-          Math.max(...sizes) > 0
+          Array.from({ length: last }, (_, i) => i + 1).every((s) => seqs.has(s)) && Math.max(...sizes) > 0
         );
       },
       20_000,

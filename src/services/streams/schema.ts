@@ -1,12 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { FilterBodySchema } from '../../core/filters.js';
 import { PiiRulesSchema } from '../../core/streams/pii.js';
-import {
-  type DestinationType,
-  PII_ACTIONS,
-  STREAM_FORMATS,
-  STREAM_STATES,
-} from '../../core/streams/stream.js';
+import { type DestinationType, STREAM_FORMATS, STREAM_STATES } from '../../core/streams/stream.js';
 import { DestinationSchema } from './destinations/index.js';
 
 /** The request and response shapes of /v1/streams, defined once: the routes validate and document with them, the service is typed by them. */

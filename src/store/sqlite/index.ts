@@ -6,6 +6,7 @@ import { sqliteEvents } from './events.js';
 import { defaultExportDir, localExportFiles } from './exports.js';
 import { sqliteJobs } from './jobs.js';
 import { extender, sqliteLog } from './log.js';
+import { streamWrites } from './stream-writes.js';
 import { sqliteStreams } from './streams.js';
 import { StoreWriter } from './writer.js';
 
@@ -51,17 +52,19 @@ export async function openSqliteStore(path: string, exportDir = defaultExportDir
     jobs: sqliteJobs(db),
     exports: localExportFiles(exportDir),
     log: sqliteLog(db, writer.extend),
-    streams: sqliteStreams(db),
+    streams: sqliteStreams(db, writer.streams),
   };
 }
 
 /** An in-memory database has no second connection to give a writer thread: write in place. */
-function inThread(db: Db): Pick<StoreWriter, 'append' | 'extend' | 'close'> {
+function inThread(db: Db): Pick<StoreWriter, 'append' | 'extend' | 'streams' | 'close'> {
   const append = db.transaction(appender(db));
   const extend = db.transaction(extender(db));
+  const streams = streamWrites(db);
   return {
     append: async (groups, receivedAt, createTenants) => append.immediate(groups, receivedAt, createTenants),
     extend: async (extensions) => extend.immediate(extensions),
+    streams: async (op, ...args) => (streams[op] as (...a: unknown[]) => never)(...args),
     close: async () => {},
   };
 }

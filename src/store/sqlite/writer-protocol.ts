@@ -2,6 +2,7 @@ import { type ErrorCode, TrailkeepError } from '../../core/errors.js';
 import type { AppendResult } from '../../core/event/idempotency.js';
 import type { ExtendOutcome, LogExtension } from '../log.js';
 import type { AppendGroup } from '../types.js';
+import type { StreamWriteOp } from './stream-writes.js';
 
 /** Messages between the store (writer.ts) and its writer thread (writer-thread.ts). */
 export interface AppendRequest {
@@ -20,8 +21,16 @@ export interface ExtendRequest {
   extensions: LogExtension[];
 }
 
+/** One of the streams' writes (stream-writes.ts), by name, with its arguments. */
+export interface StreamRequest {
+  type: 'streams';
+  id: number;
+  op: StreamWriteOp;
+  args: unknown[];
+}
+
 /** What the thread commits: each request in its own savepoint of one group commit. */
-export type WriterRequest = AppendRequest | ExtendRequest;
+export type WriterRequest = AppendRequest | ExtendRequest | StreamRequest;
 
 export type WriterMessage = WriterRequest | { type: 'close' };
 
@@ -36,6 +45,7 @@ export interface WireError {
 export type WriterResponse =
   | { id: number; results: AppendResult[][] }
   | { id: number; outcomes: ExtendOutcome[] }
+  | { id: number; value: unknown }
   | { id: number; error: WireError };
 
 export function toWire(err: unknown): WireError {

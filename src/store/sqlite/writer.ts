@@ -3,13 +3,14 @@ import type { AppendResult } from '../../core/event/idempotency.js';
 import { spawnThread, ThreadRequests } from '../../runtime/thread.js';
 import type { LogStore } from '../log.js';
 import type { AppendGroup } from '../types.js';
+import type { StreamWrite } from './stream-writes.js';
 import { fromWire, type WriterMessage, type WriterResponse } from './writer-protocol.js';
 
 type Answered = Exclude<WriterResponse, { error: unknown }>;
 
 /**
  * Writes on a worker thread that owns the database's writing connection (writer-thread.ts):
- * event appends and the log's checkpoints. The server's event loop keeps parsing, validating
+ * event appends, the log's checkpoints and the streams' bookkeeping. The server's event loop keeps parsing, validating
  * and answering while SQLite writes, concurrent requests share one commit (group commit), and
  * the log's writes queue between appends rather than waiting for SQLite's write lock on the
  * event loop. Reads stay on the caller's connection: WAL lets them run beside the writer, and
@@ -42,6 +43,15 @@ export class StoreWriter {
     );
     if (!('outcomes' in answer)) throw new Error('the writer answered an extend with no outcomes');
     return answer.outcomes;
+  };
+
+  /** A stream write (stream-writes.ts), committed with the appends queued beside it. */
+  readonly streams: StreamWrite = async (op, ...args) => {
+    const answer = await this.thread.request(
+      (id) => ({ type: 'streams', id, op, args }) satisfies WriterMessage,
+    );
+    if (!('value' in answer)) throw new Error('the writer answered a stream write with no value');
+    return answer.value as never;
   };
 
   /** Lets queued writes commit, then stops the thread. */
