@@ -108,13 +108,16 @@ input(type="imtcp" address="127.0.0.1" port="${port}" ruleset="r")
 
   return {
     port,
-    received: () =>
-      existsSync(out)
-        ? readFileSync(out, 'utf8')
-            .split('\n')
-            .filter((l) => l !== '')
-            .map((l) => JSON.parse(l) as Received)
-        : [],
+    // Only whole lines: rsyslog's file output may be caught between two writes of one line.
+    received: () => {
+      if (!existsSync(out)) return [];
+      const text = readFileSync(out, 'utf8');
+      return text
+        .slice(0, text.lastIndexOf('\n') + 1)
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Received);
+    },
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
