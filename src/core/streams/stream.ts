@@ -40,7 +40,7 @@ export interface Replay {
   to_seq: number;
   /** The last seq of the range delivered so far (from_seq - 1 before the first batch). */
   cursor: number;
-  /** Numbers the tenant's replays of this stream, so a replay's deliveries have ids of their own. */
+  /** Names the replay (when it was asked for, epoch ms), so its deliveries have ids of their own. */
   n: number;
 }
 

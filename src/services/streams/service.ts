@@ -180,7 +180,8 @@ export class StreamService {
         'conflict',
         `A replay of seqs ${stream.replay.from_seq}–${stream.replay.to_seq} is under way (at ${stream.replay.cursor}); wait for it to end.`,
       );
-    const n = Math.floor(this.clock() / 1000);
+    // When it was asked for (ms): one replay at a time, so no two of a stream share it.
+    const n = this.clock();
     await this.record(stream, 'replay', actor, { from_seq: range.from_seq, to_seq: range.to_seq });
     return this.shown(
       await this.changed(tenant, id, {

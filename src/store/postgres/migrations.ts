@@ -257,7 +257,7 @@ export const PG_MIGRATIONS: string[] = [
     to_seq bigint NOT NULL,
     events integer NOT NULL,
     state text NOT NULL,
-    replay integer,
+    replay bigint,
     attempts integer NOT NULL,
     created_at bigint NOT NULL,
     updated_at bigint NOT NULL,
