@@ -200,7 +200,7 @@ export const ConfigSchema = Type.Object({
       'Seconds between heartbeats (SSE comments) on a quiet live-tail stream, which keep it, and the proxies on its way, from closing it as idle. Must be less than TRAILKEEP_IDLE_TIMEOUT.',
   }),
   TRAILKEEP_STREAMS_WORKERS: Type.Integer({
-    default: 4,
+    default: 16,
     minimum: 0,
     maximum: 256,
     description:

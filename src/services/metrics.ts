@@ -2,7 +2,6 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Prometheus metrics of one server, on a registry of its own (no global state). */
 /** What /metrics shows of each stream to a SIEM (services/streams/service.ts view). */
 export interface StreamGauge {
   tenant: string;
@@ -13,9 +12,20 @@ export interface StreamGauge {
   last_error_at: string | null;
 }
 
+/** How long one read of the streams serves the per-stream gauges: every gauge of one scrape shares it. */
+const STREAMS_READ_MS = 1_000;
+
+/** Prometheus metrics of one server, on a registry of its own (no global state). */
 export function createMetrics() {
   const registry = new Registry();
-  let streams: () => Promise<StreamGauge[]> = async () => [];
+  let source: () => Promise<StreamGauge[]> = async () => [];
+  let read: { at: number; streams: Promise<StreamGauge[]> } | undefined;
+  // A store that cannot be read leaves the gauges empty for that scrape rather than failing /metrics.
+  const streams = () => {
+    if (!read || Date.now() - read.at > STREAMS_READ_MS)
+      read = { at: Date.now(), streams: source().catch(() => []) };
+    return read.streams;
+  };
   const labels = ['tenant', 'stream'] as const;
   const perStream = (name: string, help: string, value: (s: StreamGauge) => number, extra: string[] = []) =>
     new Gauge({
@@ -115,8 +125,9 @@ export function createMetrics() {
       registers: [registry],
     }),
     /** Where the per-stream gauges read from at each scrape. */
-    watchStreams(source: () => Promise<StreamGauge[]>) {
-      streams = source;
+    watchStreams(from: () => Promise<StreamGauge[]>) {
+      source = from;
+      read = undefined;
     },
     queryLatency: new Histogram({
       name: 'trailkeep_query_duration_seconds',

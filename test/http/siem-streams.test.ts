@@ -217,6 +217,38 @@ describe('streams to SIEMs: /v1/streams with a webhook', () => {
     assert.equal(bad.status, 400);
   });
 
+  it('shows a stream that is not delivering on /metrics: its state and its lag growing', async () => {
+    const stream = await create();
+    assert.equal((await call('POST', `/v1/streams/${stream.id}/pause`)).status, 200);
+    const gauge = async (name: string, labels: string) => {
+      const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+      return line === undefined ? undefined : Number(line.split(' ').at(-1));
+    };
+    const mine = `stream="${stream.id}"`;
+    await until(async () => (await gauge('trailkeep_siem_stream_state', mine)) === 1, 10_000, {
+      what: 'the state gauge',
+    });
+    assert.equal(await gauge('trailkeep_siem_stream_state', `state="paused"`), 1);
+    await ingest(
+      t,
+      admin,
+      Array.from({ length: 7 }, (_, i) => event({ id: `lag${i}` })),
+    );
+    const lag = await until(
+      async () => {
+        const n = await gauge('trailkeep_siem_stream_lag_events', mine);
+        return n !== undefined && n >= 7 && n;
+      },
+      10_000,
+      { what: 'the lag on /metrics' },
+    );
+    assert.ok(lag >= 7);
+    assert.ok(((await gauge('trailkeep_siem_stream_lag_seconds', mine)) ?? -1) >= 0);
+    const view = (await call('GET', `/v1/streams/${stream.id}`)).json as { lag: { events: number } };
+    assert.ok(view.lag.events >= 7, 'the API shows the same lag');
+  });
+
   it('refuses private destinations unless allowed, bad secrets, and other credentials', async () => {
     const strict = await startTestApp({ ...FAST, TRAILKEEP_STREAMS_ALLOW_PRIVATE: 'false' });
     try {

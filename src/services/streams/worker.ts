@@ -37,12 +37,16 @@ export interface StreamWorkerOptions {
 /** How a step ended: go on with the next batch, wait until a time, or stop (the lease is gone). */
 type Step = { kind: 'more' } | { kind: 'wait'; until: number } | { kind: 'lost' };
 
+/** The longest one stream holds a worker while others may be waiting for one. */
+const TURN_MS = 5_000;
+
 /** How long deliveries are listed after they succeed (dead letters stay until their stream goes). */
 const KEEP_DELIVERED_MS = 7 * 86_400_000;
 
 /**
  * Delivers streams: leases a due stream from the store, sends its batches in seq order until it
- * is caught up, has to wait, or has been held for half its lease, then gives it back. Every
+ * is caught up, has to wait, or has had its turn (TURN_MS, or half its lease if shorter), then
+ * gives it back, so busy streams take turns on the workers. Every
  * node runs one; the store's leases decide who delivers what, and a killed node's streams are
  * taken over once its leases lapse. The pending delivery recorded before each first attempt
  * makes the taker send the very same batch under the same id.
@@ -126,7 +130,7 @@ export class StreamWorker {
     this.active.set(leased.id, { abort, done });
   }
 
-  /** Delivers one leased stream for at most half its lease, renewing it meanwhile; gives it back with when it is next due. */
+  /** Delivers one leased stream for one turn, renewing its lease meanwhile; gives it back with when it is next due. */
   private async deliver(leased: StreamRecord, signal: AbortSignal): Promise<void> {
     const { streams } = this.deps;
     const { tenant, id } = leased;
@@ -142,7 +146,7 @@ export class StreamWorker {
     let destination: Destination | undefined;
     try {
       destination = this.deps.destinations.open(leased);
-      const until = this.clock() + this.options.leaseMs / 2;
+      const until = this.clock() + Math.min(TURN_MS, this.options.leaseMs / 2);
       while (!both.aborted && this.clock() < until) {
         const stream = await streams.get(tenant, id);
         if (stream?.state !== 'active' || stream.lease_owner !== this.name) return;
