@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { TrailkeepError } from '../../src/core/errors.js';
 import { canonicalJson, sha256Hex } from '../../src/core/event/seal.js';
 import { native } from '../../src/core/streams/formats/native.js';
 import type { StoredEvent } from '../../src/core/streams/formats/types.js';
@@ -56,3 +58,11 @@ export function nativeBatch(events: StoredEvent[], over: Partial<Omit<OutBatch, 
     records: events.map(outRecord),
   };
 }
+
+/** Asserts that `fn` (a destination's validate) refuses with a 400 whose message starts with `setting`. */
+export const refusedSetting = (fn: () => void, setting: string) =>
+  assert.throws(
+    fn,
+    (e: unknown) =>
+      e instanceof TrailkeepError && e.code === 'invalid_request' && e.message.startsWith(setting),
+  );

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { client, v2 } from '@datadog/datadog-api-client';
-import { TrailkeepError } from '../../src/core/errors.js';
 import {
   DD_CHECKPOINT_TAG,
   DD_MAX_ITEMS,
@@ -11,7 +10,7 @@ import {
 import type { OutBatch, SendOutcome } from '../../src/services/streams/destinations/types.js';
 import { SafeNet } from '../../src/services/streams/net.js';
 import { HttpRecorder, type Recorded, textOf } from '../helpers/http-recorder.js';
-import { CHECKPOINT, nativeBatch, storedEvent } from '../helpers/stream-batches.js';
+import { CHECKPOINT, nativeBatch, refusedSetting, storedEvent } from '../helpers/stream-batches.js';
 import { within } from '../helpers/wait.js';
 
 /**
@@ -230,13 +229,6 @@ describe('Datadog logs destination', () => {
   });
 
   describe('validate', () => {
-    const refusedSetting = (fn: () => void, setting: string) =>
-      assert.throws(
-        fn,
-        (e: unknown) =>
-          e instanceof TrailkeepError && e.code === 'invalid_request' && e.message.startsWith(setting),
-      );
-
     it('refuses a loopback URL unless private addresses are allowed', async () => {
       const strict = new SafeNet(false);
       try {

@@ -81,47 +81,46 @@ export function batchMessages(batch: OutBatch, s: Settings, defaultHostname: str
     appName: s.app_name ?? 'trailkeep',
     procId: null,
   };
+  /** One message: `params` between the batch's tenant and stream and its delivery id, in Trailkeep's SD element. */
+  const message = (timestamp: string, msgId: string, params: (readonly [string, string])[], msg: string) => ({
+    ...common,
+    timestamp,
+    msgId,
+    structuredData: [
+      {
+        id: SD_ID,
+        params: [
+          ['tenant', batch.tenant] as const,
+          ['stream', batch.stream] as const,
+          ...params,
+          ['delivery', batch.id] as const,
+        ],
+      },
+    ],
+    msg,
+  });
   const format = FORMATS[batch.format];
   const messages: SyslogMessage[] = batch.records.map((r) => {
     const hash = format?.proof(r.record)?.hash;
-    return {
-      ...common,
-      timestamp: r.occurredAt,
-      msgId: 'audit',
-      structuredData: [
-        {
-          id: SD_ID,
-          params: [
-            ['tenant', batch.tenant],
-            ['stream', batch.stream],
-            ['seq', String(r.seq)],
-            ...(hash === undefined ? [] : [['hash', hash] as const]),
-            ['delivery', batch.id],
-          ],
-        },
-      ],
-      msg: r.json,
-    };
+    return message(
+      r.occurredAt,
+      'audit',
+      [['seq', String(r.seq)], ...(hash === undefined ? [] : [['hash', hash] as const])],
+      r.json,
+    );
   });
   if (batch.checkpoint !== null)
-    messages.push({
-      ...common,
-      timestamp: new Date(batch.createdAt).toISOString(),
-      msgId: 'checkpoint',
-      structuredData: [
-        {
-          id: SD_ID,
-          params: [
-            ['tenant', batch.tenant],
-            ['stream', batch.stream],
-            ['from_seq', String(batch.fromSeq)],
-            ['to_seq', String(batch.toSeq)],
-            ['delivery', batch.id],
-          ],
-        },
-      ],
-      msg: batch.checkpoint,
-    });
+    messages.push(
+      message(
+        new Date(batch.createdAt).toISOString(),
+        'checkpoint',
+        [
+          ['from_seq', String(batch.fromSeq)],
+          ['to_seq', String(batch.toSeq)],
+        ],
+        batch.checkpoint,
+      ),
+    );
   return messages;
 }
 
