@@ -91,9 +91,26 @@ describe('streams to SIEMs: /v1/streams with a webhook', () => {
       assert.equal(r.body.data.tenant, 'acme');
       for (const e of r.body.data.events) assert.ok(verifyEvent(e), `event ${e.seq} recomputes its hash`);
     }
-    await until(() => rx.accepted().some((r) => r.body.data.checkpoint?.includes('acme')), 10_000, {
-      what: 'a batch with a checkpoint',
-    });
+    // Each batch carries the latest checkpoint when it is sent: once the log has signed one past
+    // the events above, the next batch carries it (those above may have gone before any).
+    const last = seqs.at(-1) as number;
+    await until(
+      async () => {
+        const note = (await t.call(admin, { method: 'GET', url: '/v1/log/checkpoint' })).body;
+        return Number(note.split('\n')[1]) >= last;
+      },
+      10_000,
+      { what: 'a checkpoint over the events' },
+    );
+    const [next] = await ingest(t, admin, [event({ id: 'after-the-checkpoint' })]);
+    const carrying = await until(
+      () => rx.accepted().find((r) => r.body.data.events.some((e) => e.seq === next)),
+      10_000,
+      { what: 'the batch after the checkpoint' },
+    );
+    const note = carrying.body.data.checkpoint ?? '';
+    assert.match(note, /^trailkeep\/acme\n/, 'the tenant’s signed checkpoint');
+    assert.ok(Number(note.split('\n')[1]) >= last, 'as recent as the log’s when the batch was formed');
     const listed = await call('GET', '/v1/streams');
     assert.equal(JSON.stringify(listed.json).includes(WEBHOOK_SECRET), false);
     // The receiver answers before the cursor's commit: the view catches up a moment later.
