@@ -45,7 +45,8 @@ export class BatchReader {
         ? applyPii(stored, stream.pii, key)
         : { event: stored, redacted: [] };
       const record = format.render(event, redacted);
-      const json = JSON.stringify(record);
+      // A record that is the stored event unchanged is sent as the stored text, not written again.
+      const json = record === stored ? row.json : JSON.stringify(record);
       // One record over the byte limit still goes alone: the destination decides whether it can take it.
       if (records.length > 0 && bytes + json.length > stream.batch.max_bytes) break;
       bytes += json.length;
