@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './app.js';
 import { launchBrowser, type TestBrowser } from './browser.js';
+import { until } from './wait.js';
 
 /**
  * What the viewer's browser tests share: a test app listening on a real socket (its URL with
@@ -44,3 +45,13 @@ export const eventsTable = (page: Page) => page.getByRole('table', { name: 'Audi
 
 /** The table's event rows (its header row left out). */
 export const eventRows = (page: Page) => eventsTable(page).locator('.body [role="row"]');
+
+/** The viewer's status line (what it loaded, or that it is loading). */
+export const viewerStatus = (page: Page) => page.locator('trailkeep-viewer .foot');
+
+/** Waits until the list has loaded: the status line says something, and not that it is loading. */
+export const listSettled = (page: Page) =>
+  until(async () => {
+    const text = await viewerStatus(page).innerText();
+    return text !== '' && !text.startsWith('Loading');
+  });

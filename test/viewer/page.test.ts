@@ -6,9 +6,15 @@ import type { Page } from 'playwright-core';
 import { api, call } from '../helpers/api.js';
 import { ADMIN_TOKEN, type TestApp } from '../helpers/app.js';
 import { focusedAttribute, screenshot, seriousViolations, type TestBrowser } from '../helpers/browser.js';
-import { eventRows, eventsTable, startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
+import {
+  eventRows,
+  eventsTable,
+  listSettled,
+  startViewerApp,
+  type ViewerApp,
+  viewerStatus,
+} from '../helpers/viewer-app.js';
 import { sampleEvents } from '../helpers/viewer-data.js';
-import { until } from '../helpers/wait.js';
 
 /**
  * The page at /viewer/ in Chromium, against a real server over a real socket, driven by the
@@ -46,7 +52,7 @@ describe('the viewer page', () => {
   const table = eventsTable;
   const bodyRows = eventRows;
   const search = (page: Page) => page.getByRole('searchbox', { name: 'Search' });
-  const status = (page: Page) => page.locator('trailkeep-viewer .foot');
+  const status = viewerStatus;
 
   /** The rows of the whole result once every page is loaded (aria-rowcount counts the header). */
   const total = async (page: Page) => Number(await table(page).getAttribute('aria-rowcount')) - 1;
@@ -73,13 +79,7 @@ describe('the viewer page', () => {
     await assertSettled(page);
   }
 
-  /** Waits until the list has loaded (the status line no longer says Loading). */
-  async function assertSettled(page: Page) {
-    await until(async () => {
-      const text = await status(page).innerText();
-      return text !== '' && !text.startsWith('Loading');
-    });
-  }
+  const assertSettled = listSettled;
 
   before(async () => {
     app = await startViewerApp({ TRAILKEEP_LOG_CHECKPOINT_INTERVAL: '0.2' });

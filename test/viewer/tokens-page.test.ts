@@ -6,7 +6,14 @@ import type { Page } from 'playwright-core';
 import { api } from '../helpers/api.js';
 import type { TestApp } from '../helpers/app.js';
 import { screenshot, type TestBrowser } from '../helpers/browser.js';
-import { eventRows, eventsTable, startViewerApp, type ViewerApp } from '../helpers/viewer-app.js';
+import {
+  eventRows,
+  eventsTable,
+  listSettled,
+  startViewerApp,
+  type ViewerApp,
+  viewerStatus,
+} from '../helpers/viewer-app.js';
 import { sampleEvents } from '../helpers/viewer-data.js';
 import { until } from '../helpers/wait.js';
 
@@ -62,12 +69,8 @@ describe('the page with a viewer token', () => {
   const table = eventsTable;
   const rows = eventRows;
   const total = async (page: Page) => Number(await table(page).getAttribute('aria-rowcount')) - 1;
-  const status = (page: Page) => page.locator('trailkeep-viewer .foot');
-  const settled = (page: Page) =>
-    until(async () => {
-      const text = await status(page).innerText();
-      return text !== '' && !text.startsWith('Loading');
-    });
+  const status = viewerStatus;
+  const settled = listSettled;
 
   before(async () => {
     app = await startViewerApp({ TRAILKEEP_LOG_CHECKPOINT_INTERVAL: '0.2' });
