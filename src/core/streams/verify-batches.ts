@@ -101,21 +101,6 @@ const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as numb
 const RECOGNISED: StreamFormat[] = [FORMATS.cloudevents, FORMATS.ocsf, FORMATS.native];
 
 /**
- * Whether a record says PII rules changed it; each format says so in its own place (native and
- * CloudEvents `data`: `redacted`; OCSF: `unmapped.trailkeep.redacted`). A record that carries no
- * event and does not say so was altered.
- */
-function claimsRedaction(record: Obj): boolean {
-  const unmapped = record.unmapped;
-  const trailkeep = isObj(unmapped) ? unmapped.trailkeep : undefined;
-  return (
-    Array.isArray(record.redacted) ||
-    (isObj(record.data) && Array.isArray(record.data.redacted)) ||
-    (isObj(trailkeep) && Array.isArray(trailkeep.redacted))
-  );
-}
-
-/**
  * Whether `record` is exactly what its format makes of the event it carries, so that a field a
  * SIEM shows (OCSF `actor.user.email_addr`, a CloudEvent's `subject`) cannot be changed while
  * the carried event still verifies. An OCSF record of another mapping version cannot be
@@ -273,7 +258,8 @@ export class BatchVerifier {
       else if (!rendersAs(format, original as StoredEvent, record))
         t.alter(proof.seq, 'it is not what its event renders to (a field beside the event was changed)');
       else t.checked += 1;
-    } else if (claimsRedaction(record)) t.redacted += 1;
+    } else if (format.redacted(record)) t.redacted += 1;
+    // A record that carries no event and does not say PII rules changed it was altered.
     else t.alter(proof.seq, 'it carries no event whose hash can be recomputed');
 
     const held = t.hashes.set(proof.seq, proof.hash);

@@ -53,4 +53,7 @@ function original(record: Obj): Obj | null {
   return proof(record) && isObj(record.data) ? native.original(record.data) : null;
 }
 
-export const cloudevents: StreamFormat = { name: 'cloudevents', render, proof, original };
+/** The carried event (`data`) says so, as a native record does. */
+const redacted = (record: Obj): boolean => isObj(record.data) && native.redacted(record.data);
+
+export const cloudevents: StreamFormat = { name: 'cloudevents', render, proof, original, redacted };

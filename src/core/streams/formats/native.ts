@@ -21,4 +21,5 @@ export const native: StreamFormat = {
   render: (event, redacted) => (redacted.length ? { ...event, [REDACTED_KEY]: [...redacted] } : event),
   proof: proofOf,
   original: (record) => (REDACTED_KEY in record || !proofOf(record) ? null : record),
+  redacted: (record) => Array.isArray(record[REDACTED_KEY]),
 };

@@ -225,4 +225,7 @@ function original(record: Obj): Obj | null {
   }
 }
 
-export const ocsf: StreamFormat = { name: 'ocsf', render, proof, original };
+/** `unmapped.trailkeep.redacted` lists the fields PII rules changed. */
+const redacted = (record: Obj): boolean => Array.isArray(trailkeepOf(record)?.redacted);
+
+export const ocsf: StreamFormat = { name: 'ocsf', render, proof, original, redacted };

@@ -29,4 +29,6 @@ export interface StreamFormat {
    * the record was redacted (it cannot be checked) or is not one of this format.
    */
   original(record: Record<string, unknown>): Record<string, unknown> | null;
+  /** Whether the record says PII rules changed it (so `original` cannot give the event its hash covers). */
+  redacted(record: Record<string, unknown>): boolean;
 }
